@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tern: per-namespace counters and /proc/net/tern/.
+ *
+ * /proc/net/tern/snmp has one "Name value" line per counter, the layout of
+ * /proc/net/snmp6 and /proc/net/sctp/snmp, so nstat reads it:
+ *   PROC_NET_SNMP6=/proc/net/tern/snmp nstat -a
+ */
+
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <net/ip.h>
+#include <net/net_namespace.h>
+
+#include "tern.h"
+
+static const char * const tern_mib_names[TERN_MIB_MAX] = {
+	[TERN_MIB_INSEGS]	= "TernInSegs",
+	[TERN_MIB_INHDRERRORS]	= "TernInHdrErrors",
+	[TERN_MIB_INCSUMERRORS]	= "TernInCsumErrors",
+	[TERN_MIB_INADDRERRORS]	= "TernInAddrErrors",
+	[TERN_MIB_INNOSOCKET]	= "TernInNoSocket",
+};
+
+static int tern_snmp_seq_show(struct seq_file *seq, void *v)
+{
+	struct tern_net *tn = tern_pernet(seq_file_single_net(seq));
+	int i;
+
+	for (i = 0; i < TERN_MIB_MAX; i++)
+		seq_printf(seq, "%-32s\t%lu\n", tern_mib_names[i],
+			   snmp_fold_field(tn->mib, i));
+	return 0;
+}
+
+int tern_proc_net_init(struct net *net)
+{
+	struct tern_net *tn = tern_pernet(net);
+
+	tn->mib = alloc_percpu(struct tern_mib);
+	if (!tn->mib)
+		return -ENOMEM;
+	tn->proc_dir = proc_net_mkdir(net, "tern", net->proc_net);
+	if (!tn->proc_dir)
+		goto err_mkdir;
+	if (!proc_create_net_single("snmp", 0444, tn->proc_dir,
+				    tern_snmp_seq_show, NULL))
+		goto err_snmp;
+	return 0;
+
+err_snmp:
+	remove_proc_entry("tern", net->proc_net);
+err_mkdir:
+	free_percpu(tn->mib);
+	return -ENOMEM;
+}
+
+void tern_proc_net_exit(struct net *net)
+{
+	struct tern_net *tn = tern_pernet(net);
+
+	remove_proc_subtree("tern", net->proc_net);
+	free_percpu(tn->mib);
+}

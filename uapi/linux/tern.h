@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * Tern: reliable, ordered, congestion-controlled transport over IP
+ * protocol 253 (RFC 3692 experimental).
+ *
+ *	fd = socket(AF_INET or AF_INET6, SOCK_STREAM or SOCK_SEQPACKET,
+ *		    IPPROTO_TERN);
+ */
+#ifndef _UAPI_LINUX_TERN_H
+#define _UAPI_LINUX_TERN_H
+
+#include <linux/types.h>
+
+/* IP protocol number, on the wire and in socket(). */
+#ifndef IPPROTO_TERN
+#define IPPROTO_TERN		253
+#endif
+
+/* setsockopt()/getsockopt() level, equal to the protocol as SOL_TCP is. */
+#define SOL_TERN		IPPROTO_TERN
+
+/*
+ * Wire header, 32 bytes, all fields in network byte order, followed by
+ * (doff * 4 - 32) bytes of options and then the payload.
+ *
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |          Source port          |       Destination port        |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |  Data offset  |     Flags     |           Checksum            |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                                                               |
+ * +                    Sequence number (64 bits)                  +
+ * |                                                               |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                                                               |
+ * +                 Acknowledgment number (64 bits)               +
+ * |                                                               |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                     Receive window (bytes)                    |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |    Version    |                   Reserved                    |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *
+ * source, dest	Ports, as TCP's. Zero is invalid in either field.
+ * doff		Header length in 32-bit words, options included; at least
+ *		8 (TERN_HDR_WORDS), at most the segment's length.
+ * flags	TERN_FLAG_* below.
+ * check	Internet checksum (RFC 1071) over a pseudo-header (source
+ *		and destination address, segment length, protocol 253, laid
+ *		out as for TCP over IPv4 or IPv6: RFC 9293 3.1, RFC 8200 8.1),
+ *		the header with this field zero, the options and the payload.
+ *		Always present and always verified: a segment that fails it
+ *		is dropped and counted (TernInCsumErrors).
+ * seq		Sequence number of the first payload byte. 64 bits, so it
+ *		does not wrap within a connection's life.
+ * ack_seq	Next sequence number expected (valid with TERN_FLAG_ACK).
+ * window	Free receive space in bytes, from ack_seq on.
+ * version	TERN_VERSION; a segment of another version is dropped and
+ *		counted (TernInHdrErrors).
+ * reserved	Zero when sent, ignored when received.
+ */
+struct ternhdr {
+	__be16	source;
+	__be16	dest;
+	__u8	doff;
+	__u8	flags;
+	__sum16	check;
+	__be64	seq;
+	__be64	ack_seq;
+	__be32	window;
+	__u8	version;
+	__u8	reserved[3];
+};
+
+#define TERN_VERSION		1
+#define TERN_HDR_LEN		32	/* sizeof(struct ternhdr) */
+#define TERN_HDR_WORDS		(TERN_HDR_LEN / 4)
+
+/* struct ternhdr.flags */
+#define TERN_FLAG_SYN		0x01	/* synchronize sequence numbers */
+#define TERN_FLAG_ACK		0x02	/* ack_seq is valid */
+#define TERN_FLAG_FIN		0x04	/* no more data from sender */
+#define TERN_FLAG_RST		0x08	/* reset the connection */
+#define TERN_FLAG_EOR		0x10	/* last segment of a SOCK_SEQPACKET message */
+
+#endif /* _UAPI_LINUX_TERN_H */

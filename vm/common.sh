@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for Tern's VM and build scripts. Sourced, never run.
+
+TERN_CACHE=${TERN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tern}
+TERN_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+die() { echo "tern: $*" >&2; exit 1; }
+say() { echo "tern: $*" >&2; }
+
+# Newest installed Debian 6.12 amd64 image that also has its headers.
+tern_stock_abi() {
+	local d abi best=
+	for d in /usr/src/linux-headers-6.12.*-amd64; do
+		[ -d "$d" ] || continue
+		abi=${d#/usr/src/linux-headers-}
+		[ -f "/boot/vmlinuz-$abi" ] || continue
+		best=$(printf '%s\n%s\n' "$best" "$abi" | sed '/^$/d' | sort -V | tail -n1)
+	done
+	[ -n "$best" ] || return 1
+	echo "$best"
+}
+
+# Pristine linux-source-6.12 tree, extracted once per package version.
+tern_src_tree() {
+	local ver dir tmp
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
+		die "linux-source-6.12 is not installed (run: make deps)"
+	dir=$TERN_CACHE/src/linux-source-6.12-$ver
+	if [ ! -f "$dir/.tern-complete" ]; then
+		say "extracting linux-source-6.12 $ver into $dir"
+		mkdir -p "$TERN_CACHE/src"
+		tmp=$(mktemp -d "$TERN_CACHE/src/.extract.XXXXXX")
+		tar -xJf /usr/src/linux-source-6.12.tar.xz -C "$tmp" ||
+			{ rm -rf "$tmp"; die "cannot extract linux-source-6.12"; }
+		rm -rf "$dir"
+		mv "$tmp/linux-source-6.12" "$dir"
+		rmdir "$tmp"
+		touch "$dir/.tern-complete"
+	fi
+	echo "$dir"
+}

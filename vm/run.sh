@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot a kernel in qemu with the host's userspace (read-only 9p root plus a
+# tmpfs overlay), run one command in the current directory, return its
+# exit status. The guest's full kernel log is saved in the output folder.
+#
+#   vm/run.sh [-k stock|debug|/path/bzImage] [-o OUTDIR] [-i] [--kmemleak] -- CMD...
+#
+# Environment: TERN_ACCEL=kvm|tcg (default: KVM when it works, else TCG),
+# TERN_VM_MEM (MiB), TERN_VM_CPUS, TERN_VM_TIMEOUT (seconds, default 3600).
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+kernel=stock out= interactive=0 kmemleak=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	-k) kernel=$2; shift 2 ;;
+	-o) out=$2; shift 2 ;;
+	-i) interactive=1; shift ;;
+	--kmemleak) kmemleak=1; shift ;;
+	--) shift; break ;;
+	*) die "usage: vm/run.sh [-k stock|debug|IMAGE] [-o OUTDIR] [-i] [--kmemleak] -- CMD..." ;;
+	esac
+done
+[ $# -gt 0 ] || [ $interactive = 1 ] || die "no command given"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing (run: make deps)"
+
+# The kernel release a bzImage was built as (from its setup header).
+image_release() {
+	local off
+	off=$(od -An -j 526 -N 2 -t u2 "$1" | tr -d ' ')
+	dd if="$1" bs=1 skip=$((off + 512)) count=256 2>/dev/null | tr '\0' '\n' | head -n1 | cut -d' ' -f1
+}
+
+case $kernel in
+stock)
+	abi=$(tern_stock_abi) || die "no Debian 6.12 image with headers installed (run: make deps)"
+	image=/boot/vmlinuz-$abi ;;
+debug)
+	image=$("$TERN_TOP/vm/debug-kernel.sh")/arch/x86/boot/bzImage ;;
+*)
+	image=$kernel ;;
+esac
+[ -r "$image" ] || die "cannot read kernel image $image"
+release=$(image_release "$image")
+[ -n "$release" ] || die "$image does not look like a bzImage"
+
+# initramfs: static busybox, our init, and the modules 9p/overlay need when
+# the kernel has them as modules. Cached per release and init script.
+busybox=/bin/busybox
+[ -x $busybox ] && file -L $busybox 2>/dev/null | grep -q static ||
+	busybox=$(command -v busybox) || die "busybox-static is missing (run: make deps)"
+key=$( { echo "$release"; cat "$TERN_TOP/vm/initramfs-init"; } | sha256sum | cut -c1-16)
+initrd=$TERN_CACHE/initramfs/$release-$key.cpio.gz
+if [ ! -f "$initrd" ]; then
+	tmp=$(mktemp -d)
+	mkdir -p "$tmp/bin" "$tmp/modules"
+	cp "$busybox" "$tmp/bin/busybox"
+	cp "$TERN_TOP/vm/initramfs-init" "$tmp/init"
+	chmod 755 "$tmp/init"
+	mdir=/lib/modules/$release
+	for m in netfs 9pnet 9pnet_virtio 9p overlay; do
+		f=$(find "$mdir" -name "$m.ko*" 2>/dev/null | head -n1)
+		case $f in
+		"") ;;
+		*.xz) xz -dc "$f" >"$tmp/modules/$m.ko" ;;
+		*.zst) zstd -qdc "$f" >"$tmp/modules/$m.ko" ;;
+		*.gz) gzip -dc "$f" >"$tmp/modules/$m.ko" ;;
+		*) cp "$f" "$tmp/modules/$m.ko" ;;
+		esac
+	done
+	mkdir -p "$(dirname "$initrd")"
+	(cd "$tmp" && find . | cpio -o -H newc --quiet | gzip -1) >"$initrd.tmp"
+	mv "$initrd.tmp" "$initrd"
+	rm -rf "$tmp"
+fi
+
+# KVM when it really runs a guest (nested KVM can fail with emulation
+# errors), probed once per host boot; TCG otherwise.
+pick_accel() {
+	local cache probe
+	case ${TERN_ACCEL:-} in kvm|tcg) echo "$TERN_ACCEL"; return ;; esac
+	[ -w /dev/kvm ] || { echo tcg; return; }
+	cache=$TERN_CACHE/accel-$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)
+	if [ ! -f "$cache" ]; then
+		probe=$(mktemp -d)
+		printf '#!/bin/busybox sh\n/bin/busybox echo TERN-KVM-OK >/dev/ttyS0\n/bin/busybox poweroff -f\n' >"$probe/init"
+		chmod 755 "$probe/init"
+		mkdir "$probe/bin" && cp "$busybox" "$probe/bin/busybox"
+		(cd "$probe" && find init bin | cpio -o -H newc --quiet) >"$probe/initrd"
+		if timeout 60 qemu-system-x86_64 -accel kvm -cpu host -m 256 -nodefaults -display none \
+			-no-reboot -kernel "$image" -initrd "$probe/initrd" \
+			-append "console=ttyS0 panic=-1 rdinit=/init" -serial stdio </dev/null 2>&1 |
+			grep -q TERN-KVM-OK; then
+			echo kvm >"$cache"
+		else
+			echo tcg >"$cache"
+		fi
+		rm -rf "$probe"
+	fi
+	cat "$cache"
+}
+accel=$(pick_accel)
+if [ "$accel" = kvm ]; then
+	accel_args=(-accel kvm -cpu host)
+else
+	accel_args=(-accel tcg,thread=multi -cpu max)
+fi
+
+if [ -z "$out" ]; then
+	out=$(mktemp -d "${TMPDIR:-/tmp}/tern-vm.XXXXXX")
+fi
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+rm -f "$out/rc" "$out/console.log" "$out/dmesg" "$out/kmemleak"
+printf '%s\n' "$*" >"$out/cmd"
+{
+	printf 'TERN_CWD=%q\n' "$PWD"
+	printf 'TERN_INTERACTIVE=%q\n' "$interactive"
+	printf 'TERN_KMEMLEAK=%q\n' "$kmemleak"
+	printf 'TERN_KERNEL=%q\n' "$kernel"
+	for v in $(compgen -e | grep -E '^(TERN_|KSFT_|V$)' || true); do
+		case $v in TERN_CWD|TERN_INTERACTIVE|TERN_KMEMLEAK|TERN_KERNEL) continue ;; esac
+		printf 'export %s=%q\n' "$v" "${!v}"
+	done
+} >"$out/env"
+
+mem=${TERN_VM_MEM:-2048}
+[ "$kernel" = debug ] && mem=${TERN_VM_MEM:-4096}
+cmdline="console=ttyS0 panic=-1 rdinit=/init tern.guest=$TERN_TOP/vm/guest.sh"
+qemu=(qemu-system-x86_64 "${accel_args[@]}" -smp "${TERN_VM_CPUS:-2}" -m "$mem"
+	-nodefaults -no-reboot -display none -nic none
+	-kernel "$image" -initrd "$initrd" -append "$cmdline"
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
+	-virtfs "local,path=$out,mount_tag=ternout,security_model=none,multidevs=remap")
+
+say "booting $release ($accel) -> $out"
+if [ $interactive = 1 ]; then
+	"${qemu[@]}" -serial mon:stdio
+	exit 0
+fi
+set +e
+timeout "${TERN_VM_TIMEOUT:-3600}" "${qemu[@]}" -serial "file:$out/console.log" -serial stdio </dev/null
+qrc=$?
+set -e
+if [ ! -f "$out/rc" ]; then
+	[ $qrc = 124 ] && say "the VM timed out after ${TERN_VM_TIMEOUT:-3600} s"
+	say "the guest did not report an exit status; the kernel log is $out/console.log"
+	tail -n 20 "$out/console.log" >&2 || true
+	exit 125
+fi
+exit "$(cat "$out/rc")"
