@@ -7,17 +7,19 @@
 #define _TERN_COMPAT_H
 
 #include <linux/version.h>
+#include <net/sock.h>
 
 /*
  * Where struct proto finds the IPv6 socket data: 6.5 added
  * ipv6_pinfo_offset; before it the data had to be the object's last member
  * (struct tern6_sock keeps it last for both).
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
-#define TERN_PROTO_IPV6_PINFO_OFFSET(type, member) \
-	.ipv6_pinfo_offset = offsetof(type, member),
-#else
-#define TERN_PROTO_IPV6_PINFO_OFFSET(type, member)
+static inline void tern_set_ipv6_pinfo_offset(struct proto *prot,
+					      unsigned int offset)
+{
+#if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE
+	prot->ipv6_pinfo_offset = offset;
 #endif
+}
 
 #endif /* _TERN_COMPAT_H */

@@ -58,8 +58,20 @@ static int tern_rcv_finish(struct net *net, struct sk_buff *skb,
 	return 0;
 }
 
-static int tern_rcv(struct sk_buff *skb,
-		    __wsum (*pseudo)(struct sk_buff *skb, int proto))
+/* Checksum over the pseudo-header of the segment's IP version. */
+static bool tern_csum_bad(struct sk_buff *skb)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	if (skb->protocol == htons(ETH_P_IPV6))
+		return skb_checksum_init(skb, IPPROTO_TERN, ip6_compute_pseudo) ||
+		       skb_checksum_complete(skb);
+#endif
+	return skb_checksum_init(skb, IPPROTO_TERN, inet_compute_pseudo) ||
+	       skb_checksum_complete(skb);
+}
+
+/* IP protocol handler for IPv4 and IPv6. */
+int tern_rcv(struct sk_buff *skb)
 {
 	struct net *net = dev_net(skb->dev);
 	enum tern_verdict verdict;
@@ -70,21 +82,7 @@ static int tern_rcv(struct sk_buff *skb,
 		return 0;
 	}
 	verdict = tern_check_header(skb);
-	if (verdict == TERN_SEG_OK &&
-	    (skb_checksum_init(skb, IPPROTO_TERN, pseudo) ||
-	     skb_checksum_complete(skb)))
+	if (verdict == TERN_SEG_OK && tern_csum_bad(skb))
 		verdict = TERN_SEG_CSUM_ERR;
 	return tern_rcv_finish(net, skb, verdict);
 }
-
-int tern_v4_rcv(struct sk_buff *skb)
-{
-	return tern_rcv(skb, inet_compute_pseudo);
-}
-
-#if IS_ENABLED(CONFIG_IPV6)
-int tern_v6_rcv(struct sk_buff *skb)
-{
-	return tern_rcv(skb, ip6_compute_pseudo);
-}
-#endif

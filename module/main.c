@@ -53,7 +53,7 @@ static struct inet_protosw tern_protosw[] = {
 };
 
 static const struct net_protocol tern_protocol = {
-	.handler	= tern_v4_rcv,
+	.handler	= tern_rcv,
 	.no_policy	= 1,
 };
 
@@ -82,7 +82,7 @@ static struct inet_protosw tern6_protosw[] = {
 };
 
 static const struct inet6_protocol tern6_protocol = {
-	.handler	= tern_v6_rcv,
+	.handler	= tern_rcv,
 	.flags		= INET6_PROTO_NOPOLICY | INET6_PROTO_FINAL,
 };
 
@@ -101,6 +101,8 @@ static int tern6_init(void)
 
 	if (!ipv6_mod_enabled())
 		return 0;
+	tern_set_ipv6_pinfo_offset(&tern6_prot,
+				   offsetof(struct tern6_sock, inet6));
 	err = proto_register(&tern6_prot, 1);
 	if (err)
 		return err;

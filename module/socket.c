@@ -181,7 +181,6 @@ struct proto tern6_prot = {
 	.get_port	= tern_get_port,
 	.put_port	= tern_put_port,
 	.obj_size	= sizeof(struct tern6_sock),
-	TERN_PROTO_IPV6_PINFO_OFFSET(struct tern6_sock, inet6)
 };
 
 const struct proto_ops tern_inet6_ops = {

@@ -80,10 +80,7 @@ int tern_get_port(struct sock *sk, unsigned short snum);
 void tern_put_port(struct sock *sk);
 
 /* input.c */
-int tern_v4_rcv(struct sk_buff *skb);
-#if IS_ENABLED(CONFIG_IPV6)
-int tern_v6_rcv(struct sk_buff *skb);
-#endif
+int tern_rcv(struct sk_buff *skb);
 
 /* proc.c */
 int tern_proc_net_init(struct net *net);

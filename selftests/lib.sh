@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for Tern's shell selftests, on top of the kernel's
+# tools/testing/selftests/net/lib.sh (setup_ns, cleanup_ns, busywait...).
+# TAP output: tern_test_begin/tern_ok/tern_fail/tern_skip, tern_test_end.
+
+: "${TERN_KSFT_DIR:?TERN_KSFT_DIR must point at the kernel selftests}"
+# shellcheck source=/dev/null
+source "$TERN_KSFT_DIR/net/lib.sh"
+
+TERN_TAP_N=0
+TERN_TAP_FAILED=0
+TERN_CASE=
+
+tern_test_begin() { echo "TAP version 13"; }
+tern_test_end() {
+	echo "1..$TERN_TAP_N"
+	[ "$TERN_TAP_FAILED" = 0 ]
+}
+# tern_case NAME: start a case (logged in the kernel log for attribution)
+tern_case() {
+	TERN_CASE=$1
+	echo "#  RUN           $1 ..."
+}
+tern_ok() { TERN_TAP_N=$((TERN_TAP_N + 1)); echo "ok $TERN_TAP_N $TERN_CASE"; }
+tern_fail() {
+	TERN_TAP_N=$((TERN_TAP_N + 1))
+	TERN_TAP_FAILED=1
+	echo "# $TERN_CASE: $*"
+	echo "not ok $TERN_TAP_N $TERN_CASE"
+}
+tern_skip() { TERN_TAP_N=$((TERN_TAP_N + 1)); echo "ok $TERN_TAP_N $TERN_CASE # SKIP $*"; }
+
+# Load tern (by name through modprobe, as socket() autoload would).
+tern_load() { modprobe tern; }
+
+# tern_counter NETNS NAME: value of a /proc/net/tern/snmp counter in NETNS
+tern_counter() {
+	ip netns exec "$1" awk -v n="$2" '$1 == n { print $2; f = 1 } END { exit !f }' \
+		/proc/net/tern/snmp
+}
+
+# Sockets in use, IPv4 plus IPv6, from /proc/net/protocols.
+tern_sockets_in_use() {
+	awk '$1 == "TERN" || $1 == "TERNv6" { n += $3 } END { print n + 0 }' /proc/net/protocols
+}

@@ -1,0 +1,108 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Run Tern's selftests on the running kernel (normally inside the VM) as
+# one TAP stream: every case of every program, renumbered, then after each
+# program a cleanup case (no Tern socket, namespace or veth left, tern
+# unloads). The kernel log gets a "tern-selftest:" line per case so the host
+# can name the test behind any splat.
+#   selftests/run.sh [PROGRAM...]    e.g. socket_test, netns_test.sh
+# Environment: TERN_KO (tern.ko for this kernel), TERN_KSFT_DIR,
+# TERN_TEST_TIMEOUT (seconds per program, default 600).
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+bindir=$top/build/selftests
+: "${TERN_KO:?TERN_KO must name tern.ko}"
+: "${TERN_KSFT_DIR:?TERN_KSFT_DIR must point at the kernel selftests}"
+export TERN_KO TERN_KSFT_DIR TERN_BINDIR=$bindir
+timeout_s=${TERN_TEST_TIMEOUT:-600}
+n=0
+failed=0
+
+kmsg() { echo "tern-selftest: $*" >/dev/kmsg 2>/dev/null || true; }
+tap() {	# tap ok|fail NAME [DIAG...]
+	local verdict=$1 name=$2
+	shift 2
+	n=$((n + 1))
+	if [ "$verdict" = ok ]; then
+		echo "ok $n $name"
+	else
+		for d in "$@"; do echo "# $d"; done
+		echo "not ok $n $name"
+		failed=1
+	fi
+}
+
+# Install tern.ko where modprobe (and so socket() autoload) finds it.
+moddir=/lib/modules/$(uname -r)/extra
+mkdir -p "$moddir" && install -m 0644 "$TERN_KO" "$moddir/tern.ko" && depmod -a 2>/dev/null ||
+	{ echo "Bail out! cannot install $TERN_KO"; exit 1; }
+if [ "${TERN_VM:-1}" = 0 ]; then
+	trap 'rmmod tern 2>/dev/null; rm -f "$moddir/tern.ko"; depmod -a' EXIT
+fi
+modprobe -r tern 2>/dev/null
+
+progs=("$@")
+if [ ${#progs[@]} = 0 ]; then
+	for p in "$bindir"/*_test "$top"/selftests/*_test.sh; do
+		[ -x "$p" ] && progs+=("$(basename "$p")")
+	done
+fi
+
+echo "TAP version 13"
+state=$(mktemp)
+for prog in "${progs[@]}"; do
+	case $prog in
+	*.sh) cmd=(bash "$top/selftests/$prog") ;;
+	*) cmd=("$bindir/$prog") ;;
+	esac
+	[ -e "${cmd[-1]}" ] || { tap fail "$prog" "no such test program"; continue; }
+	echo "# $prog"
+	kmsg "$prog"
+	timeout "$timeout_s" "${cmd[@]}" 2>&1 </dev/null | awk -v prog="$prog" -v n="$n" -v state="$state" '
+		/^TAP version/ || /^1\.\.[0-9]+/ { next }
+		/^#  RUN / {
+			name = $3
+			print "tern-selftest: " prog " " name > "/dev/kmsg"
+			close("/dev/kmsg")
+		}
+		/^(not )?ok [0-9]+/ {
+			n++
+			sub(/^ok [0-9]+/, "ok " n)
+			sub(/^not ok [0-9]+/, "not ok " n)
+			if ($1 == "not") fails++
+			cases++
+		}
+		{ print; fflush() }
+		END { print n, fails + 0, cases + 0 > state }'
+	rc=${PIPESTATUS[0]}
+	read -r n pfails pcases <"$state"
+	[ "$pfails" -gt 0 ] && failed=1
+	if [ "$rc" = 124 ]; then
+		tap fail "$prog: finished in time" "killed after ${timeout_s} s"
+	elif [ "$rc" != 0 ] && [ "$pfails" = 0 ]; then
+		tap fail "$prog: exit status" "exited with status $rc and no failed case"
+	elif [ "$pcases" = 0 ]; then
+		tap fail "$prog: ran a test" "printed no test result"
+	fi
+
+	# Nothing may outlive a program: sockets, namespaces, veths, the module.
+	kmsg "$prog cleanup"
+	diags=()
+	socks=$(awk '$1 == "TERN" || $1 == "TERNv6" { n += $3 } END { print n + 0 }' /proc/net/protocols)
+	[ "$socks" = 0 ] || diags+=("$socks Tern sockets still in use")
+	left=$(ip netns list 2>/dev/null | wc -l)
+	[ "$left" = 0 ] || { diags+=("network namespaces left: $(ip netns list | tr '\n' ' ')"); ip -all netns delete; }
+	left=$(ip -o link show type veth 2>/dev/null | wc -l)
+	[ "$left" = 0 ] || diags+=("veth devices left in the initial namespace: $left")
+	if grep -q '^tern ' /proc/modules; then
+		err=$(rmmod tern 2>&1) || diags+=("rmmod tern failed: $err")
+	fi
+	if [ ${#diags[@]} = 0 ]; then
+		tap ok "$prog: cleanup"
+	else
+		tap fail "$prog: cleanup" "${diags[@]}"
+	fi
+done
+rm -f "$state"
+echo "1..$n"
+exit $failed

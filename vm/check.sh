@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make check: build tern.ko for the kernel under test, boot it in the VM
+# (or use the running kernel with VM=0), run every selftest, scan the
+# kernel log, and end with "N passed, N failed, N skipped".
+#   vm/check.sh [stock|debug|/path/to/bzImage] [PROGRAM...]
+# With a bzImage path, KDIR= must name its build tree.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+kernel=${1:-stock}
+shift || true
+vm=${VM:-1}
+src=$(tern_src_tree)
+export TERN_KSFT_DIR=$src/tools/testing/selftests
+
+case $kernel in
+stock|debug) flavor=$kernel ;;
+*) [ -n "${KDIR:-}" ] || die "KERNEL=$kernel needs KDIR= (its build tree)"; flavor=custom ;;
+esac
+[ "$vm" = 0 ] && flavor=running
+TERN_KO=$("$TERN_TOP/vm/kmod.sh" "$flavor") || exit 1
+export TERN_KO
+
+out=$TERN_TOP/build/results/$flavor
+mkdir -p "$out"
+tap=$out/tap.log
+start=$(date +%s)
+if [ "$vm" = 0 ]; then
+	[ "$(id -u)" = 0 ] || die "VM=0 runs the suite on this kernel and needs root"
+	[ -e /proc/modules ] || die "VM=0: the running kernel has no module support"
+	before=$(dmesg 2>/dev/null | wc -l)
+	TERN_VM=0 "$TERN_TOP/selftests/run.sh" "$@" | tee "$tap"
+	rc=${PIPESTATUS[0]}
+	dmesg | tail -n +"$((before + 1))" >"$out/console.log"
+else
+	args=(-k "$kernel" -o "$out/vm")
+	[ "$kernel" = debug ] && args+=(--kmemleak)
+	"$TERN_TOP/vm/run.sh" "${args[@]}" -- selftests/run.sh "$@" | tee "$tap"
+	rc=${PIPESTATUS[0]}
+	cp "$out/vm/console.log" "$out/console.log" 2>/dev/null
+fi
+
+# The guest's kernel log is one more case: clean, or the run fails.
+n=$(grep -cE '^(not )?ok [0-9]+' "$tap")
+n=$((n + 1))
+if findings=$("$TERN_TOP/vm/logscan.sh" "$out/console.log"); then
+	echo "ok $n kernel log clean ($kernel)" | tee -a "$tap"
+else
+	{ echo "$findings"; echo "# full log: $out/console.log"
+	  echo "not ok $n kernel log clean ($kernel)"; } | tee -a "$tap"
+fi
+if [ "$rc" != 0 ] && ! grep -q '^not ok' "$tap"; then
+	n=$((n + 1))
+	echo "not ok $n test run completed (exit status $rc)" | tee -a "$tap"
+fi
+
+skipped=$(grep -cE '^ok [0-9]+ .*# SKIP' "$tap")
+passed=$(( $(grep -cE '^ok [0-9]+' "$tap") - skipped ))
+failed=$(grep -cE '^not ok [0-9]+' "$tap")
+echo "# $kernel: $(( $(date +%s) - start )) s, results in $out"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]
