@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The demo itself, run inside the VM by vm/demo.sh.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+inject=$top/build/selftests/tern_inject
+ternstat=$top/userspace/tools/ternstat
+export TERNSTAT_HISTORY=/tmp/ternstat.demo
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '$ %s\n' "$*"; "$@"; }
+
+step "Install tern.ko so that socket() can autoload it"
+install -D -m 0644 "$TERN_KO" "/lib/modules/$(uname -r)/extra/tern.ko"
+depmod -a
+run modinfo -F alias tern
+
+step "Two namespaces, A and B, joined by a veth pair"
+ip netns add A
+ip netns add B
+ip link add veth-a netns A type veth peer name veth-b netns B
+ip -n A addr add 192.0.2.1/24 dev veth-a
+ip -n B addr add 192.0.2.2/24 dev veth-b
+ip -n A addr add 2001:db8::1/64 dev veth-a nodad
+ip -n B addr add 2001:db8::2/64 dev veth-b nodad
+for ns in A B; do ip -n $ns link set lo up; done
+ip -n A link set veth-a up
+ip -n B link set veth-b up
+run ip -n A -br addr show dev veth-a
+run ip -n B -br addr show dev veth-b
+
+step "socket(AF_INET6, SOCK_SEQPACKET, IPPROTO_TERN) in B loads the module"
+grep -q '^tern ' /proc/modules && echo "(already loaded)" || echo "tern is not loaded yet"
+ip netns exec B python3 - <<'PY' &
+import socket, time
+s4 = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
+s4.bind(("192.0.2.2", 5001))
+s6 = socket.socket(socket.AF_INET6, socket.SOCK_SEQPACKET, 253)
+s6.bind(("2001:db8::2", 5002))
+print("B: SOCK_STREAM    bound to %s:%d" % s4.getsockname()[:2])
+print("B: SOCK_SEQPACKET bound to [%s]:%d" % s6.getsockname()[:2], flush=True)
+time.sleep(3)
+PY
+holder=$!
+sleep 1.5
+run grep -E '^(protocol|TERN)' /proc/net/protocols
+run lsmod | grep -E '^(Module|tern)'
+
+step "A sends Tern segments to B: good ones, a corrupted one, a truncated one"
+ip netns exec B "$ternstat" -n
+run ip netns exec A "$inject" -4 -s 192.0.2.1 -d 192.0.2.2 --dport 5001 --len 100 --count 3
+run ip netns exec A "$inject" -6 -s 2001:db8::1 -d 2001:db8::2 --dport 5002 --len 1000 --count 2
+run ip netns exec A "$inject" -4 -s 192.0.2.1 -d 192.0.2.2 --dport 5001 --len 100 --bad-csum
+run ip netns exec A "$inject" -4 -s 192.0.2.1 -d 192.0.2.2 --dport 5001 --len 0 --doff 4
+sleep 0.5
+
+step "B's counters (ternstat is nstat for /proc/net/tern/snmp)"
+run ip netns exec B "$ternstat" -az
+echo "(no connections exist yet, so valid segments count as TernInNoSocket)"
+step "A's counters: nothing was received there"
+run ip netns exec A "$ternstat" -a
+
+wait $holder
+step "Clean up: delete the namespaces, unload the module"
+ip netns del A
+ip netns del B
+run grep -E '^TERN' /proc/net/protocols
+run rmmod tern
+echo "done: tern unloaded, no namespace left ($(ip netns list | wc -l))"

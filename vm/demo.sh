@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make demo: boot the test kernel in the VM and show Tern between two
+# network namespaces.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+kernel=${1:-stock}
+case $kernel in stock|debug) flavor=$kernel ;; *) flavor=custom ;; esac
+TERN_KO=$("$TERN_TOP/vm/kmod.sh" "$flavor")
+export TERN_KO
+exec "$TERN_TOP/vm/run.sh" -k "$kernel" -o "$TERN_TOP/build/results/demo" -- vm/demo-guest.sh
