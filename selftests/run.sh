@@ -32,10 +32,17 @@ tap() {	# tap ok|fail NAME [DIAG...]
 	fi
 }
 
-# Install tern.ko where modprobe (and so socket() autoload) finds it.
+# Install tern.ko where modprobe (and so socket() autoload) finds it. In
+# the VM the host has run depmod for us (vm/modindex.sh, TERN_MODINDEX):
+# depmod in the guest would take minutes.
 moddir=/lib/modules/$(uname -r)/extra
-mkdir -p "$moddir" && install -m 0644 "$TERN_KO" "$moddir/tern.ko" && depmod -a 2>/dev/null ||
+mkdir -p "$moddir" && install -m 0644 "$TERN_KO" "$moddir/tern.ko" ||
 	{ echo "Bail out! cannot install $TERN_KO"; exit 1; }
+if [ -n "${TERN_MODINDEX:-}" ]; then
+	cp "$TERN_MODINDEX"/modules.* "${moddir%/extra}/"
+else
+	depmod -a
+fi || { echo "Bail out! cannot index $TERN_KO"; exit 1; }
 if [ "${TERN_VM:-1}" = 0 ]; then
 	trap 'rmmod tern 2>/dev/null; rm -f "$moddir/tern.ko"; depmod -a' EXIT
 fi
@@ -58,7 +65,7 @@ for prog in "${progs[@]}"; do
 	[ -e "${cmd[-1]}" ] || { tap fail "$prog" "no such test program"; continue; }
 	echo "# $prog"
 	kmsg "$prog"
-	timeout "$timeout_s" "${cmd[@]}" 2>&1 </dev/null | awk -v prog="$prog" -v n="$n" -v state="$state" '
+	timeout "$timeout_s" stdbuf -oL -eL "${cmd[@]}" 2>&1 </dev/null | awk -v prog="$prog" -v n="$n" -v state="$state" '
 		/^TAP version/ || /^1\.\.[0-9]+/ { next }
 		/^#  RUN / {
 			name = $3

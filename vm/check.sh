@@ -34,6 +34,8 @@ if [ "$vm" = 0 ]; then
 	rc=${PIPESTATUS[0]}
 	dmesg | tail -n +"$((before + 1))" >"$out/console.log"
 else
+	TERN_MODINDEX=$("$TERN_TOP/vm/modindex.sh" "$(tern_image_release "$(tern_kernel_image "$kernel")")" "$TERN_KO") || exit 1
+	export TERN_MODINDEX
 	args=(-k "$kernel" -o "$out/vm")
 	[ "$kernel" = debug ] && args+=(--kmemleak)
 	"$TERN_TOP/vm/run.sh" "${args[@]}" -- selftests/run.sh "$@" | tee "$tap"

@@ -39,3 +39,25 @@ tern_src_tree() {
 	fi
 	echo "$dir"
 }
+
+# The kernel image for stock, debug or a path.
+tern_kernel_image() {
+	local abi
+	case $1 in
+	stock)
+		abi=$(tern_stock_abi) || die "no Debian 6.12 image with headers installed (run: make deps)"
+		echo "/boot/vmlinuz-$abi" ;;
+	debug)
+		echo "$("$TERN_TOP/vm/debug-kernel.sh")/arch/x86/boot/bzImage" ;;
+	*)
+		echo "$1" ;;
+	esac
+}
+
+# The kernel release a bzImage was built as, from its setup header.
+tern_image_release() {
+	local off
+	off=$(od -An -j 526 -N 2 -t u2 "$1" | tr -d ' ')
+	dd if="$1" bs=1 skip=$((off + 512)) count=256 2>/dev/null |
+		tr '\0' '\n' | head -n1 | cut -d' ' -f1
+}

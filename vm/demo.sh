@@ -7,5 +7,7 @@ set -euo pipefail
 kernel=${1:-stock}
 case $kernel in stock|debug) flavor=$kernel ;; *) flavor=custom ;; esac
 TERN_KO=$("$TERN_TOP/vm/kmod.sh" "$flavor")
-export TERN_KO
+TERN_MODINDEX=$("$TERN_TOP/vm/modindex.sh" \
+	"$(tern_image_release "$(tern_kernel_image "$kernel")")" "$TERN_KO")
+export TERN_KO TERN_MODINDEX
 exec "$TERN_TOP/vm/run.sh" -k "$kernel" -o "$TERN_TOP/build/results/demo" -- vm/demo-guest.sh

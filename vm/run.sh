@@ -25,24 +25,9 @@ done
 [ $# -gt 0 ] || [ $interactive = 1 ] || die "no command given"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing (run: make deps)"
 
-# The kernel release a bzImage was built as (from its setup header).
-image_release() {
-	local off
-	off=$(od -An -j 526 -N 2 -t u2 "$1" | tr -d ' ')
-	dd if="$1" bs=1 skip=$((off + 512)) count=256 2>/dev/null | tr '\0' '\n' | head -n1 | cut -d' ' -f1
-}
-
-case $kernel in
-stock)
-	abi=$(tern_stock_abi) || die "no Debian 6.12 image with headers installed (run: make deps)"
-	image=/boot/vmlinuz-$abi ;;
-debug)
-	image=$("$TERN_TOP/vm/debug-kernel.sh")/arch/x86/boot/bzImage ;;
-*)
-	image=$kernel ;;
-esac
+image=$(tern_kernel_image "$kernel")
 [ -r "$image" ] || die "cannot read kernel image $image"
-release=$(image_release "$image")
+release=$(tern_image_release "$image")
 [ -n "$release" ] || die "$image does not look like a bzImage"
 
 # initramfs: static busybox, our init, and the modules 9p/overlay need when
@@ -127,7 +112,7 @@ printf '%s\n' "$*" >"$out/cmd"
 
 mem=${TERN_VM_MEM:-2048}
 [ "$kernel" = debug ] && mem=${TERN_VM_MEM:-4096}
-cmdline="console=ttyS0 panic=-1 rdinit=/init tern.guest=$TERN_TOP/vm/guest.sh"
+cmdline="console=ttyS0 panic=-1 rdinit=/init ternvm_guest=$TERN_TOP/vm/guest.sh"
 qemu=(qemu-system-x86_64 "${accel_args[@]}" -smp "${TERN_VM_CPUS:-2}" -m "$mem"
 	-nodefaults -no-reboot -display none -nic none
 	-kernel "$image" -initrd "$initrd" -append "$cmdline"

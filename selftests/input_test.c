@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tern selftests for module/input.c: crafted segments, sent through a raw
+ * socket over loopback, are validated (length, data offset, version,
+ * ports, checksum over the pseudo-header) and counted in
+ * /proc/net/tern/snmp. Every test runs in a network namespace of its own,
+ * so its counters start at zero and nothing else moves them.
+ */
+#include <ctype.h>
+
+#include "tern_test.h"
+#include "kselftest_harness.h"
+
+/* How long a segment may take to reach the handler (bounded wait). */
+#define DELIVERY_MS	3000
+
+FIXTURE(input) {
+	int fd;
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} saddr, daddr;
+	struct tern_snmp base;
+};
+
+FIXTURE_VARIANT(input) {
+	int family;
+	const char *saddr;	/* loopback; the raw socket is bound to it */
+	const char *daddr;
+	const char *other;	/* another local address */
+};
+
+FIXTURE_VARIANT_ADD(input, ipv4) {
+	.family = AF_INET, .saddr = "127.0.0.1", .daddr = "127.0.0.1",
+	.other = "127.0.0.2",
+};
+
+FIXTURE_VARIANT_ADD(input, ipv6) {
+	.family = AF_INET6, .saddr = "::1", .daddr = "::1",
+	.other = "::2",
+};
+
+FIXTURE_SETUP(input)
+{
+	ASSERT_EQ(0, tern_ensure_loaded());
+	ASSERT_EQ(0, tern_new_netns());
+	ASSERT_EQ(1, inet_pton(variant->family, variant->saddr, &self->saddr));
+	ASSERT_EQ(1, inet_pton(variant->family, variant->daddr, &self->daddr));
+	self->fd = tern_raw_socket(variant->family, &self->saddr);
+	ASSERT_LE(0, self->fd) {
+		TH_LOG("raw socket: %s", strerror(-self->fd));
+	}
+	ASSERT_EQ(0, tern_snmp_read(&self->base));
+}
+
+FIXTURE_TEARDOWN(input)
+{
+	close(self->fd);
+}
+
+/* A valid segment from the variant's source to its destination. */
+#define SEG(s) tern_seg_init((s), variant->family, &self->saddr, &self->daddr)
+
+static unsigned char segbuf[65536];
+
+/* Build *s and send its first sendlen bytes (all of it when sendlen < 0). */
+static void send_seg(struct __test_metadata *_metadata, int fd, int family,
+		     const void *daddr, const struct tern_seg *s, ssize_t sendlen)
+{
+	ssize_t len = tern_build_segment(segbuf, sizeof(segbuf), s);
+
+	ASSERT_LT(0, len);
+	if (sendlen >= 0)
+		len = sendlen;
+	ASSERT_EQ(0, tern_raw_send(fd, family, daddr, segbuf, len));
+}
+
+#define SEND(s) send_seg(_metadata, self->fd, variant->family, &self->daddr, (s), -1)
+#define SEND_LEN(s, n) send_seg(_metadata, self->fd, variant->family, &self->daddr, (s), (n))
+/* Send the segment already in segbuf as it is. */
+#define SEND_RAW(n) ASSERT_EQ(0, tern_raw_send(self->fd, variant->family, \
+					       &self->daddr, segbuf, (n)))
+
+/*
+ * Wait until the counters have moved by at least delta, then require that
+ * they moved by exactly delta: every counter not named stays where it was.
+ */
+static void expect_deltas(struct __test_metadata *_metadata,
+			  struct tern_snmp *base, long long segs, long long hdr,
+			  long long csum, long long addr, long long nosock)
+{
+	const long long delta[TERN_NR_COUNTERS] = {
+		[TERN_IN_SEGS] = segs,
+		[TERN_IN_HDR_ERRORS] = hdr,
+		[TERN_IN_CSUM_ERRORS] = csum,
+		[TERN_IN_ADDR_ERRORS] = addr,
+		[TERN_IN_NO_SOCKET] = nosock,
+	};
+	struct tern_snmp now;
+	int i, ret;
+
+	ret = tern_snmp_wait(base, delta, &now, DELIVERY_MS);
+	ASSERT_NE(-ENOENT, ret);
+	ASSERT_NE(-EPROTO, ret);
+	for (i = 0; i < TERN_NR_COUNTERS; i++) {
+		EXPECT_EQ(base->v[i] + delta[i], now.v[i]) {
+			TH_LOG("%s moved by %lld, expected %lld",
+			       tern_counter_names[i], now.v[i] - base->v[i],
+			       delta[i]);
+		}
+	}
+	*base = now;
+}
+
+#define EXPECT_DELTAS(segs, hdr, csum, addr, nosock) \
+	expect_deltas(_metadata, &self->base, segs, hdr, csum, addr, nosock)
+#define EXPECT_VALID(n)		EXPECT_DELTAS(n, 0, 0, 0, n)
+#define EXPECT_HDR_ERRORS(n)	EXPECT_DELTAS(0, n, 0, 0, 0)
+#define EXPECT_CSUM_ERRORS(n)	EXPECT_DELTAS(0, 0, n, 0, 0)
+
+/* "Name<blanks>value\n", the five counters in order, zero in a new netns. */
+TEST_F(input, snmp_format)
+{
+	char line[256];
+	int n = 0;
+	FILE *f;
+
+	f = fopen(TERN_SNMP_PATH, "re");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		size_t name_len = strlen(tern_counter_names[n < TERN_NR_COUNTERS ? n : 0]);
+		char *p;
+
+		ASSERT_GT(TERN_NR_COUNTERS, n) {
+			TH_LOG("extra line: %s", line);
+		}
+		EXPECT_EQ(0, strncmp(line, tern_counter_names[n], name_len)) {
+			TH_LOG("line %d: %s", n + 1, line);
+		}
+		p = line + name_len;
+		EXPECT_TRUE(*p == ' ' || *p == '\t') {
+			TH_LOG("no blank after the name: %s", line);
+		}
+		while (*p == ' ' || *p == '\t')
+			p++;
+		EXPECT_TRUE(isdigit((unsigned char)*p));
+		while (isdigit((unsigned char)*p))
+			p++;
+		EXPECT_STREQ("\n", p);
+		EXPECT_EQ(0, strtoll(line + name_len, NULL, 10));
+		n++;
+	}
+	fclose(f);
+	EXPECT_EQ(TERN_NR_COUNTERS, n);
+	EXPECT_EQ(0, tern_snmp_get("TernInSegs"));
+	EXPECT_EQ(-ENOENT, tern_snmp_get("TernNoSuchCounter"));
+}
+
+TEST_F(input, valid)
+{
+	struct tern_seg s;
+
+	SEG(&s);
+	SEND(&s);
+	EXPECT_VALID(1);
+}
+
+TEST_F(input, valid_many)
+{
+	struct tern_seg s;
+	int i;
+
+	SEG(&s);
+	for (i = 0; i < 20; i++) {
+		s.seq = i * 1000;
+		s.sport = 1024 + i;
+		SEND(&s);
+	}
+	EXPECT_VALID(20);
+}
+
+/* Options (doff 10) and payloads of odd length: the checksum pads. */
+TEST_F(input, valid_options_odd_payload)
+{
+	static const size_t payloads[] = { 1, 3, 1001 };
+	struct tern_seg s;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(payloads); i++) {
+		SEG(&s);
+		s.doff = 10;
+		s.optlen = 8;
+		s.payload = payloads[i];
+		SEND(&s);
+		EXPECT_VALID(1);
+	}
+	/* options only */
+	SEG(&s);
+	s.doff = 9;
+	s.optlen = 4;
+	SEND(&s);
+	EXPECT_VALID(1);
+}
+
+/* The largest header (doff 255), and a large payload. */
+TEST_F(input, valid_limits)
+{
+	struct tern_seg s;
+
+	SEG(&s);
+	s.doff = 255;
+	s.optlen = 255 * 4 - TERN_HDR_LEN;
+	SEND(&s);
+	EXPECT_VALID(1);
+
+	SEG(&s);
+	s.payload = 60001;
+	SEND(&s);
+	EXPECT_VALID(1);
+
+	/* the highest ports */
+	SEG(&s);
+	s.sport = 65535;
+	s.dport = 65535;
+	SEND(&s);
+	EXPECT_VALID(1);
+}
+
+/* Flags, sequence numbers and reserved bytes do not make it invalid. */
+TEST_F(input, valid_any_flags_reserved)
+{
+	struct tern_seg s;
+
+	SEG(&s);
+	s.flags = 0xff;
+	s.reserved = 0xff;
+	s.seq = ~0ULL;
+	s.ack_seq = 0x0123456789abcdefULL;
+	s.window = 0;
+	s.payload = 10;
+	SEND(&s);
+	EXPECT_VALID(1);
+}
+
+TEST_F(input, bad_csum)
+{
+	struct tern_seg s;
+
+	SEG(&s);
+	s.bad_csum = true;
+	SEND(&s);
+	EXPECT_CSUM_ERRORS(1);
+
+	SEG(&s);
+	s.bad_csum = true;
+	s.doff = 10;
+	s.optlen = 8;
+	s.payload = 999;
+	SEND(&s);
+	EXPECT_CSUM_ERRORS(1);
+}
+
+/* The checksum covers the header, the options and every payload byte. */
+TEST_F(input, bad_csum_covers_segment)
+{
+	struct tern_seg s;
+	ssize_t len;
+
+	SEG(&s);
+	s.doff = 10;
+	s.optlen = 8;
+	s.payload = 101;
+	len = tern_build_segment(segbuf, sizeof(segbuf), &s);
+	ASSERT_LT(0, len);
+
+	segbuf[len - 1] ^= 0x01;		/* the last, odd, payload byte */
+	SEND_RAW(len);
+	EXPECT_CSUM_ERRORS(1);
+	segbuf[len - 1] ^= 0x01;
+
+	segbuf[TERN_HDR_LEN + 3] ^= 0x80;	/* an option byte */
+	SEND_RAW(len);
+	EXPECT_CSUM_ERRORS(1);
+	segbuf[TERN_HDR_LEN + 3] ^= 0x80;
+
+	segbuf[offsetof(struct ternhdr, window) + 1] ^= 0x10;
+	SEND_RAW(len);
+	EXPECT_CSUM_ERRORS(1);
+	segbuf[offsetof(struct ternhdr, window) + 1] ^= 0x10;
+
+	/* a zero checksum field means no checksum in UDP, not here */
+	((struct ternhdr *)segbuf)->check = 0;
+	SEND_RAW(len);
+	EXPECT_CSUM_ERRORS(1);
+
+	/* and the buffer was otherwise right */
+	len = tern_build_segment(segbuf, sizeof(segbuf), &s);
+	SEND_RAW(len);
+	EXPECT_VALID(1);
+}
+
+/* The checksum covers the pseudo-header: addresses, protocol, length. */
+TEST_F(input, bad_csum_pseudo_header)
+{
+	union { struct in_addr v4; struct in6_addr v6; } other;
+	struct tern_seg s;
+	ssize_t len;
+	uint16_t good;
+	uint32_t tcp;
+
+	ASSERT_EQ(1, inet_pton(variant->family, variant->other, &other));
+
+	/* for another destination */
+	SEG(&s);
+	s.daddr = &other;
+	SEND(&s);
+	EXPECT_CSUM_ERRORS(1);
+
+	/* for another source */
+	SEG(&s);
+	s.saddr = &other;
+	SEND(&s);
+	EXPECT_CSUM_ERRORS(1);
+
+	/* with the segment's length left out of the pseudo-header */
+	SEG(&s);
+	s.payload = 8;
+	len = tern_build_segment(segbuf, sizeof(segbuf), &s);
+	ASSERT_LT(0, len);
+	good = ((struct ternhdr *)segbuf)->check;
+	((struct ternhdr *)segbuf)->check = 0;
+	((struct ternhdr *)segbuf)->check =
+		htons(tern_csum_fold(tern_csum_add(0, segbuf, len) +
+		      (IPPROTO_TERN) +
+		      (variant->family == AF_INET ?
+		       tern_csum_add(0, &self->saddr, 4) + tern_csum_add(0, &self->daddr, 4) :
+		       tern_csum_add(0, &self->saddr, 16) + tern_csum_add(0, &self->daddr, 16))));
+	ASSERT_NE(good, ((struct ternhdr *)segbuf)->check);
+	SEND_RAW(len);
+	EXPECT_CSUM_ERRORS(1);
+
+	/* with TCP's protocol number in it */
+	tcp = ntohs(good) + (IPPROTO_TERN - IPPROTO_TCP);
+	((struct ternhdr *)segbuf)->check = htons((tcp & 0xffff) + (tcp >> 16));
+	ASSERT_NE(good, ((struct ternhdr *)segbuf)->check);
+	SEND_RAW(len);
+	EXPECT_CSUM_ERRORS(1);
+
+	/* the same segment with its own checksum */
+	((struct ternhdr *)segbuf)->check = good;
+	SEND_RAW(len);
+	EXPECT_VALID(1);
+}
+
+/* Shorter than the 32-byte header. */
+TEST_F(input, truncated)
+{
+	static const ssize_t lens[] = { 0, 1, 2, 4, 8, 20, 31 };
+	struct tern_seg s;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(lens); i++) {
+		SEG(&s);
+		SEND_LEN(&s, lens[i]);
+		EXPECT_HDR_ERRORS(1);
+	}
+	/* 32 bytes are enough */
+	SEG(&s);
+	SEND_LEN(&s, 32);
+	EXPECT_VALID(1);
+}
+
+TEST_F(input, doff_too_small)
+{
+	static const uint8_t doffs[] = { 0, 1, 4, 7 };
+	struct tern_seg s;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(doffs); i++) {
+		SEG(&s);
+		s.doff = doffs[i];
+		s.payload = 16;		/* data that could pass for options */
+		SEND(&s);
+		EXPECT_HDR_ERRORS(1);
+	}
+}
+
+/* doff * 4 beyond the segment's end. */
+TEST_F(input, doff_beyond_length)
+{
+	struct tern_seg s;
+
+	SEG(&s);
+	s.doff = 9;			/* 36 > 32 */
+	SEND(&s);
+	EXPECT_HDR_ERRORS(1);
+
+	SEG(&s);
+	s.doff = 11;			/* 44 > 43 */
+	s.optlen = 8;
+	s.payload = 3;
+	SEND(&s);
+	EXPECT_HDR_ERRORS(1);
+
+	SEG(&s);
+	s.doff = 255;
+	s.payload = 500;
+	SEND(&s);
+	EXPECT_HDR_ERRORS(1);
+
+	/* doff * 4 equal to the length is a segment without payload */
+	SEG(&s);
+	s.doff = 11;
+	s.optlen = 12;
+	SEND(&s);
+	EXPECT_VALID(1);
+}
+
+TEST_F(input, bad_version)
+{
+	static const uint8_t versions[] = { 0, 2, 0x81, 255 };
+	struct tern_seg s;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(versions); i++) {
+		SEG(&s);
+		s.version = versions[i];
+		SEND(&s);
+		EXPECT_HDR_ERRORS(1);
+	}
+}
+
+TEST_F(input, port_zero)
+{
+	struct tern_seg s;
+
+	SEG(&s);
+	s.sport = 0;
+	SEND(&s);
+	EXPECT_HDR_ERRORS(1);
+
+	SEG(&s);
+	s.dport = 0;
+	SEND(&s);
+	EXPECT_HDR_ERRORS(1);
+
+	SEG(&s);
+	s.sport = 0;
+	s.dport = 0;
+	s.payload = 5;
+	SEND(&s);
+	EXPECT_HDR_ERRORS(1);
+}
+
+/* A burst of every kind: each lands in its own counter. */
+TEST_F(input, mixed_burst)
+{
+	struct tern_seg s;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		SEG(&s);
+		SEND(&s);			/* valid */
+		SEG(&s);
+		s.bad_csum = true;
+		SEND(&s);			/* checksum */
+		SEG(&s);
+		s.version = 3;
+		SEND(&s);			/* header */
+		SEG(&s);
+		SEND_LEN(&s, 16);		/* header */
+	}
+	EXPECT_DELTAS(5, 10, 5, 0, 5);
+}
+
+TEST_HARNESS_MAIN
