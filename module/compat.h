@@ -9,6 +9,12 @@
 #include <linux/version.h>
 #include <net/sock.h>
 
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 /*
  * Where struct proto finds the IPv6 socket data: 6.5 added
  * ipv6_pinfo_offset; before it the data had to be the object's last member
@@ -21,5 +27,62 @@ static inline void tern_set_ipv6_pinfo_offset(struct proto *prot,
 	prot->ipv6_pinfo_offset = offset;
 #endif
 }
+
+/* proto.accept took flags, err and kern until 6.10's proto_accept_arg. */
+#if KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE
+#define TERN_DEFINE_PROTO_ACCEPT(name, fn)				\
+static struct sock *name(struct sock *sk, struct proto_accept_arg *arg)	\
+{									\
+	return fn(sk, arg->flags, &arg->err);				\
+}
+#else
+#define TERN_DEFINE_PROTO_ACCEPT(name, fn)				\
+static struct sock *name(struct sock *sk, int flags, int *err, bool kern) \
+{									\
+	return fn(sk, flags, err);					\
+}
+#endif
+
+/* proto.ioctl returns its value through int *karg since 6.5. */
+#if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE
+#define TERN_DEFINE_PROTO_IOCTL(name, fn)				\
+static int name(struct sock *sk, int cmd, int *karg)			\
+{									\
+	return fn(sk, cmd, karg);					\
+}
+#else
+#define TERN_DEFINE_PROTO_IOCTL(name, fn)				\
+static int name(struct sock *sk, int cmd, unsigned long arg)		\
+{									\
+	int karg, err = fn(sk, cmd, &karg);				\
+									\
+	return err ? : put_user(karg, (int __user *)arg);		\
+}
+#endif
+
+/* Sysctl tables: sized since 6.6, sentinel-terminated before. */
+#if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE
+#define TERN_SYSCTL_END
+#define TERN_SYSCTL_COUNT(t)	ARRAY_SIZE(t)
+#define tern_register_net_sysctl(net, path, table, n) \
+	register_net_sysctl_sz(net, path, table, n)
+#else
+#define TERN_SYSCTL_END		{}
+#define TERN_SYSCTL_COUNT(t)	(ARRAY_SIZE(t) - 1)
+#define tern_register_net_sysctl(net, path, table, n) \
+	register_net_sysctl(net, path, table)
+#endif
+
+/* The IPv6 flow label list moved from ipv6_pinfo to inet_sock in 6.6. */
+#if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE
+#define tern_ipv6_fl_list(sk, np)	(inet_sk(sk)->ipv6_fl_list)
+#else
+#define tern_ipv6_fl_list(sk, np)	((np)->ipv6_fl_list)
+#endif
+
+/* Where sk_memory_allocated_add() and friends live. */
+#if KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE
+#include <net/proto_memory.h>
+#endif
 
 #endif /* _TERN_COMPAT_H */

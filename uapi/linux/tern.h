@@ -85,4 +85,21 @@ struct ternhdr {
 #define TERN_FLAG_RST		0x08	/* reset the connection */
 #define TERN_FLAG_EOR		0x10	/* last segment of a SOCK_SEQPACKET message */
 
+/*
+ * Socket options at level SOL_TERN. Numbers, types and limits are TCP's
+ * for the options TCP also has, so code moves over by changing the level.
+ */
+#define TERN_NODELAY		1	/* int: no Nagle delay */
+#define TERN_MAXSEG		2	/* int: cap on payload per segment */
+#define TERN_KEEPIDLE		4	/* int: idle seconds before keepalives */
+#define TERN_KEEPINTVL		5	/* int: seconds between keepalives */
+#define TERN_KEEPCNT		6	/* int: keepalives before giving up */
+#define TERN_SYNCNT		7	/* int: SYN retransmissions */
+#define TERN_USER_TIMEOUT	18	/* int: ms unacknowledged before ETIMEDOUT */
+
+#define TERN_MAX_KEEPIDLE	32767
+#define TERN_MAX_KEEPINTVL	32767
+#define TERN_MAX_KEEPCNT	127
+#define TERN_MAX_SYNCNT		127
+
 #endif /* _UAPI_LINUX_TERN_H */
