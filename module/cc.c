@@ -47,13 +47,15 @@ void tern_cc_on_ack(struct sock *sk, u32 acked)
 	struct tern_sock *tsk = tern_sk(sk);
 	u32 mss = tsk->mss_cache;
 
-	if (tsk->ca_state != TERN_CA_OPEN) {
-		if (tern_before(tsk->snd_una, tsk->recover))
-			return;
+	if (tsk->ca_state != TERN_CA_OPEN &&
+	    !tern_before(tsk->snd_una, tsk->recover)) {
 		if (tsk->ca_state == TERN_CA_RECOVERY)
 			tsk->cwnd = max(tsk->ssthresh, 2 * mss);
 		tsk->ca_state = TERN_CA_OPEN;
 	}
+	/* fast recovery holds the window; after a timeout, slow start */
+	if (tsk->ca_state == TERN_CA_RECOVERY)
+		return;
 	if (tsk->cwnd < tsk->ssthresh) {
 		tsk->cwnd += min(acked, 2 * mss);
 	} else {

@@ -399,3 +399,23 @@ int tern_connect_port(struct sock *sk)
 	}
 	return tern_hash_conn(sk);
 }
+
+/* Call fn for each bound socket of net (listeners, connections). */
+void tern_for_each_bound(struct net *net,
+			 void (*fn)(struct sock *sk, void *arg), void *arg)
+{
+	unsigned int i;
+	struct sock *sk;
+
+	for (i = 0; i < ARRAY_SIZE(tern_bhash); i++) {
+		struct tern_bind_bucket *b = &tern_bhash[i];
+
+		if (hlist_empty(&b->chain))
+			continue;
+		spin_lock_bh(&b->lock);
+		sk_for_each_bound(sk, &b->chain)
+			if (net_eq(sock_net(sk), net))
+				fn(sk, arg);
+		spin_unlock_bh(&b->lock);
+	}
+}

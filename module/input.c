@@ -194,11 +194,17 @@ static void tern_rack_detect(struct sock *sk)
 	}
 }
 
-/* Free what the peer acknowledged; returns an RTT sample or -1. */
+/*
+ * Free what the peer acknowledged; returns an RTT sample or -1. The
+ * sample comes from the newest segment acknowledged, and there is none
+ * when a resent segment is among them (Karn): its ACK may answer either
+ * copy, and the segments behind a repaired hole waited for the repair.
+ */
 static long tern_clean_acked(struct sock *sk, u64 ack)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 	u64 now = tern_clock_us();
+	bool retrans = false;
 	struct sk_buff *skb;
 	long rtt = -1;
 
@@ -208,7 +214,9 @@ static long tern_clean_acked(struct sock *sk, u64 ack)
 
 		if (tern_after(cb->end_seq, ack))
 			break;
-		if (!(cb->sacked & TERN_SKB_RETRANS))
+		if (cb->sacked & TERN_SKB_RETRANS)
+			retrans = true;
+		else
 			rtt = now - cb->sent_us;
 		if (cb->sacked & TERN_SKB_SACKED)
 			tsk->sacked_out -= len;
@@ -221,7 +229,7 @@ static long tern_clean_acked(struct sock *sk, u64 ack)
 		sk_mem_uncharge(sk, skb->truesize);
 		__kfree_skb(skb);
 	}
-	return rtt;
+	return retrans ? -1 : rtt;
 }
 
 /* Returns false when the segment must be dropped. */
@@ -509,7 +517,7 @@ static bool tern_fin_acked(struct sock *sk)
 		tern_set_state(sk, TCP_FIN_WAIT2);
 		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | SEND_SHUTDOWN);
 		if (sock_flag(sk, SOCK_DEAD))
-			sk_reset_timer(sk, &sk->sk_timer, jiffies +
+			sk_reset_timer(sk, &inet_csk(sk)->icsk_keepalive_timer, jiffies +
 				       msecs_to_jiffies(tn->fin_timeout_ms));
 		else
 			sk->sk_state_change(sk);
@@ -891,8 +899,8 @@ int tern_rcv(struct sk_buff *skb)
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {
 		tern_do_rcv(sk, skb);
-	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-				  READ_ONCE(sk->sk_sndbuf))) {
+	} else if (sk_add_backlog(sk, skb, 2 * READ_ONCE(sk->sk_rcvbuf) +
+				  READ_ONCE(sk->sk_sndbuf) + 65536)) {
 		TERN_INC_STATS(net, TERN_MIB_BACKLOGDROPS);
 		kfree_skb(skb);
 	}

@@ -553,7 +553,7 @@ adjudge:
 	if (state != TCP_CLOSE && sk->sk_state == TCP_CLOSE)
 		goto out;	/* the backlog finished it, and freed it */
 	if (sk->sk_state == TCP_FIN_WAIT2)
-		sk_reset_timer(sk, &sk->sk_timer, jiffies + msecs_to_jiffies(
+		sk_reset_timer(sk, &inet_csk(sk)->icsk_keepalive_timer, jiffies + msecs_to_jiffies(
 			tern_pernet(sock_net(sk))->fin_timeout_ms));
 	if (sk->sk_state == TCP_CLOSE && !tern_sk(sk)->tw) {
 		tern_clear_timers(sk);
@@ -1034,7 +1034,7 @@ static void tern_keepalive(struct sock *sk, int val)
 	if (val)
 		tern_reset_keepalive(sk);
 	else
-		sk_stop_timer(sk, &sk->sk_timer);
+		sk_stop_timer(sk, &inet_csk(sk)->icsk_keepalive_timer);
 }
 
 static int tern_setsockopt_int(struct sock *sk, int optname, int val)

@@ -282,6 +282,8 @@ struct sock *tern_lookup_v6(struct net *net, const struct in6_addr *saddr,
 			    __be16 sport, const struct in6_addr *daddr,
 			    __be16 dport, int dif);
 int tern_connect_port(struct sock *sk);
+void tern_for_each_bound(struct net *net,
+			 void (*fn)(struct sock *sk, void *arg), void *arg);
 
 /* cookie.c: initial sequence numbers and handshake cookies */
 void tern_cookie_init(void);

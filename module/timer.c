@@ -6,7 +6,7 @@
  *				probe (RFC 8985), zero-window probe; which one
  *				is armed is tsk->timer_kind
  * icsk_delack_timer		delayed ACK
- * sk_timer			keepalive, FIN_WAIT2 of an orphan, TIME_WAIT
+ * icsk_keepalive_timer		keepalive, FIN_WAIT2 of an orphan, TIME_WAIT
  *
  * A timer that finds the socket owned by the user leaves its work to
  * release_cb, holding a reference until then (TCP's pattern).
@@ -287,10 +287,10 @@ void tern_reset_keepalive(struct sock *sk)
 	if (sk->sk_state != TCP_ESTABLISHED && sk->sk_state != TCP_CLOSE_WAIT)
 		return;
 	if (sock_flag(sk, SOCK_KEEPOPEN))
-		sk_reset_timer(sk, &sk->sk_timer,
+		sk_reset_timer(sk, &inet_csk(sk)->icsk_keepalive_timer,
 			       jiffies + tern_keepalive_time(sk));
 	else
-		sk_stop_timer(sk, &sk->sk_timer);
+		sk_stop_timer(sk, &inet_csk(sk)->icsk_keepalive_timer);
 }
 
 /*
@@ -308,7 +308,7 @@ void tern_time_wait(struct sock *sk)
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	tern_stop_retransmit_timer(sk);
 	sk_stop_timer(sk, &inet_csk(sk)->icsk_delack_timer);
-	sk_reset_timer(sk, &sk->sk_timer,
+	sk_reset_timer(sk, &inet_csk(sk)->icsk_keepalive_timer,
 		       jiffies + msecs_to_jiffies(tn->tw_timeout_ms));
 }
 
@@ -338,13 +338,13 @@ static void tern_keepalive_handler(struct sock *sk)
 		return;
 	if (tsk->snd_una != tsk->snd_nxt || tsk->send_head) {
 		/* data outstanding: retransmission rules, not keepalive */
-		sk_reset_timer(sk, &sk->sk_timer,
+		sk_reset_timer(sk, &inet_csk(sk)->icsk_keepalive_timer,
 			       jiffies + tern_keepalive_time(sk));
 		return;
 	}
 	idle = get_jiffies_64() - tsk->rcv_tstamp;
 	if (idle < tern_keepalive_time(sk)) {
-		sk_reset_timer(sk, &sk->sk_timer,
+		sk_reset_timer(sk, &inet_csk(sk)->icsk_keepalive_timer,
 			       jiffies + tern_keepalive_time(sk) - idle);
 		return;
 	}
@@ -357,7 +357,7 @@ static void tern_keepalive_handler(struct sock *sk)
 	inet_csk(sk)->icsk_probes_out++;
 	TERN_INC_STATS(sock_net(sk), TERN_MIB_KEEPALIVEPROBES);
 	tern_send_probe(sk);
-	sk_reset_timer(sk, &sk->sk_timer, jiffies + tern_keepalive_intvl(sk));
+	sk_reset_timer(sk, &inet_csk(sk)->icsk_keepalive_timer, jiffies + tern_keepalive_intvl(sk));
 }
 
 /* Timer callbacks: run now, or leave it to release_cb. */
@@ -393,9 +393,11 @@ static void tern_delack_timer(struct timer_list *t)
 
 static void tern_keepalive_timer(struct timer_list *t)
 {
-	struct sock *sk = from_timer(sk, t, sk_timer);
+	struct inet_connection_sock *icsk =
+		from_timer(icsk, t, icsk_keepalive_timer);
 
-	tern_timer_run(sk, TERN_KEEPALIVE_DEFERRED, tern_keepalive_handler);
+	tern_timer_run(&icsk->icsk_inet.sk, TERN_KEEPALIVE_DEFERRED,
+		       tern_keepalive_handler);
 }
 
 /* proto.release_cb: the timer work that found the socket busy. */
