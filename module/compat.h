@@ -22,4 +22,21 @@ static inline void tern_set_ipv6_pinfo_offset(struct proto *prot,
 #endif
 }
 
+/* proto.ioctl returns its value through int *karg since 6.5. */
+int tern_ioctl_val(struct sock *sk, int cmd, int *karg);
+
+#if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE
+static inline int tern_ioctl(struct sock *sk, int cmd, int *karg)
+{
+	return tern_ioctl_val(sk, cmd, karg);
+}
+#else
+static inline int tern_ioctl(struct sock *sk, int cmd, unsigned long arg)
+{
+	int karg, err = tern_ioctl_val(sk, cmd, &karg);
+
+	return err ? : put_user(karg, (int __user *)arg);
+}
+#endif
+
 #endif /* _TERN_COMPAT_H */

@@ -10,6 +10,8 @@
  */
 
 #include <linux/poll.h>
+#include <linux/sockios.h>
+#include <asm/ioctls.h>
 #include <net/inet_common.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
@@ -114,18 +116,34 @@ static __poll_t tern_poll(struct file *file, struct socket *sock,
 		mask |= EPOLLHUP;
 	if (shutdown & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
-	if (!(shutdown & SEND_SHUTDOWN) && __sk_stream_is_writeable(sk, 1))
-		mask |= EPOLLOUT | EPOLLWRNORM;
+	if ((shutdown & SEND_SHUTDOWN) || __sk_stream_is_writeable(sk, 1))
+		mask |= EPOLLOUT | EPOLLWRNORM;	/* a writer learns EPIPE */
 	if (READ_ONCE(sk->sk_err) ||
 	    !skb_queue_empty_lockless(&sk->sk_error_queue))
 		mask |= EPOLLERR;
 	return mask;
 }
 
+/* Queue sizes, as TCP reports them: nothing queued without a connection. */
+int tern_ioctl_val(struct sock *sk, int cmd, int *karg)
+{
+	switch (cmd) {
+	case SIOCINQ:
+	case SIOCOUTQ:
+	case SIOCOUTQNSD:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		*karg = 0;
+		return 0;
+	}
+	return -ENOIOCTLCMD;
+}
+
 struct proto tern_prot = {
 	.name		= "TERN",
 	.owner		= THIS_MODULE,
 	.close		= tern_close,
+	.ioctl		= tern_ioctl,
 	.init		= tern_v4_init_sock,
 	.destroy	= tern_destroy_sock,
 	.setsockopt	= tern_setsockopt,
@@ -175,6 +193,7 @@ struct proto tern6_prot = {
 	.name		= "TERNv6",
 	.owner		= THIS_MODULE,
 	.close		= tern_close,
+	.ioctl		= tern_ioctl,
 	.init		= tern_v6_init_sock,
 	.destroy	= tern_destroy_sock,
 	.setsockopt	= tern_setsockopt,
