@@ -34,7 +34,11 @@ if [ "$vm" = 0 ]; then
 	rc=${PIPESTATUS[0]}
 	dmesg | tail -n +"$((before + 1))" >"$out/console.log"
 else
-	TERN_MODINDEX=$("$TERN_TOP/vm/modindex.sh" "$(tern_image_release "$(tern_kernel_image "$kernel")")" "$TERN_KO") || exit 1
+	image=$(tern_kernel_image "$kernel")
+	kdir=${KDIR:-}
+	[ "$kernel" = debug ] && kdir=$(cd "$(dirname "$image")/../../.." && pwd)
+	TERN_MODINDEX=$(KDIR=$kdir "$TERN_TOP/vm/modindex.sh" \
+		"$(tern_image_release "$image")" "$TERN_KO") || exit 1
 	export TERN_MODINDEX
 	args=(-k "$kernel" -o "$out/vm")
 	[ "$kernel" = debug ] && args+=(--kmemleak)

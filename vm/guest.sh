@@ -40,6 +40,7 @@ if [ "${TERN_INTERACTIVE:-0}" = 1 ]; then
 fi
 
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
+echo "tern-vm: command starting" >/dev/kmsg
 cd "$TERN_CWD" || { echo 127 >"$out/rc"; poweroff_now; }
 bash "$out/cmd" </dev/null >/dev/ttyS1 2>&1
 rc=$?

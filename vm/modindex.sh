@@ -21,6 +21,10 @@ if [ ! -f "$out/modules.dep.bin" ]; then
 	trap 'rm -rf "$tmp"' EXIT
 	base=$tmp/lib/modules/$rel
 	mkdir -p "$base/extra"
+	# the module lists of a kernel built here sit in its build tree
+	for f in modules.order modules.builtin modules.builtin.modinfo; do
+		[ -n "${KDIR:-}" ] && [ -f "$KDIR/$f" ] && cp "$KDIR/$f" "$base/"
+	done
 	if [ -d "/lib/modules/$rel/kernel" ]; then
 		ln -s "/lib/modules/$rel/kernel" "$base/kernel"
 		for f in modules.order modules.builtin modules.builtin.modinfo; do
@@ -28,6 +32,9 @@ if [ ! -f "$out/modules.dep.bin" ]; then
 		done
 	fi
 	cp "$ko" "$base/extra/tern.ko"
+	[ -f "$base/modules.order" ] || : >"$base/modules.order"
+	[ -f "$base/modules.builtin" ] || : >"$base/modules.builtin"
+	[ -f "$base/modules.builtin.modinfo" ] || : >"$base/modules.builtin.modinfo"
 	depmod -b "$tmp" "$rel"
 	mkdir -p "$out"
 	cp "$base"/modules.* "$out/"

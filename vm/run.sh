@@ -45,7 +45,7 @@ if [ ! -f "$initrd" ]; then
 	chmod 755 "$tmp/init"
 	mdir=/lib/modules/$release
 	for m in netfs 9pnet 9pnet_virtio 9p overlay; do
-		f=$(find "$mdir" -name "$m.ko*" 2>/dev/null | head -n1)
+		f=$(find "$mdir" -name "$m.ko*" 2>/dev/null | head -n1 || true)
 		case $f in
 		"") ;;
 		*.xz) xz -dc "$f" >"$tmp/modules/$m.ko" ;;
@@ -98,7 +98,14 @@ fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 rm -f "$out/rc" "$out/console.log" "$out/dmesg" "$out/kmemleak"
-printf '%s\n' "$*" >"$out/cmd"
+# One argument is a shell command line; several are a command and its
+# arguments, quoted as given.
+if [ $# = 1 ]; then
+	printf '%s\n' "$1" >"$out/cmd"
+else
+	printf '%q ' "$@" >"$out/cmd"
+	echo >>"$out/cmd"
+fi
 {
 	printf 'TERN_CWD=%q\n' "$PWD"
 	printf 'TERN_INTERACTIVE=%q\n' "$interactive"
@@ -124,9 +131,17 @@ if [ $interactive = 1 ]; then
 	"${qemu[@]}" -serial mon:stdio
 	exit 0
 fi
+# A guest that dies before the command starts (TCG has been seen to trip
+# over its own code patching during boot) is booted again, twice at most.
 set +e
-timeout "${TERN_VM_TIMEOUT:-3600}" "${qemu[@]}" -serial "file:$out/console.log" -serial stdio </dev/null
-qrc=$?
+for attempt in 1 2 3; do
+	timeout "${TERN_VM_TIMEOUT:-3600}" "${qemu[@]}" -serial "file:$out/console.log" -serial stdio </dev/null
+	qrc=$?
+	[ -f "$out/rc" ] && break
+	grep -q "tern-vm: command starting" "$out/console.log" && break
+	cp "$out/console.log" "$out/console.boot$attempt.log"
+	say "the guest died while booting (attempt $attempt, log: $out/console.boot$attempt.log)"
+done
 set -e
 if [ ! -f "$out/rc" ]; then
 	[ $qrc = 124 ] && say "the VM timed out after ${TERN_VM_TIMEOUT:-3600} s"
