@@ -29,34 +29,36 @@ static inline void tern_set_ipv6_pinfo_offset(struct proto *prot,
 }
 
 /* proto.accept took flags, err and kern until 6.10's proto_accept_arg. */
+struct sock *tern_accept_sk(struct sock *sk, int flags, int *err);
+
 #if KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE
-#define TERN_DEFINE_PROTO_ACCEPT(name, fn)				\
-static struct sock *name(struct sock *sk, struct proto_accept_arg *arg)	\
-{									\
-	return fn(sk, arg->flags, &arg->err);				\
+static inline struct sock *tern_accept(struct sock *sk,
+				       struct proto_accept_arg *arg)
+{
+	return tern_accept_sk(sk, arg->flags, &arg->err);
 }
 #else
-#define TERN_DEFINE_PROTO_ACCEPT(name, fn)				\
-static struct sock *name(struct sock *sk, int flags, int *err, bool kern) \
-{									\
-	return fn(sk, flags, err);					\
+static inline struct sock *tern_accept(struct sock *sk, int flags, int *err,
+				       bool kern)
+{
+	return tern_accept_sk(sk, flags, err);
 }
 #endif
 
 /* proto.ioctl returns its value through int *karg since 6.5. */
+int tern_ioctl_val(struct sock *sk, int cmd, int *karg);
+
 #if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE
-#define TERN_DEFINE_PROTO_IOCTL(name, fn)				\
-static int name(struct sock *sk, int cmd, int *karg)			\
-{									\
-	return fn(sk, cmd, karg);					\
+static inline int tern_ioctl(struct sock *sk, int cmd, int *karg)
+{
+	return tern_ioctl_val(sk, cmd, karg);
 }
 #else
-#define TERN_DEFINE_PROTO_IOCTL(name, fn)				\
-static int name(struct sock *sk, int cmd, unsigned long arg)		\
-{									\
-	int karg, err = fn(sk, cmd, &karg);				\
-									\
-	return err ? : put_user(karg, (int __user *)arg);		\
+static inline int tern_ioctl(struct sock *sk, int cmd, unsigned long arg)
+{
+	int karg, err = tern_ioctl_val(sk, cmd, &karg);
+
+	return err ? : put_user(karg, (int __user *)arg);
 }
 #endif
 

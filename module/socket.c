@@ -452,7 +452,7 @@ static int tern_wait_for_connection(struct sock *sk, long timeo)
 	return err;
 }
 
-static struct sock *tern_accept_sk(struct sock *sk, int flags, int *err)
+struct sock *tern_accept_sk(struct sock *sk, int flags, int *err)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 	struct tern_sock *child;
@@ -999,7 +999,7 @@ static __poll_t tern_poll(struct file *file, struct socket *sock,
 	return mask;
 }
 
-static int tern_ioctl_val(struct sock *sk, int cmd, int *karg)
+int tern_ioctl_val(struct sock *sk, int cmd, int *karg)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 
@@ -1024,8 +1024,6 @@ static int tern_ioctl_val(struct sock *sk, int cmd, int *karg)
 	}
 	return -ENOIOCTLCMD;
 }
-
-TERN_DEFINE_PROTO_IOCTL(tern_ioctl, tern_ioctl_val)
 
 static void tern_keepalive(struct sock *sk, int val)
 {
@@ -1166,8 +1164,6 @@ static int tern_set_rcvlowat(struct sock *sk, int val)
 	WRITE_ONCE(sk->sk_rcvlowat, val ? : 1);
 	return 0;
 }
-
-TERN_DEFINE_PROTO_ACCEPT(tern_accept, tern_accept_sk)
 
 struct proto tern_prot = {
 	.name			= "TERN",

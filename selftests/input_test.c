@@ -118,40 +118,56 @@ static void expect_deltas(struct __test_metadata *_metadata,
 #define EXPECT_HDR_ERRORS(n)	EXPECT_DELTAS(0, n, 0, 0, 0)
 #define EXPECT_CSUM_ERRORS(n)	EXPECT_DELTAS(0, 0, n, 0, 0)
 
-/* "Name<blanks>value\n", the five counters in order, zero in a new netns. */
+/*
+ * One "Name<blanks>value" line per counter, the five counters each present
+ * once (in the order of enum tern_counter), all zero in a new namespace.
+ */
 TEST_F(input, snmp_format)
 {
+	int seen[TERN_NR_COUNTERS] = { 0 }, i, lines = 0, last = -1;
 	char line[256];
-	int n = 0;
 	FILE *f;
 
 	f = fopen(TERN_SNMP_PATH, "re");
 	ASSERT_NE(NULL, f);
 	while (fgets(line, sizeof(line), f)) {
-		size_t name_len = strlen(tern_counter_names[n < TERN_NR_COUNTERS ? n : 0]);
-		char *p;
+		char *p = line, *name_end;
 
-		ASSERT_GT(TERN_NR_COUNTERS, n) {
-			TH_LOG("extra line: %s", line);
+		lines++;
+		while (isalnum((unsigned char)*p))
+			p++;
+		name_end = p;
+		EXPECT_LT(0, name_end - line) {
+			TH_LOG("no counter name: %s", line);
 		}
-		EXPECT_EQ(0, strncmp(line, tern_counter_names[n], name_len)) {
-			TH_LOG("line %d: %s", n + 1, line);
-		}
-		p = line + name_len;
 		EXPECT_TRUE(*p == ' ' || *p == '\t') {
 			TH_LOG("no blank after the name: %s", line);
 		}
 		while (*p == ' ' || *p == '\t')
 			p++;
-		EXPECT_TRUE(isdigit((unsigned char)*p));
-		while (isdigit((unsigned char)*p))
-			p++;
+		EXPECT_TRUE(isdigit((unsigned char)*p)) {
+			TH_LOG("no value: %s", line);
+		}
+		EXPECT_EQ(0, strtoll(p, &p, 10));
 		EXPECT_STREQ("\n", p);
-		EXPECT_EQ(0, strtoll(line + name_len, NULL, 10));
-		n++;
+		*name_end = '\0';
+		for (i = 0; i < TERN_NR_COUNTERS; i++) {
+			if (strcmp(line, tern_counter_names[i]))
+				continue;
+			seen[i]++;
+			EXPECT_LT(last, i) {
+				TH_LOG("%s out of order", line);
+			}
+			last = i;
+		}
 	}
 	fclose(f);
-	EXPECT_EQ(TERN_NR_COUNTERS, n);
+	for (i = 0; i < TERN_NR_COUNTERS; i++) {
+		EXPECT_EQ(1, seen[i]) {
+			TH_LOG("%s appears %d times", tern_counter_names[i], seen[i]);
+		}
+	}
+	EXPECT_LE(TERN_NR_COUNTERS, lines);
 	EXPECT_EQ(0, tern_snmp_get("TernInSegs"));
 	EXPECT_EQ(-ENOENT, tern_snmp_get("TernNoSuchCounter"));
 }
@@ -350,6 +366,36 @@ TEST_F(input, bad_csum_pseudo_header)
 	((struct ternhdr *)segbuf)->check = good;
 	SEND_RAW(len);
 	EXPECT_VALID(1);
+}
+
+/*
+ * IPv4 options or an IPv6 extension header in front of the segment: the
+ * pseudo-header and length are still the segment's own.
+ */
+TEST_F(input, ip_options)
+{
+	static const unsigned char v4opts[4] = { 1, 1, 1, 0 };	/* NOP NOP NOP END */
+	static const unsigned char v6dstopts[8] = { 0, 0, 1, 4, 0, 0, 0, 0 }; /* PadN */
+	struct tern_seg s;
+
+	if (variant->family == AF_INET) {
+		ASSERT_EQ(0, setsockopt(self->fd, IPPROTO_IP, IP_OPTIONS,
+					v4opts, sizeof(v4opts)));
+	} else {
+		ASSERT_EQ(0, setsockopt(self->fd, IPPROTO_IPV6, IPV6_DSTOPTS,
+					v6dstopts, sizeof(v6dstopts)));
+	}
+	SEG(&s);
+	s.payload = 77;
+	SEND(&s);
+	EXPECT_VALID(1);
+	s.bad_csum = true;
+	SEND(&s);
+	EXPECT_CSUM_ERRORS(1);
+	s.bad_csum = false;
+	s.version = 0;
+	SEND(&s);
+	EXPECT_HDR_ERRORS(1);
 }
 
 /* Shorter than the 32-byte header. */

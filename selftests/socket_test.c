@@ -16,6 +16,8 @@
 #include <limits.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <linux/sockios.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "tern_test.h"
@@ -26,6 +28,10 @@
 #endif
 #ifndef SIN6_LEN_RFC2133
 #define SIN6_LEN_RFC2133 24
+#endif
+
+#ifndef IP_LOCAL_PORT_RANGE
+#define IP_LOCAL_PORT_RANGE 51
 #endif
 
 #define NOBODY 65534
@@ -845,11 +851,13 @@ struct priv_arg {
 static int priv_bind(void *p)
 {
 	struct priv_arg *arg = p;
-	int fd = socket(arg->family, arg->type, arg->protocol);
+	int fd = socket(arg->family, arg->type, arg->protocol), ret;
 
 	if (fd < 0)
 		return 250;
-	return bind_to(fd, arg->family, NULL, arg->port);
+	ret = bind_to(fd, arg->family, NULL, arg->port);
+	close(fd);
+	return ret;
 }
 
 TEST_F(bind, privileged_port)
@@ -907,6 +915,87 @@ TEST_F(bind, netns_no_conflict)
 	close(c);
 	c = SK(AF_INET);
 	EXPECT_EQ(EADDRINUSE, bind_to(c, AF_INET, "127.0.0.1", PORT + 1));
+}
+
+/*
+ * The same ports bound in many namespaces. The port table is shared by all
+ * namespaces and a bucket is picked by a per-namespace random mix of the
+ * port, so some (namespace, port) pairs of different namespaces share a
+ * bucket, where only the namespace tells them apart. 12 namespaces of 256
+ * ports spread over the whole range make that all but certain.
+ */
+TEST_F(bind, netns_no_conflict_many)
+{
+	const int nets = 12, ports = 256;
+	struct rlimit rl = { nets * ports + 64, nets * ports + 64 };
+	int k, i, fd, fails = 0, fail_port = 0;
+
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	for (k = 0; k < nets; k++) {
+		if (k)
+			ASSERT_EQ(0, tern_new_netns());
+		for (i = 0; i < ports; i++) {
+			int port = 1024 + i * 251;
+
+			fd = SK(i & 1 ? AF_INET6 : AF_INET);
+			if (bind_to(fd, i & 1 ? AF_INET6 : AF_INET, NULL, port)) {
+				fails++;
+				fail_port = port;
+			}
+		}
+	}
+	EXPECT_EQ(0, fails) {
+		TH_LOG("%d binds refused, e.g. port %d", fails, fail_port);
+	}
+	/* and each namespace still sees its own */
+	fd = SK(AF_INET);
+	EXPECT_EQ(EADDRINUSE, bind_to(fd, AF_INET, "127.0.0.1", 1024 + 3 * 251));
+}
+
+/* SO_BINDTODEVICE: sockets on different devices do not overlap. */
+TEST_F(bind, bindtodevice)
+{
+	int a = SK(AF_INET), b = SK(AF_INET), c = SK(AF_INET), d = SK(AF_INET);
+	int e = SK(AF_INET6), f = SK(AF_INET6);
+
+	ASSERT_EQ(0, system("ip link add tern-t0 type veth peer name tern-t1"));
+	ASSERT_EQ(0, setsockopt(a, SOL_SOCKET, SO_BINDTODEVICE, "tern-t0", 8));
+	ASSERT_EQ(0, setsockopt(b, SOL_SOCKET, SO_BINDTODEVICE, "tern-t1", 8));
+	ASSERT_EQ(0, setsockopt(d, SOL_SOCKET, SO_BINDTODEVICE, "tern-t0", 8));
+	EXPECT_EQ(0, bind_to(a, AF_INET, NULL, PORT));
+	EXPECT_EQ(0, bind_to(b, AF_INET, NULL, PORT));
+	/* no device overlaps every device */
+	EXPECT_EQ(EADDRINUSE, bind_to(c, AF_INET, NULL, PORT));
+	EXPECT_EQ(EADDRINUSE, bind_to(d, AF_INET, NULL, PORT));
+	ASSERT_EQ(0, bind_to(c, AF_INET, NULL, PORT + 1));
+	ASSERT_EQ(0, setsockopt(e, SOL_SOCKET, SO_BINDTODEVICE, "tern-t1", 8));
+	EXPECT_EQ(EADDRINUSE, bind_to(e, AF_INET6, NULL, PORT + 1));
+	ASSERT_EQ(0, setsockopt(f, SOL_SOCKET, SO_BINDTODEVICE, "tern-t1", 8));
+	EXPECT_EQ(EADDRINUSE, bind_to(f, AF_INET6, NULL, PORT));
+}
+
+/* The per-socket IP_LOCAL_PORT_RANGE narrows what port 0 picks. */
+TEST_F(bind, ip_local_port_range_sockopt)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	unsigned int i;
+	int fds[2], port;
+
+	for (i = 0; i < ARRAY_SIZE(families); i++) {
+		fds[i] = SK(families[i]);
+		ASSERT_EQ(0, setsockopt_int(fds[i], IPPROTO_IP, IP_LOCAL_PORT_RANGE,
+					    45001 << 16 | 45000));
+		ASSERT_EQ(0, bind_to(fds[i], families[i], NULL, 0));
+		port = local_port(fds[i]);
+		EXPECT_TRUE(port == 45000 || port == 45001) {
+			TH_LOG("port %d outside 45000-45001", port);
+		}
+	}
+	EXPECT_NE(local_port(fds[0]), local_port(fds[1]));
+	fds[0] = SK(AF_INET);
+	ASSERT_EQ(0, setsockopt_int(fds[0], IPPROTO_IP, IP_LOCAL_PORT_RANGE,
+				    45001 << 16 | 45000));
+	EXPECT_EQ(EADDRINUSE, bind_to(fds[0], AF_INET, NULL, 0));
 }
 
 /* One port space for both Tern types: the wire has one protocol 253. */
@@ -1168,32 +1257,97 @@ TEST_F(opts, no_connection_ops)
 	EXPECT_EQ(1, tern_sockets_in_use());
 }
 
+/* The queue-size ioctls of an unconnected socket answer as TCP's do. */
+TEST_F(opts, ioctl_queues_like_tcp)
+{
+	static const struct { unsigned long cmd; const char *name; } cmds[] = {
+		{ SIOCINQ, "SIOCINQ" }, { SIOCOUTQ, "SIOCOUTQ" },
+		{ SIOCOUTQNSD, "SIOCOUTQNSD" },
+	};
+	int tcp = socket(variant->family, SOCK_STREAM, IPPROTO_TCP);
+	unsigned int i;
+
+	ASSERT_LE(0, tcp);
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		int tern_val = -1, tcp_val = -1, tern_err, tcp_err;
+
+		tern_err = err_of(ioctl(self->fd, cmds[i].cmd, &tern_val));
+		tcp_err = err_of(ioctl(tcp, cmds[i].cmd, &tcp_val));
+		EXPECT_EQ(tcp_err, tern_err) {
+			TH_LOG("%s: tern %s, tcp %s", cmds[i].name,
+			       strerror(tern_err), strerror(tcp_err));
+		}
+		if (!tcp_err && !tern_err)
+			EXPECT_EQ(tcp_val, tern_val);
+	}
+	close(tcp);
+}
+
+/* revents of fd for every event there is, without waiting */
+static int poll_now(int fd)
+{
+	struct pollfd pfd = {
+		.fd = fd,
+		.events = POLLIN | POLLPRI | POLLOUT | POLLRDNORM | POLLRDBAND |
+			  POLLWRNORM | POLLWRBAND | POLLMSG | POLLRDHUP,
+	};
+
+	if (poll(&pfd, 1, 0) < 0)
+		return -errno;
+	return pfd.revents;
+}
+
 /* A fresh Tern socket polls as a fresh TCP socket of its family. */
 TEST_F(opts, poll_fresh_like_tcp)
 {
-	struct pollfd pfd[2];
 	int tcp = socket(variant->family, SOCK_STREAM, IPPROTO_TCP);
+	int tern_ev, tcp_ev;
 
 	ASSERT_LE(0, tcp);
-	pfd[0].fd = self->fd;
-	pfd[1].fd = tcp;
-	pfd[0].events = pfd[1].events = POLLIN | POLLOUT | POLLPRI | POLLRDHUP |
-					POLLRDNORM | POLLWRNORM;
-	ASSERT_EQ(2, poll(pfd, 2, 0));
-	EXPECT_EQ(pfd[1].revents, pfd[0].revents) {
-		TH_LOG("poll revents: tern 0x%x, tcp 0x%x", pfd[0].revents,
-		       pfd[1].revents);
+	tern_ev = poll_now(self->fd);
+	tcp_ev = poll_now(tcp);
+	EXPECT_EQ(tcp_ev, tern_ev) {
+		TH_LOG("fresh socket revents: tern 0x%x, tcp 0x%x", tern_ev, tcp_ev);
 	}
-
-	/* and after a (refused) shutdown of both directions */
-	EXPECT_EQ(ENOTCONN, err_of(shutdown(self->fd, SHUT_RDWR)));
-	EXPECT_EQ(ENOTCONN, err_of(shutdown(tcp, SHUT_RDWR)));
-	ASSERT_EQ(2, poll(pfd, 2, 0));
-	EXPECT_EQ(pfd[1].revents, pfd[0].revents) {
-		TH_LOG("poll revents after shutdown: tern 0x%x, tcp 0x%x",
-		       pfd[0].revents, pfd[1].revents);
+	/* bound makes no difference */
+	ASSERT_EQ(0, bind_to(self->fd, variant->family, NULL, 0));
+	ASSERT_EQ(0, bind_to(tcp, variant->family, NULL, 0));
+	tern_ev = poll_now(self->fd);
+	tcp_ev = poll_now(tcp);
+	EXPECT_EQ(tcp_ev, tern_ev) {
+		TH_LOG("bound socket revents: tern 0x%x, tcp 0x%x", tern_ev, tcp_ev);
 	}
 	close(tcp);
+}
+
+/*
+ * shutdown() of an unconnected socket says ENOTCONN but still marks the
+ * directions shut (inet_shutdown()); poll() then reports what TCP does.
+ */
+TEST_F(opts, poll_after_shutdown_like_tcp)
+{
+	static const int hows[] = { SHUT_RD, SHUT_WR, SHUT_RDWR };
+	static const char * const names[] = { "SHUT_RD", "SHUT_WR", "SHUT_RDWR" };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(hows); i++) {
+		int tern = socket(variant->family, variant->type, IPPROTO_TERN);
+		int tcp = socket(variant->family, SOCK_STREAM, IPPROTO_TCP);
+		int tern_ev, tcp_ev;
+
+		ASSERT_LE(0, tern);
+		ASSERT_LE(0, tcp);
+		EXPECT_EQ(ENOTCONN, err_of(shutdown(tern, hows[i])));
+		EXPECT_EQ(ENOTCONN, err_of(shutdown(tcp, hows[i])));
+		tern_ev = poll_now(tern);
+		tcp_ev = poll_now(tcp);
+		EXPECT_EQ(tcp_ev, tern_ev) {
+			TH_LOG("after %s: tern 0x%x, tcp 0x%x", names[i],
+			       tern_ev, tcp_ev);
+		}
+		close(tern);
+		close(tcp);
+	}
 }
 
 TEST_HARNESS_MAIN

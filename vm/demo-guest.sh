@@ -7,7 +7,11 @@ inject=$top/build/selftests/tern_inject
 ternstat=$top/userspace/tools/ternstat
 export TERNSTAT_HISTORY=/tmp/ternstat.demo
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ "${TERN_COLOR:-0}" = 1 ]; then
+	step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+	step() { printf '\n== %s\n' "$*"; }
+fi
 run() { printf '$ %s\n' "$*"; "$@"; }
 
 step "Install tern.ko so that socket() can autoload it"
@@ -43,7 +47,7 @@ time.sleep(3)
 PY
 holder=$!
 sleep 1.5
-run grep -E '^(protocol|TERN)' /proc/net/protocols
+run ip netns exec B grep -E '^(protocol|TERN)' /proc/net/protocols
 run lsmod | grep -E '^(Module|tern)'
 
 step "A sends Tern segments to B: good ones, a corrupted one, a truncated one"

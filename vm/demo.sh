@@ -10,4 +10,5 @@ TERN_KO=$("$TERN_TOP/vm/kmod.sh" "$flavor")
 TERN_MODINDEX=$("$TERN_TOP/vm/modindex.sh" \
 	"$(tern_image_release "$(tern_kernel_image "$kernel")")" "$TERN_KO")
 export TERN_KO TERN_MODINDEX
+[ -t 1 ] && export TERN_COLOR=1
 exec "$TERN_TOP/vm/run.sh" -k "$kernel" -o "$TERN_TOP/build/results/demo" -- vm/demo-guest.sh
