@@ -7,7 +7,10 @@
 #define _TERN_COMPAT_H
 
 #include <linux/version.h>
+#include <net/net_namespace.h>
 #include <net/sock.h>
+#include <net/inet_sock.h>
+#include <linux/ipv6.h>
 
 #if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
 #include <linux/unaligned.h>
@@ -66,21 +69,32 @@ static inline int tern_ioctl(struct sock *sk, int cmd, unsigned long arg)
 #if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE
 #define TERN_SYSCTL_END
 #define TERN_SYSCTL_COUNT(t)	ARRAY_SIZE(t)
-#define tern_register_net_sysctl(net, path, table, n) \
-	register_net_sysctl_sz(net, path, table, n)
 #else
 #define TERN_SYSCTL_END		{}
 #define TERN_SYSCTL_COUNT(t)	(ARRAY_SIZE(t) - 1)
-#define tern_register_net_sysctl(net, path, table, n) \
-	register_net_sysctl(net, path, table)
 #endif
 
-/* The IPv6 flow label list moved from ipv6_pinfo to inet_sock in 6.6. */
+static inline struct ctl_table_header *
+tern_register_net_sysctl(struct net *net, const char *path,
+			 struct ctl_table *table, size_t n)
+{
 #if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE
-#define tern_ipv6_fl_list(sk, np)	(inet_sk(sk)->ipv6_fl_list)
+	return register_net_sysctl_sz(net, path, table, n);
 #else
-#define tern_ipv6_fl_list(sk, np)	((np)->ipv6_fl_list)
+	return register_net_sysctl(net, path, table);
 #endif
+}
+
+/* The IPv6 flow label list moved from ipv6_pinfo to inet_sock in 6.6. */
+static inline void tern_clear_ipv6_fl_list(struct sock *sk,
+					   struct ipv6_pinfo *np)
+{
+#if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE
+	RCU_INIT_POINTER(inet_sk(sk)->ipv6_fl_list, NULL);
+#else
+	RCU_INIT_POINTER(np->ipv6_fl_list, NULL);
+#endif
+}
 
 /* Where sk_memory_allocated_add() and friends live. */
 #if KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE

@@ -182,9 +182,10 @@ int tern_bind_child(struct sock *child, const struct sock *listener)
 static u32 tern_ehashfn(const struct net *net, const struct in6_addr *raddr,
 			__be16 rport, u16 lport)
 {
-	return jhash_3words((__force u32)raddr->s6_addr32[3] ^
-			    raddr->s6_addr32[2] ^ raddr->s6_addr32[1] ^
-			    raddr->s6_addr32[0],
+	return jhash_3words((__force u32)(raddr->s6_addr32[3] ^
+					  raddr->s6_addr32[2] ^
+					  raddr->s6_addr32[1] ^
+					  raddr->s6_addr32[0]),
 			    (__force u32)rport << 16 | lport,
 			    net_hash_mix(net), 0);
 }
@@ -400,9 +401,8 @@ int tern_connect_port(struct sock *sk)
 	return tern_hash_conn(sk);
 }
 
-/* Call fn for each bound socket of net (listeners, connections). */
-void tern_for_each_bound(struct net *net,
-			 void (*fn)(struct sock *sk, void *arg), void *arg)
+/* Show each bound socket of net (listeners, connections). */
+void tern_show_bound(struct seq_file *seq, struct net *net)
 {
 	unsigned int i;
 	struct sock *sk;
@@ -413,9 +413,10 @@ void tern_for_each_bound(struct net *net,
 		if (hlist_empty(&b->chain))
 			continue;
 		spin_lock_bh(&b->lock);
-		sk_for_each_bound(sk, &b->chain)
+		sk_for_each_bound(sk, &b->chain) {
 			if (net_eq(sock_net(sk), net))
-				fn(sk, arg);
+				tern_show_sock(seq, sk);
+		}
 		spin_unlock_bh(&b->lock);
 	}
 }

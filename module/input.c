@@ -742,6 +742,7 @@ static int tern_listen_rcv(struct sock *sk, struct sk_buff *skb)
 	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 	struct tern_opts o;
 	struct sock *child;
+	u64 cookie;
 	u16 mss;
 
 	if (cb->flags & TERN_FLAG_RST)
@@ -756,8 +757,9 @@ static int tern_listen_rcv(struct sock *sk, struct sk_buff *skb)
 			goto drop;
 		}
 		tern_parse_options(skb, &o);
-		tern_send_synack_reply(sk, skb, tern_cookie_make(skb, cb->seq,
-				       o.mss ? : TERN_DEFAULT_MSS));
+		cookie = tern_cookie_make(skb, cb->seq,
+					  o.mss ? : TERN_DEFAULT_MSS);
+		tern_send_synack_reply(sk, skb, cookie);
 		goto drop;
 	}
 	if (!(cb->flags & TERN_FLAG_ACK))
@@ -779,6 +781,7 @@ static int tern_listen_rcv(struct sock *sk, struct sk_buff *skb)
 	child = tern_create_child(sk, skb, be64_to_cpu(th->ack_seq) - 1, mss);
 	if (!child)
 		goto drop;
+	__acquire(&child->sk_lock.slock);	/* sk_clone_lock() took it */
 	/* confirm at once: the client resends its ACK until it hears us */
 	tern_sk(child)->quickack = 1;
 	tern_sk(child)->ack_pending = 1;
@@ -875,14 +878,11 @@ int tern_rcv(struct sk_buff *skb)
 	TERN_INC_STATS(net, TERN_MIB_INSEGS);
 
 	th = tern_hdr(skb);
-#if IS_ENABLED(CONFIG_IPV6)
-	if (skb->protocol == htons(ETH_P_IPV6)) {
+	if (IS_ENABLED(CONFIG_IPV6) && skb->protocol == htons(ETH_P_IPV6)) {
 		iif = inet6_iif(skb);
 		sk = tern_lookup_v6(net, &ipv6_hdr(skb)->saddr, th->source,
 				    &ipv6_hdr(skb)->daddr, th->dest, iif);
-	} else
-#endif
-	{
+	} else {
 		iif = inet_iif(skb);
 		sk = tern_lookup_v4(net, ip_hdr(skb)->saddr, th->source,
 				    ip_hdr(skb)->daddr, th->dest, iif);

@@ -70,10 +70,9 @@ static int tern_snmp_seq_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
-static void tern_sockets_show_one(struct sock *sk, void *arg)
-{
-	struct seq_file *seq = arg;
-	const struct tern_sock *tsk = tern_sk(sk);
+/* One line of /proc/net/tern/sockets (hash.c walks the table). */
+void tern_show_sock(struct seq_file *seq, struct sock *sk)
+{	const struct tern_sock *tsk = tern_sk(sk);
 	const struct inet_sock *inet = inet_sk(sk);
 
 	if (sk->sk_family == AF_INET6)
@@ -99,8 +98,7 @@ static void tern_sockets_show_one(struct sock *sk, void *arg)
 static int tern_sockets_seq_show(struct seq_file *seq, void *v)
 {
 	seq_puts(seq, "local remote state details\n");
-	tern_for_each_bound(seq_file_single_net(seq), tern_sockets_show_one,
-			    seq);
+	tern_show_bound(seq, seq_file_single_net(seq));
 	return 0;
 }
 

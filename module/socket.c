@@ -552,9 +552,12 @@ adjudge:
 	bh_lock_sock(sk);
 	if (state != TCP_CLOSE && sk->sk_state == TCP_CLOSE)
 		goto out;	/* the backlog finished it, and freed it */
-	if (sk->sk_state == TCP_FIN_WAIT2)
-		sk_reset_timer(sk, &inet_csk(sk)->icsk_keepalive_timer, jiffies + msecs_to_jiffies(
-			tern_pernet(sock_net(sk))->fin_timeout_ms));
+	if (sk->sk_state == TCP_FIN_WAIT2) {
+		unsigned int ms = tern_pernet(sock_net(sk))->fin_timeout_ms;
+
+		sk_reset_timer(sk, &inet_csk(sk)->icsk_keepalive_timer,
+			       jiffies + msecs_to_jiffies(ms));
+	}
 	if (sk->sk_state == TCP_CLOSE && !tern_sk(sk)->tw) {
 		tern_clear_timers(sk);
 		tern_unhash(sk);
@@ -810,8 +813,9 @@ static void tern_cleanup_rbuf(struct sock *sk, int copied)
 
 	if (copied <= 0 || (1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
 		return;
-	if (space > cur && space - cur >= max_t(u32, tsk->mss_cache,
-						 READ_ONCE(sk->sk_rcvbuf) / 8))
+	if (space > cur &&
+	    space - cur >= max_t(u32, tsk->mss_cache,
+				 READ_ONCE(sk->sk_rcvbuf) / 8))
 		tern_send_ack(sk);
 }
 
@@ -985,6 +989,7 @@ static __poll_t tern_poll(struct file *file, struct socket *sock,
 			} else {
 				sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
 				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+				/* pairs with the write space wakeup: recheck */
 				smp_mb__after_atomic();
 				if (sk_stream_is_writeable(sk))
 					mask |= EPOLLOUT | EPOLLWRNORM;
@@ -1256,7 +1261,7 @@ void tern_v6_init_child(struct sock *sk, const struct sock *listener)
 	memcpy(np, inet6_sk(listener), sizeof(*np));
 	np->ipv6_mc_list = NULL;
 	np->ipv6_ac_list = NULL;
-	RCU_INIT_POINTER(tern_ipv6_fl_list(sk, np), NULL);
+	tern_clear_ipv6_fl_list(sk, np);
 	np->pktoptions = NULL;
 	RCU_INIT_POINTER(np->opt, NULL);
 	inet_csk(sk)->icsk_ext_hdr_len = 0;

@@ -5,6 +5,7 @@
 #ifndef _TERN_H
 #define _TERN_H
 
+#include <linux/seq_file.h>
 #include <linux/skbuff.h>
 #include <net/inet_connection_sock.h>
 #include <net/ipv6.h>
@@ -282,8 +283,7 @@ struct sock *tern_lookup_v6(struct net *net, const struct in6_addr *saddr,
 			    __be16 sport, const struct in6_addr *daddr,
 			    __be16 dport, int dif);
 int tern_connect_port(struct sock *sk);
-void tern_for_each_bound(struct net *net,
-			 void (*fn)(struct sock *sk, void *arg), void *arg);
+void tern_show_bound(struct seq_file *seq, struct net *net);
 
 /* cookie.c: initial sequence numbers and handshake cookies */
 void tern_cookie_init(void);
@@ -340,6 +340,7 @@ void tern_cc_on_rto(struct sock *sk);
 bool tern_cc_can_send(const struct sock *sk, u32 len);
 
 /* proc.c */
+void tern_show_sock(struct seq_file *seq, struct sock *sk);
 int tern_proc_net_init(struct net *net);
 void tern_proc_net_exit(struct net *net);
 
