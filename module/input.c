@@ -443,6 +443,7 @@ static void tern_ooo_insert(struct sock *sk, struct sk_buff *skb)
 	rb_link_node(&skb->rbnode, parent, p);
 	rb_insert_color(&skb->rbnode, &tsk->ooo_queue);
 	tsk->ooo_len += skb->len;
+	tsk->ooo_last_seq = seq;
 	TERN_INC_STATS(sock_net(sk), TERN_MIB_OFOQUEUE);
 }
 
@@ -490,7 +491,11 @@ static void tern_ack_decide(struct sock *sk)
 	}
 }
 
-/* RFC 9293 3.10.7.4: is any of the segment inside the receive window? */
+/*
+ * Is the segment inside the receive window? As TCP does, the window
+ * starts at rcv_wup, the left edge last announced, so that an ACK that
+ * was overtaken (reordering) still counts.
+ */
 static bool tern_seq_acceptable(const struct tern_sock *tsk,
 				const struct tern_skb_cb *cb)
 {
@@ -498,13 +503,8 @@ static bool tern_seq_acceptable(const struct tern_sock *tsk,
 
 	if (tern_before(wnd_end, tsk->rcv_nxt))
 		wnd_end = tsk->rcv_nxt;
-	if (cb->seq == cb->end_seq)
-		return !tern_before(cb->seq, tsk->rcv_nxt) &&
-		       !tern_after(cb->seq, wnd_end);
-	if (wnd_end == tsk->rcv_nxt)
-		return false;
-	return tern_after(cb->end_seq, tsk->rcv_nxt) &&
-	       tern_before(cb->seq, wnd_end);
+	return !tern_before(cb->end_seq, tsk->rcv_wup) &&
+	       !tern_after(cb->seq, wnd_end);
 }
 
 /* Our FIN was acknowledged. Returns false if the socket is gone. */
@@ -553,15 +553,9 @@ static int tern_conn_rcv(struct sock *sk, struct sk_buff *skb)
 		tern_rearm_rto(sk);
 	}
 	if (!tern_seq_acceptable(tsk, cb)) {
-		if (!(flags & TERN_FLAG_RST)) {
-			if (!tern_after(cb->end_seq, tsk->rcv_nxt) &&
-			    cb->end_seq != cb->seq)
-				TERN_INC_STATS(sock_net(sk), TERN_MIB_DUPSEGS);
-			else
-				TERN_INC_STATS(sock_net(sk),
-					       TERN_MIB_INWINDROPS);
+		TERN_INC_STATS(sock_net(sk), TERN_MIB_INWINDROPS);
+		if (!(flags & TERN_FLAG_RST))
 			tern_send_ack(sk);
-		}
 		goto drop;
 	}
 	if (flags & TERN_FLAG_RST) {
@@ -582,9 +576,15 @@ static int tern_conn_rcv(struct sock *sk, struct sk_buff *skb)
 	    !tern_fin_acked(sk))
 		goto drop;
 
-	if (cb->end_seq != cb->seq &&
-	    ((1 << sk->sk_state) &
-	     (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2))) {
+	if (cb->end_seq != cb->seq && !tern_after(cb->end_seq, tsk->rcv_nxt)) {
+		/* all of it arrived before: say so at once */
+		TERN_INC_STATS(sock_net(sk), TERN_MIB_DUPSEGS);
+		tsk->ack_pending++;
+		tsk->quickack = 1;
+		kfree_skb(skb);
+	} else if (cb->end_seq != cb->seq &&
+		   ((1 << sk->sk_state) &
+		    (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2))) {
 		tern_data_queue(sk, skb);
 	} else {
 		kfree_skb(skb);

@@ -85,33 +85,54 @@ u32 tern_select_window(struct sock *sk)
 	return tsk->rcv_wnd;
 }
 
-/* SACK blocks for the out-of-order queue, first the newest ranges. */
+/*
+ * SACK blocks for the out-of-order queue (RFC 2018 4): first the range
+ * holding the segment that arrived last, then the others from the
+ * highest down, so that over successive ACKs the sender hears of every
+ * range.
+ */
+/* The contiguous range that node ends; returns the next range's node. */
+static struct rb_node *tern_ooo_range(struct rb_node *node, u64 *start,
+				      u64 *end)
+{
+	struct tern_skb_cb *cb = TERN_SKB_CB(rb_to_skb(node));
+
+	*start = cb->seq;
+	*end = cb->end_seq;
+	for (node = rb_prev(node); node; node = rb_prev(node)) {
+		cb = TERN_SKB_CB(rb_to_skb(node));
+		if (tern_before(cb->end_seq, *start))
+			break;
+		if (tern_before(cb->seq, *start))
+			*start = cb->seq;
+		if (tern_after(cb->end_seq, *end))
+			*end = cb->end_seq;
+	}
+	return node;
+}
+
 static int tern_sack_blocks(struct sock *sk, __be64 *blocks, int max)
 {
 	struct tern_sock *tsk = tern_sk(sk);
+	u64 last = tsk->ooo_last_seq, first = 0;
 	struct rb_node *node;
-	u64 start = 0, end = 0;
+	u64 start, end;
 	int n = 0;
 
-	for (node = rb_last(&tsk->ooo_queue); node && n < max;
-	     node = rb_prev(node)) {
-		struct sk_buff *skb = rb_to_skb(node);
-		u64 s = TERN_SKB_CB(skb)->seq, e = TERN_SKB_CB(skb)->end_seq;
-
-		if (end && !tern_before(e, start)) {
-			if (tern_before(s, start))
-				start = s;
-			continue;
+	for (node = rb_last(&tsk->ooo_queue); node && max;) {
+		node = tern_ooo_range(node, &start, &end);
+		if (!tern_before(last, start) && tern_before(last, end)) {
+			blocks[0] = cpu_to_be64(start);
+			blocks[1] = cpu_to_be64(end);
+			first = start;
+			n = 1;
+			break;
 		}
-		if (end) {
-			blocks[2 * n] = cpu_to_be64(start);
-			blocks[2 * n + 1] = cpu_to_be64(end);
-			n++;
-		}
-		start = s;
-		end = e;
 	}
-	if (end && n < max) {
+	for (node = rb_last(&tsk->ooo_queue); node && n < max;) {
+		node = tern_ooo_range(node, &start, &end);
+		if (n && start == first)
+			continue;
 		blocks[2 * n] = cpu_to_be64(start);
 		blocks[2 * n + 1] = cpu_to_be64(end);
 		n++;

@@ -100,6 +100,7 @@ struct tern_sock {
 	u64	rcvq_space_time; /* autotuning: round start, us */
 	struct rb_root ooo_queue;	/* out-of-order segments by seq */
 	u32	ooo_len;	/* bytes in ooo_queue */
+	u64	ooo_last_seq;	/* seq of the segment queued there last */
 	u8	ack_pending;	/* segments received since the last ACK */
 	u8	quickack;	/* ACK the next segments at once */
 

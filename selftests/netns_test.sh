@@ -24,7 +24,12 @@ counters() {
 	local exec=()
 
 	[ -n "$1" ] && exec=(ip netns exec "$1")
-	"${exec[@]}" awk '{ v = v (NR > 1 ? " " : "") $2 } END { print v }' /proc/net/tern/snmp
+	"${exec[@]}" awk '
+		{ c[$1] = $2 }
+		END {
+			print c["TernInSegs"], c["TernInHdrErrors"], c["TernInCsumErrors"],
+			      c["TernInAddrErrors"], c["TernInNoSocket"]
+		}' /proc/net/tern/snmp
 }
 
 counters_are() {
