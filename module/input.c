@@ -447,6 +447,24 @@ static void tern_ooo_insert(struct sock *sk, struct sk_buff *skb)
 	TERN_INC_STATS(sock_net(sk), TERN_MIB_OFOQUEUE);
 }
 
+/*
+ * SOCK_SEQPACKET: a message that does not fit in the receive buffer would
+ * reach the user in parts. Unless SO_RCVBUF fixed the size, make room for
+ * it (the next ACK announces it).
+ */
+static void tern_msg_room(struct sock *sk)
+{
+	int max = sk->sk_prot->sysctl_rmem[2];
+	int rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_receive_queue);
+
+	if (!tail || (TERN_SKB_CB(tail)->flags & TERN_FLAG_EOR) ||
+	    (sk->sk_userlocks & SOCK_RCVBUF_LOCK) || rcvbuf >= max ||
+	    tern_rcv_space(sk) >= tern_sk(sk)->mss_cache * 4)
+		return;
+	WRITE_ONCE(sk->sk_rcvbuf, min(rcvbuf * 2, max));
+}
+
 /* A segment with payload or FIN, inside the window; takes the skb. */
 static void tern_data_queue(struct sock *sk, struct sk_buff *skb)
 {
@@ -467,6 +485,8 @@ static void tern_data_queue(struct sock *sk, struct sk_buff *skb)
 		tsk->ack_pending++;
 		if (had_ooo)
 			tsk->quickack = 1;
+		if (tern_seqpacket(sk))
+			tern_msg_room(sk);
 		if (!sock_flag(sk, SOCK_DEAD))
 			sk->sk_data_ready(sk);
 		return;
