@@ -253,12 +253,44 @@ static int tern_xmit(struct sock *sk, struct sk_buff *skb, u8 flags, u64 seq)
 	return net_xmit_eval(err);
 }
 
-/* Send (a copy of) a segment of the write queue. */
+/*
+ * Cut a queued segment after len payload bytes (the path MTU fell); the
+ * rest becomes the next segment of the queue. Message ends move with it.
+ */
+static int tern_split_skb(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+	u32 rest = skb->len - len;
+	struct sk_buff *nskb;
+
+	nskb = alloc_skb_fclone(MAX_TERN_HEADER + rest, GFP_ATOMIC);
+	if (!nskb)
+		return -ENOMEM;
+	if (!sk_wmem_schedule(sk, nskb->truesize)) {
+		__kfree_skb(nskb);
+		return -ENOMEM;
+	}
+	skb_reserve(nskb, MAX_TERN_HEADER);
+	skb_put_data(nskb, skb->data + len, rest);
+	*TERN_SKB_CB(nskb) = *cb;
+	TERN_SKB_CB(nskb)->seq = cb->seq + len;
+	cb->end_seq = cb->seq + len;
+	cb->flags &= ~TERN_FLAG_EOR;
+	skb_trim(skb, len);
+	sk_wmem_queued_add(sk, nskb->truesize);
+	sk_mem_charge(sk, nskb->truesize);
+	__skb_queue_after(&sk->sk_write_queue, skb, nskb);
+	return 0;
+}
+
+/* Send (a copy of) a segment of the write queue, no larger than the MSS. */
 static int tern_transmit_skb(struct sock *sk, struct sk_buff *skb, gfp_t gfp)
 {
 	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 	struct sk_buff *nskb;
 
+	if (unlikely(skb->len > tern_sk(sk)->mss_cache))
+		tern_split_skb(sk, skb, tern_sk(sk)->mss_cache);
 	if (unlikely(skb_cloned(skb)))
 		nskb = pskb_copy(skb, gfp);
 	else

@@ -23,12 +23,7 @@
 #define TERN_MIN_MSS		88
 #define TERN_DEFAULT_MSS	536
 
-/* Options (kind, length, data; the option area is padded to 4 bytes). */
-#define TERN_OPT_END		0
-#define TERN_OPT_NOP		1
-#define TERN_OPT_MSS		2	/* len 4: __be16 MSS */
-#define TERN_OPT_SACK		3	/* len 2 + 16n: n (start, end) __be64 pairs */
-#define TERN_MAX_SACKS		3
+#define TERN_MAX_SACKS		3	/* SACK ranges per segment */
 
 /* 64-bit sequence numbers, compared wrap-safe all the same. */
 static inline bool tern_before(u64 a, u64 b)

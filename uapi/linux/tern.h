@@ -78,6 +78,21 @@ struct ternhdr {
 #define TERN_HDR_LEN		32	/* sizeof(struct ternhdr) */
 #define TERN_HDR_WORDS		(TERN_HDR_LEN / 4)
 
+/*
+ * Options: kind (1 byte), length (1 byte, the whole option), data. The
+ * option area ends at doff * 4; TERN_OPT_END ends it early, TERN_OPT_NOP
+ * pads. An unknown kind is skipped by its length; a malformed length ends
+ * parsing.
+ */
+#define TERN_OPT_END		0	/* end of options (1 byte) */
+#define TERN_OPT_NOP		1	/* padding (1 byte) */
+#define TERN_OPT_MSS		2	/* length 4: __be16, payload bytes the
+					 * sender can receive per segment (SYN
+					 * and SYN-ACK) */
+#define TERN_OPT_SACK		3	/* length 2 + 16n, n <= 3: n ranges of
+					 * received data beyond ack_seq, each
+					 * __be64 start, __be64 end (exclusive) */
+
 /* struct ternhdr.flags */
 #define TERN_FLAG_SYN		0x01	/* synchronize sequence numbers */
 #define TERN_FLAG_ACK		0x02	/* ack_seq is valid */
