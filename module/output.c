@@ -257,7 +257,7 @@ static int tern_xmit(struct sock *sk, struct sk_buff *skb, u8 flags, u64 seq)
  * Cut a queued segment after len payload bytes (the path MTU fell); the
  * rest becomes the next segment of the queue. Message ends move with it.
  */
-static int tern_split_skb(struct sock *sk, struct sk_buff *skb, u32 len)
+int tern_split_skb(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 	u32 rest = skb->len - len;

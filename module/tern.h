@@ -311,6 +311,7 @@ void tern_send_reset_reply(struct net *net, struct sk_buff *skb);
 void tern_send_synack_reply(struct sock *listener, struct sk_buff *skb,
 			    u64 cookie);
 int tern_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+int tern_split_skb(struct sock *sk, struct sk_buff *skb, u32 len);
 u32 tern_select_window(struct sock *sk);
 void tern_sync_mss_now(struct sock *sk);
 unsigned int tern_sync_mss(struct sock *sk, u32 pmtu);

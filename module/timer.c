@@ -20,6 +20,7 @@
 #define TERN_RTO_INIT		HZ
 #define TERN_DELACK_MAX		(HZ / 25)
 #define TERN_TLP_MIN_US		10000
+#define TERN_ORPHAN_RETRIES	8
 
 u32 tern_rto_min(const struct sock *sk)
 {
@@ -117,6 +118,9 @@ static bool tern_out_of_retries(struct sock *sk)
 		limit = tsk->syn_retries ? : tn->syn_retries;
 	else
 		limit = tn->retries;
+	/* nobody waits for an orphan: give up sooner, as TCP does */
+	if (sock_flag(sk, SOCK_DEAD))
+		limit = min(limit, TERN_ORPHAN_RETRIES);
 	if (tsk->user_timeout && tsk->retrans_stamp &&
 	    time_after_eq64(get_jiffies_64(), tsk->retrans_stamp +
 			    msecs_to_jiffies(tsk->user_timeout)))
@@ -199,7 +203,14 @@ static void tern_probe_timer(struct sock *sk)
 	if (!tsk->send_head || tsk->snd_nxt != tsk->snd_una)
 		return;
 	if (tsk->snd_wnd) {
+		/* a window smaller than the segment: send what fits */
+		struct sk_buff *skb = tsk->send_head;
+
+		if (skb->len > tsk->snd_wnd)
+			tern_split_skb(sk, skb, tsk->snd_wnd);
 		tern_push(sk);
+		if (tsk->snd_nxt == tsk->snd_una)
+			tern_arm_timer(sk, TERN_TIMER_PROBE, icsk->icsk_rto);
 		return;
 	}
 	if (!tsk->retrans_stamp)
