@@ -1030,16 +1030,6 @@ int tern_ioctl_val(struct sock *sk, int cmd, int *karg)
 	return -ENOIOCTLCMD;
 }
 
-static void tern_keepalive(struct sock *sk, int val)
-{
-	if (sk->sk_state != TCP_ESTABLISHED && sk->sk_state != TCP_CLOSE_WAIT)
-		return;
-	if (val)
-		tern_reset_keepalive(sk);
-	else
-		sk_stop_timer(sk, &inet_csk(sk)->icsk_keepalive_timer);
-}
-
 static int tern_setsockopt_int(struct sock *sk, int optname, int val)
 {
 	struct tern_sock *tsk = tern_sk(sk);
@@ -1060,7 +1050,7 @@ static int tern_setsockopt_int(struct sock *sk, int optname, int val)
 			return -EINVAL;
 		tsk->keepalive_time = val * HZ;
 		if (sock_flag(sk, SOCK_KEEPOPEN))
-			tern_keepalive(sk, 1);
+			tern_set_keepalive(sk, 1);
 		return 0;
 	case TERN_KEEPINTVL:
 		if (val < 1 || val > TERN_MAX_KEEPINTVL)
@@ -1183,7 +1173,7 @@ struct proto tern_prot = {
 	.shutdown		= tern_shutdown,
 	.setsockopt		= tern_setsockopt,
 	.getsockopt		= tern_getsockopt,
-	.keepalive		= tern_keepalive,
+	.keepalive		= tern_set_keepalive,
 	.sendmsg		= tern_sendmsg,
 	.recvmsg		= tern_recvmsg,
 	.backlog_rcv		= tern_do_rcv,
@@ -1384,7 +1374,7 @@ struct proto tern6_prot = {
 	.shutdown		= tern_shutdown,
 	.setsockopt		= tern_setsockopt,
 	.getsockopt		= tern_getsockopt,
-	.keepalive		= tern_keepalive,
+	.keepalive		= tern_set_keepalive,
 	.sendmsg		= tern_sendmsg,
 	.recvmsg		= tern_recvmsg,
 	.backlog_rcv		= tern_do_rcv,

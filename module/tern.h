@@ -324,6 +324,7 @@ void tern_rearm_rto(struct sock *sk);
 void tern_arm_timer(struct sock *sk, int kind, unsigned long when);
 void tern_schedule_ack(struct sock *sk);
 void tern_reset_keepalive(struct sock *sk);
+void tern_set_keepalive(struct sock *sk, int on);
 void tern_time_wait(struct sock *sk);
 void tern_release_cb(struct sock *sk);
 void tern_rtt_sample(struct sock *sk, long rtt_us);

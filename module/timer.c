@@ -293,6 +293,20 @@ static u32 tern_keepalive_intvl(const struct sock *sk)
 	       tern_pernet(sock_net(sk))->keepalive_intvl_s * HZ;
 }
 
+/* (Re)start or stop keepalive; on: SO_KEEPALIVE, which the core sets
+ * only after calling proto.keepalive.
+ */
+void tern_set_keepalive(struct sock *sk, int on)
+{
+	if (sk->sk_state != TCP_ESTABLISHED && sk->sk_state != TCP_CLOSE_WAIT)
+		return;
+	if (on)
+		sk_reset_timer(sk, &inet_csk(sk)->icsk_keepalive_timer,
+			       jiffies + tern_keepalive_time(sk));
+	else
+		sk_stop_timer(sk, &inet_csk(sk)->icsk_keepalive_timer);
+}
+
 void tern_reset_keepalive(struct sock *sk)
 {
 	if (sk->sk_state != TCP_ESTABLISHED && sk->sk_state != TCP_CLOSE_WAIT)
