@@ -458,8 +458,10 @@ static void tern_msg_room(struct sock *sk)
 	int rcvbuf = READ_ONCE(sk->sk_rcvbuf);
 	struct sk_buff *tail = skb_peek_tail(&sk->sk_receive_queue);
 
-	if (!tail || (TERN_SKB_CB(tail)->flags & TERN_FLAG_EOR) ||
-	    (sk->sk_userlocks & SOCK_RCVBUF_LOCK) || rcvbuf >= max ||
+	if ((!tail || (TERN_SKB_CB(tail)->flags & TERN_FLAG_EOR)) &&
+	    RB_EMPTY_ROOT(&tern_sk(sk)->ooo_queue))
+		return;
+	if ((sk->sk_userlocks & SOCK_RCVBUF_LOCK) || rcvbuf >= max ||
 	    tern_rcv_space(sk) >= tern_sk(sk)->mss_cache * 4)
 		return;
 	WRITE_ONCE(sk->sk_rcvbuf, min(rcvbuf * 2, max));
@@ -494,6 +496,8 @@ static void tern_data_queue(struct sock *sk, struct sk_buff *skb)
 	tern_ooo_insert(sk, skb);
 	tsk->ack_pending++;
 	tsk->quickack = 1;
+	if (tern_seqpacket(sk))
+		tern_msg_room(sk);
 }
 
 /* ACK now (every other full segment, out of order, FIN) or a bit later. */

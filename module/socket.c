@@ -799,8 +799,14 @@ static bool tern_msg_ready(const struct sock *sk, size_t len)
 		if ((cb->flags & TERN_FLAG_EOR) || avail >= len)
 			return true;
 	}
-	return avail && (tern_rcv_space(sk) < tsk->mss_cache ||
-			 (sk->sk_shutdown & RCV_SHUTDOWN));
+	if (!avail)
+		return false;
+	if (sk->sk_shutdown & RCV_SHUTDOWN)
+		return true;
+	/* in parts only when the buffer is as large as it may get */
+	return tern_rcv_space(sk) < tsk->mss_cache &&
+	       ((sk->sk_userlocks & SOCK_RCVBUF_LOCK) ||
+		READ_ONCE(sk->sk_rcvbuf) >= sk->sk_prot->sysctl_rmem[2]);
 }
 
 /* After reading: announce the window if it grew by enough. */
