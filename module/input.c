@@ -254,6 +254,7 @@ static bool tern_ack(struct sock *sk, struct sk_buff *skb,
 	if (tern_before(tsk->snd_wl1, cb->seq) ||
 	    (tsk->snd_wl1 == cb->seq && !tern_before(ack, tsk->snd_wl2))) {
 		tsk->snd_wnd = win;
+		tsk->max_window = max(tsk->max_window, win);
 		tsk->snd_wl1 = cb->seq;
 		tsk->snd_wl2 = ack;
 		if (win && tsk->timer_kind == TERN_TIMER_PROBE) {
@@ -607,6 +608,16 @@ static int tern_conn_rcv(struct sock *sk, struct sk_buff *skb)
 		tsk->quickack = 1;
 		kfree_skb(skb);
 	} else if (cb->end_seq != cb->seq &&
+		   ((1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) &&
+		   (sk->sk_shutdown & RCV_SHUTDOWN) &&
+		   tern_after(cb->end_seq - !!(flags & TERN_FLAG_FIN),
+			      tsk->rcv_nxt)) {
+		/* new data for a socket the user closed: abort, as TCP */
+		tern_send_active_reset(sk, GFP_ATOMIC);
+		tern_done(sk);
+		kfree_skb(skb);
+		return 0;
+	} else if (cb->end_seq != cb->seq &&
 		   ((1 << sk->sk_state) &
 		    (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2))) {
 		tern_data_queue(sk, skb);
@@ -646,9 +657,28 @@ static int tern_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 			goto drop;
 		}
 	}
+	if ((flags & (TERN_FLAG_SYN | TERN_FLAG_ACK | TERN_FLAG_RST)) ==
+	    TERN_FLAG_SYN) {
+		/*
+		 * Simultaneous open (or a connect to itself): answer with
+		 * SYN-ACK, our SYN again with the ACK it now carries.
+		 */
+		tern_parse_options(skb, &o);
+		tsk->peer_mss = o.mss ? : TERN_DEFAULT_MSS;
+		tsk->rcv_nxt = cb->seq + 1;
+		tsk->copied_seq = tsk->rcv_nxt;
+		tsk->rcv_wup = tsk->rcv_nxt;
+		tsk->snd_wnd = ntohl(th->window);
+	tsk->max_window = tsk->snd_wnd;
+		tsk->snd_wl1 = cb->seq;
+		tern_set_state(sk, TCP_SYN_RECV);
+		if (skb_peek(&sk->sk_write_queue))
+			tern_retransmit_skb(sk, skb_peek(&sk->sk_write_queue));
+		goto drop;
+	}
 	if ((flags & (TERN_FLAG_SYN | TERN_FLAG_ACK | TERN_FLAG_RST)) !=
 	    (TERN_FLAG_SYN | TERN_FLAG_ACK))
-		goto drop;	/* no simultaneous open */
+		goto drop;
 
 	tern_parse_options(skb, &o);
 	tsk->peer_mss = o.mss ? : TERN_DEFAULT_MSS;
@@ -657,6 +687,7 @@ static int tern_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	tsk->rcv_wup = tsk->rcv_nxt;
 	tsk->rcvq_space_seq = 0;
 	tsk->snd_wnd = ntohl(th->window);
+	tsk->max_window = tsk->snd_wnd;
 	tsk->snd_wl1 = cb->seq;
 	tsk->snd_wl2 = tsk->snd_nxt;
 	rtt = tern_clean_acked(sk, tsk->snd_nxt);
@@ -681,6 +712,52 @@ static int tern_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 drop:
 	kfree_skb(skb);
 	return 0;
+}
+
+/* Simultaneous open: the peer's answer to our SYN-ACK (or its own). */
+static int tern_synrecv_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	const struct ternhdr *th = tern_hdr(skb);
+	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+
+	if (cb->flags & TERN_FLAG_RST) {
+		if (cb->seq == tsk->rcv_nxt)
+			tern_reset(sk);
+		kfree_skb(skb);
+		return 0;
+	}
+	if (!(cb->flags & TERN_FLAG_ACK) ||
+	    be64_to_cpu(th->ack_seq) != tsk->snd_nxt) {
+		if (!(cb->flags & TERN_FLAG_SYN))
+			tern_send_reset_reply(sock_net(sk), skb);
+		kfree_skb(skb);
+		return 0;
+	}
+	tern_clean_acked(sk, tsk->snd_nxt);
+	tsk->snd_una = tsk->snd_nxt;
+	tsk->snd_wnd = ntohl(th->window);
+	tsk->max_window = tsk->snd_wnd;
+	tsk->snd_wl1 = cb->seq;
+	tsk->snd_wl2 = tsk->snd_una;
+	tsk->retries = 0;
+	tsk->retrans_stamp = 0;
+	tern_sync_mss_now(sk);
+	tern_cc_init(sk);
+	tsk->rcv_tstamp = get_jiffies_64();
+	tern_set_state(sk, TCP_ESTABLISHED);
+	tern_rearm_rto(sk);
+	tern_reset_keepalive(sk);
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		sk->sk_state_change(sk);
+		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
+	}
+	if (cb->flags & TERN_FLAG_SYN) {
+		tern_send_ack(sk);	/* the peer's SYN-ACK */
+		kfree_skb(skb);
+		return 0;
+	}
+	return tern_conn_rcv(sk, skb);
 }
 
 /* A connection for a valid handshake, ready for accept(). */
@@ -737,6 +814,7 @@ static struct sock *tern_create_child(struct sock *listener,
 	tsk->copied_seq = cb->seq;
 	tsk->rcv_wup = cb->seq;
 	tsk->snd_wnd = ntohl(th->window);
+	tsk->max_window = tsk->snd_wnd;
 	tsk->snd_wl1 = cb->seq;
 	tsk->snd_wl2 = tsk->snd_una;
 	tsk->peer_mss = mss;
@@ -845,6 +923,8 @@ int tern_do_rcv(struct sock *sk, struct sk_buff *skb)
 		return tern_listen_rcv(sk, skb);
 	case TCP_SYN_SENT:
 		return tern_synsent_rcv(sk, skb);
+	case TCP_SYN_RECV:
+		return tern_synrecv_rcv(sk, skb);
 	case TCP_CLOSE:
 		if (tern_sk(sk)->tw)
 			return tern_tw_rcv(sk, skb);

@@ -291,6 +291,8 @@ static int tern_transmit_skb(struct sock *sk, struct sk_buff *skb, gfp_t gfp)
 
 	if (unlikely(skb->len > tern_sk(sk)->mss_cache))
 		tern_split_skb(sk, skb, tern_sk(sk)->mss_cache);
+	if (!cb->first_tx)
+		cb->first_tx = jiffies | 1;
 	if (unlikely(skb_cloned(skb)))
 		nskb = pskb_copy(skb, gfp);
 	else
@@ -344,8 +346,19 @@ void tern_push(struct sock *sk)
 		u32 len = cb->end_seq - cb->seq;
 
 		if (!(cb->flags & TERN_FLAG_FIN) || skb->len) {
-			if (tern_after(cb->end_seq,
-				       tsk->snd_una + tsk->snd_wnd)) {
+			u64 wnd_end = tsk->snd_una + tsk->snd_wnd;
+			u64 avail = tern_after(wnd_end, cb->seq) ?
+				    wnd_end - cb->seq : 0;
+
+			/*
+			 * Sender silly window avoidance (RFC 1122 4.2.3.4):
+			 * fill a window that is at least half the largest.
+			 */
+			if (tern_after(cb->end_seq, wnd_end) && avail &&
+			    avail >= max(tsk->max_window / 2, 1U) &&
+			    avail < skb->len && !tern_split_skb(sk, skb, avail))
+				len = cb->end_seq - cb->seq;
+			if (tern_after(cb->end_seq, wnd_end)) {
 				if (tsk->snd_nxt == tsk->snd_una &&
 				    tsk->timer_kind == TERN_TIMER_NONE)
 					tern_arm_timer(sk, TERN_TIMER_PROBE,
@@ -428,6 +441,7 @@ static struct sk_buff *tern_queue_ctl(struct sock *sk, u8 flags)
 	TERN_SKB_CB(skb)->end_seq = tsk->write_seq + 1;
 	TERN_SKB_CB(skb)->flags = flags;
 	TERN_SKB_CB(skb)->sacked = 0;
+	TERN_SKB_CB(skb)->first_tx = 0;
 	if (!sk_wmem_schedule(sk, skb->truesize)) {
 		kfree_skb(skb);
 		return NULL;

@@ -177,12 +177,13 @@ void tern_sock_init_conn(struct sock *sk)
 	tsk->deferred = 0;
 	tsk->peer_mss = 0;
 	tsk->rcv_wnd = 0;
+	tsk->max_window = 0;
 	tsk->rcvq_space_seq = 0;
 	tsk->rcvq_space_time = 0;
 	INIT_LIST_HEAD(&tsk->accept_queue);
 	INIT_LIST_HEAD(&tsk->accept_node);
 	tern_init_timers(sk);
-	tern_sync_mss(sk, IPV6_MIN_MTU);
+	tsk->mss_cache = TERN_DEFAULT_MSS;	/* as TCP's, until a route */
 }
 
 static const struct inet_connection_sock_af_ops tern_ipv4_af_ops = {
@@ -331,18 +332,20 @@ static int tern_disconnect(struct sock *sk, int flags)
 	struct tern_sock *tsk = tern_sk(sk);
 	int old_state = sk->sk_state;
 
-	if (old_state != TCP_CLOSE)
-		tern_set_state(sk, TCP_CLOSE);
-	if (old_state == TCP_LISTEN) {
-		tern_listen_stop(sk);
-	} else if ((1 << old_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
-				       TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 |
-				       TCPF_CLOSING | TCPF_LAST_ACK)) {
+	/* the reset goes out while the four-tuple is still the socket's */
+	if ((1 << old_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 |
+				TCPF_CLOSING | TCPF_LAST_ACK | TCPF_SYN_RECV)) {
 		tern_send_active_reset(sk, sk->sk_allocation);
 		WRITE_ONCE(sk->sk_err, ECONNRESET);
 	} else if (old_state == TCP_SYN_SENT) {
 		WRITE_ONCE(sk->sk_err, ECONNRESET);
 	}
+	tsk->tw = 0;
+	if (old_state != TCP_CLOSE)
+		tern_set_state(sk, TCP_CLOSE);
+	if (old_state == TCP_LISTEN)
+		tern_listen_stop(sk);
 	tern_clear_timers(sk);
 	__skb_queue_purge(&sk->sk_receive_queue);
 	tern_write_queue_purge(sk);
@@ -594,6 +597,7 @@ static void tern_queue_skb(struct sock *sk, struct sk_buff *skb)
 	TERN_SKB_CB(skb)->end_seq = tsk->write_seq;
 	TERN_SKB_CB(skb)->flags = 0;
 	TERN_SKB_CB(skb)->sacked = 0;
+	TERN_SKB_CB(skb)->first_tx = 0;
 	sk_wmem_queued_add(sk, skb->truesize);
 	sk_mem_charge(sk, skb->truesize);
 	__skb_queue_tail(&sk->sk_write_queue, skb);
@@ -816,12 +820,14 @@ static void tern_cleanup_rbuf(struct sock *sk, int copied)
 	u64 edge = tsk->rcv_wup + tsk->rcv_wnd;
 	u32 cur = tern_after(edge, tsk->rcv_nxt) ? edge - tsk->rcv_nxt : 0;
 	u32 space = tern_rcv_space(sk);
+	u32 step;
 
 	if (copied <= 0 || (1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
 		return;
-	if (space > cur &&
-	    space - cur >= max_t(u32, tsk->mss_cache,
-				 READ_ONCE(sk->sk_rcvbuf) / 8))
+	step = min_t(u32, tsk->mss_cache, READ_ONCE(sk->sk_rcvbuf) / 4);
+
+	/* a closed window that opens, or one that at least doubles */
+	if (space > cur && space - cur >= step && (!cur || space >= 2 * cur))
 		tern_send_ack(sk);
 }
 
@@ -881,7 +887,8 @@ static int tern_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 
 	for (;;) {
 		bool ready = seqpacket ? tern_msg_ready(sk, len - copied) :
-			     tern_inq(sk) > 0;
+			     tern_after(READ_ONCE(tsk->rcv_nxt) - tsk->fin_rcvd,
+					*seq);
 
 		if (ready && (!seqpacket || copied == 0))
 			goto copy;
@@ -1023,14 +1030,17 @@ int tern_ioctl_val(struct sock *sk, int cmd, int *karg)
 		release_sock(sk);
 		return 0;
 	case SIOCOUTQ:
-		if (sk->sk_state == TCP_LISTEN)
-			return -EINVAL;
-		*karg = READ_ONCE(tsk->write_seq) - READ_ONCE(tsk->snd_una);
-		return 0;
 	case SIOCOUTQNSD:
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
-		*karg = READ_ONCE(tsk->write_seq) - READ_ONCE(tsk->snd_nxt);
+		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+			*karg = 0;	/* the SYN is no data */
+		else if (cmd == SIOCOUTQ)
+			*karg = READ_ONCE(tsk->write_seq) -
+				READ_ONCE(tsk->snd_una);
+		else
+			*karg = READ_ONCE(tsk->write_seq) -
+				READ_ONCE(tsk->snd_nxt);
 		return 0;
 	}
 	return -ENOIOCTLCMD;
@@ -1047,7 +1057,7 @@ static int tern_setsockopt_int(struct sock *sk, int optname, int val)
 			tern_push(sk);
 		return 0;
 	case TERN_MAXSEG:
-		if (val && (val < TERN_MIN_MSS || val > TERN_MAX_SEG))
+		if (val && (val < TERN_MIN_MSS || val > TERN_MAX_MAXSEG))
 			return -EINVAL;
 		tsk->max_seg = val;
 		return 0;
@@ -1090,20 +1100,8 @@ static int tern_setsockopt(struct sock *sk, int level, int optname,
 	if (level != SOL_TERN)
 		return inet_csk(sk)->icsk_af_ops->setsockopt(sk, level, optname,
 							     optval, optlen);
-	switch (optname) {
-	case TERN_NODELAY:
-	case TERN_MAXSEG:
-	case TERN_KEEPIDLE:
-	case TERN_KEEPINTVL:
-	case TERN_KEEPCNT:
-	case TERN_SYNCNT:
-	case TERN_USER_TIMEOUT:
-		break;
-	default:
-		return -ENOPROTOOPT;
-	}
 	if (optlen < sizeof(int))
-		return -EINVAL;
+		return -EINVAL;	/* TCP checks the length first, too */
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
 		return -EFAULT;
 	lock_sock(sk);

@@ -22,6 +22,7 @@
 #define TERN_MAX_SEG		16384
 #define TERN_MIN_MSS		88
 #define TERN_DEFAULT_MSS	536
+#define TERN_MAX_MAXSEG		32767	/* TERN_MAXSEG accepts what TCP_MAXSEG does */
 
 #define TERN_MAX_SACKS		3	/* SACK ranges per segment */
 
@@ -40,7 +41,10 @@ struct tern_skb_cb {
 	u64	sent_us;	/* last (re)transmission, tern_clock_us() */
 	u8	flags;		/* TERN_FLAG_* */
 	u8	sacked;		/* TERN_SKB_* */
-	int	iif;		/* received: the input interface */
+	union {
+		int	iif;		/* received: the input interface */
+		u32	first_tx;	/* sent: jiffies of the first send */
+	};
 };
 
 #define TERN_SKB_CB(skb)	((struct tern_skb_cb *)&((skb)->cb[0]))
@@ -82,6 +86,7 @@ struct tern_sock {
 	u64	snd_wl1;	/* seq of the segment that last set snd_wnd */
 	u64	snd_wl2;	/* its ack */
 	u32	snd_wnd;	/* the peer's window, bytes from snd_una */
+	u32	max_window;	/* the largest it has been */
 	struct sk_buff *send_head;	/* first unsent skb of sk_write_queue */
 	u32	mss_cache;	/* payload bytes per segment on this path */
 	u32	peer_mss;	/* what the peer announced */

@@ -51,9 +51,33 @@ void tern_rtt_sample(struct sock *sk, long rtt_us)
 	tsk->rto = inet_csk(sk)->icsk_rto;
 }
 
+/* Jiffies left before TERN_USER_TIMEOUT ends the connection, or 0. */
+static unsigned long tern_user_timeout_left(const struct sock *sk)
+{
+	const struct tern_sock *tsk = tern_sk(sk);
+	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+	unsigned long start, end;
+
+	if (!tsk->user_timeout)
+		return 0;
+	if (head && TERN_SKB_CB(head)->first_tx)
+		start = TERN_SKB_CB(head)->first_tx;
+	else if (tsk->retrans_stamp)
+		start = (unsigned long)tsk->retrans_stamp;
+	else
+		return 0;
+	end = start + msecs_to_jiffies(tsk->user_timeout);
+	return time_after(end, jiffies) ? end - jiffies : 1;
+}
+
 void tern_arm_timer(struct sock *sk, int kind, unsigned long when)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
+	unsigned long left = tern_user_timeout_left(sk);
+
+	/* never sleep past the user timeout (TCP clamps the same way) */
+	if (left && kind != TERN_TIMER_TLP)
+		when = min(when, left);
 
 	tern_sk(sk)->timer_kind = kind;
 	icsk->icsk_timeout = jiffies + when;
@@ -121,12 +145,12 @@ static bool tern_out_of_retries(struct sock *sk)
 	/* nobody waits for an orphan: give up sooner, as TCP does */
 	if (sock_flag(sk, SOCK_DEAD))
 		limit = min(limit, TERN_ORPHAN_RETRIES);
-	if (tsk->user_timeout && tsk->retrans_stamp &&
-	    time_after_eq64(get_jiffies_64(), tsk->retrans_stamp +
-			    msecs_to_jiffies(tsk->user_timeout)))
-		return true;
-	if (tsk->user_timeout && sk->sk_state != TCP_SYN_SENT)
-		return false;
+	if (tsk->user_timeout) {
+		if (tern_user_timeout_left(sk) == 1)
+			return true;
+		if (sk->sk_state != TCP_SYN_SENT)
+			return false;
+	}
 	return tsk->retries >= limit;
 }
 
