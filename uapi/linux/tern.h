@@ -86,12 +86,13 @@ struct ternhdr {
  */
 #define TERN_OPT_END		0	/* end of options (1 byte) */
 #define TERN_OPT_NOP		1	/* padding (1 byte) */
-#define TERN_OPT_MSS		2	/* length 4: __be16, payload bytes the
-					 * sender can receive per segment (SYN
-					 * and SYN-ACK) */
-#define TERN_OPT_SACK		3	/* length 2 + 16n, n <= 3: n ranges of
-					 * received data beyond ack_seq, each
-					 * __be64 start, __be64 end (exclusive) */
+/* length 4: __be16, payload bytes the sender takes per segment (SYN) */
+#define TERN_OPT_MSS		2
+/*
+ * length 2 + 16n, n <= 3: ranges of data received beyond ack_seq, each
+ * __be64 start and __be64 end (exclusive)
+ */
+#define TERN_OPT_SACK		3
 
 /* struct ternhdr.flags */
 #define TERN_FLAG_SYN		0x01	/* synchronize sequence numbers */
@@ -105,7 +106,7 @@ struct ternhdr {
  * for the options TCP also has, so code moves over by changing the level.
  */
 #define TERN_NODELAY		1	/* int: no Nagle delay */
-#define TERN_MAXSEG		2	/* int: cap on payload per segment */
+#define TERN_MAXSEG		2	/* int: cap on payload per segment, 88-32767 */
 #define TERN_KEEPIDLE		4	/* int: idle seconds before keepalives */
 #define TERN_KEEPINTVL		5	/* int: seconds between keepalives */
 #define TERN_KEEPCNT		6	/* int: keepalives before giving up */
