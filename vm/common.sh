@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Shared helpers for Tern's VM and build scripts. Sourced, never run.
 
-TERN_CACHE=${TERN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tern}
+TERN_CACHE=${TERN_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/tern}
 TERN_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 die() { echo "tern: $*" >&2; exit 1; }
