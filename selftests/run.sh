@@ -55,6 +55,11 @@ if [ ${#progs[@]} = 0 ]; then
 	done
 fi
 
+# Line by line, so the kernel log gets each case's marker as it starts
+# (mawk reads a pipe in large blocks unless told otherwise).
+awk_lines=(awk)
+awk -W interactive 'BEGIN { exit 0 }' </dev/null 2>/dev/null && awk_lines=(awk -W interactive)
+
 echo "TAP version 13"
 state=$(mktemp)
 for prog in "${progs[@]}"; do
@@ -65,7 +70,7 @@ for prog in "${progs[@]}"; do
 	[ -e "${cmd[-1]}" ] || { tap fail "$prog" "no such test program"; continue; }
 	echo "# $prog"
 	kmsg "$prog"
-	timeout "$timeout_s" stdbuf -oL -eL "${cmd[@]}" 2>&1 </dev/null | awk -v prog="$prog" -v n="$n" -v state="$state" '
+	timeout "$timeout_s" stdbuf -oL -eL "${cmd[@]}" 2>&1 </dev/null | "${awk_lines[@]}" -v prog="$prog" -v n="$n" -v state="$state" '
 		/^TAP version/ || /^1\.\.[0-9]+/ { next }
 		/^#  RUN / {
 			name = $3
