@@ -369,17 +369,55 @@ static void tern_fin(struct sock *sk)
 	}
 }
 
-/* Charge a received segment to the socket; false if memory is short. */
-static bool tern_rmem_charge(struct sock *sk, struct sk_buff *skb)
+static bool tern_rmem_fits(const struct sock *sk, const struct sk_buff *skb)
 {
-	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
-	    2 * READ_ONCE(sk->sk_rcvbuf) ||
+	return atomic_read(&sk->sk_rmem_alloc) + skb->truesize <=
+	       2 * READ_ONCE(sk->sk_rcvbuf);
+}
+
+/*
+ * A segment cut from a larger buffer (a clone on loopback, say) can cost
+ * many times its length; copy its payload to a buffer of its own size.
+ */
+static struct sk_buff *tern_rmem_compact(struct sk_buff *skb)
+{
+	struct sk_buff *nskb;
+
+	if (!skb->len || skb->truesize <= 2 * SKB_TRUESIZE(skb->len))
+		return skb;
+	nskb = alloc_skb(skb->len, GFP_ATOMIC);
+	if (!nskb)
+		return skb;
+	if (skb_copy_bits(skb, 0, skb_put(nskb, skb->len), skb->len)) {
+		kfree_skb(nskb);
+		return skb;
+	}
+	memcpy(nskb->cb, skb->cb, sizeof(skb->cb));
+	consume_skb(skb);
+	return nskb;
+}
+
+/*
+ * Charge a received segment (payload only) to the socket; NULL, with the
+ * skb freed, if memory is short. In-sequence data into an empty receive
+ * queue is always taken, as TCP does, so a tiny buffer still makes
+ * progress.
+ */
+static struct sk_buff *tern_rmem_charge(struct sock *sk, struct sk_buff *skb)
+{
+	bool first = skb_queue_empty(&sk->sk_receive_queue) &&
+		     !tern_after(TERN_SKB_CB(skb)->seq, tern_sk(sk)->rcv_nxt);
+
+	if (!tern_rmem_fits(sk, skb))
+		skb = tern_rmem_compact(skb);
+	if ((!tern_rmem_fits(sk, skb) && !first) ||
 	    !sk_rmem_schedule(sk, skb, skb->truesize)) {
 		TERN_INC_STATS(sock_net(sk), TERN_MIB_RCVQDROPS);
-		return false;
+		kfree_skb(skb);
+		return NULL;
 	}
 	skb_set_owner_r(skb, sk);
-	return true;
+	return skb;
 }
 
 /* In-sequence data (and FIN) to the receive queue; takes the skb. */
@@ -390,6 +428,8 @@ static void tern_queue_in_order(struct sock *sk, struct sk_buff *skb)
 	bool fin = cb->flags & TERN_FLAG_FIN;
 
 	tsk->rcv_nxt = cb->end_seq;
+	if (cb->flags & TERN_FLAG_EOR)
+		WRITE_ONCE(tsk->rcv_eor, cb->seq + skb->len);
 	if (skb->len)
 		__skb_queue_tail(&sk->sk_receive_queue, skb);
 	else
@@ -472,17 +512,16 @@ static void tern_msg_room(struct sock *sk)
 static void tern_data_queue(struct sock *sk, struct sk_buff *skb)
 {
 	struct tern_sock *tsk = tern_sk(sk);
-	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 	bool had_ooo = !RB_EMPTY_ROOT(&tsk->ooo_queue);
 
 	__skb_pull(skb, tern_hdr(skb)->doff * 4);
 	skb_dst_drop(skb);
-	if (!tern_rmem_charge(sk, skb)) {
-		kfree_skb(skb);
+	skb = tern_rmem_charge(sk, skb);	/* may be a compact copy */
+	if (!skb) {
 		tern_send_ack(sk);
 		return;
 	}
-	if (!tern_after(cb->seq, tsk->rcv_nxt)) {
+	if (!tern_after(TERN_SKB_CB(skb)->seq, tsk->rcv_nxt)) {
 		tern_queue_in_order(sk, skb);
 		tern_ooo_drain(sk);
 		tsk->ack_pending++;
@@ -667,6 +706,7 @@ static int tern_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 		tsk->peer_mss = o.mss ? : TERN_DEFAULT_MSS;
 		tsk->rcv_nxt = cb->seq + 1;
 		tsk->copied_seq = tsk->rcv_nxt;
+		tsk->rcv_eor = tsk->rcv_nxt;
 		tsk->rcv_wup = tsk->rcv_nxt;
 		tsk->snd_wnd = ntohl(th->window);
 	tsk->max_window = tsk->snd_wnd;
@@ -684,6 +724,7 @@ static int tern_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	tsk->peer_mss = o.mss ? : TERN_DEFAULT_MSS;
 	tsk->rcv_nxt = cb->seq + 1;
 	tsk->copied_seq = tsk->rcv_nxt;
+	tsk->rcv_eor = tsk->rcv_nxt;
 	tsk->rcv_wup = tsk->rcv_nxt;
 	tsk->rcvq_space_seq = 0;
 	tsk->snd_wnd = ntohl(th->window);
@@ -812,6 +853,7 @@ static struct sock *tern_create_child(struct sock *listener,
 	tsk->write_seq = cookie + 1;
 	tsk->rcv_nxt = cb->seq;
 	tsk->copied_seq = cb->seq;
+	tsk->rcv_eor = cb->seq;
 	tsk->rcv_wup = cb->seq;
 	tsk->snd_wnd = ntohl(th->window);
 	tsk->max_window = tsk->snd_wnd;

@@ -370,8 +370,18 @@ void tern_push(struct sock *sk)
 			if (tern_nagle_holds(sk, skb))
 				break;
 		}
-		if (tern_transmit_skb(sk, skb, sk_gfp_mask(sk, GFP_ATOMIC)))
+		if (tern_transmit_skb(sk, skb, sk_gfp_mask(sk, GFP_ATOMIC))) {
+			/*
+			 * Not sent (no route, no memory). With nothing in
+			 * flight no ACK will come: the probe timer retries,
+			 * backs off and gives up as a retransmission would.
+			 */
+			if (tsk->snd_nxt == tsk->snd_una &&
+			    tsk->timer_kind == TERN_TIMER_NONE)
+				tern_arm_timer(sk, TERN_TIMER_PROBE,
+					       inet_csk(sk)->icsk_rto);
 			break;
+		}
 		tsk->snd_nxt = cb->end_seq;
 		tsk->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 				 NULL : skb->next;

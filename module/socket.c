@@ -81,6 +81,7 @@ void tern_done(struct sock *sk)
 /* The peer reset the connection (RFC 9293 3.10.7.4, errors as TCP). */
 void tern_reset(struct sock *sk)
 {
+	bool dead = sock_flag(sk, SOCK_DEAD);
 	int err;
 
 	switch (sk->sk_state) {
@@ -98,8 +99,10 @@ void tern_reset(struct sock *sk)
 		TERN_INC_STATS(sock_net(sk), TERN_MIB_ESTABRESETS);
 	}
 	WRITE_ONCE(sk->sk_err, err);
-	sk_error_report(sk);
 	tern_done(sk);
+	/* wake the user once the socket is closed, so poll sees it all */
+	if (!dead)
+		sk_error_report(sk);
 }
 
 /* sk_write_space: wake writers once a third of the buffer is free. */
@@ -361,6 +364,7 @@ static int tern_disconnect(struct sock *sk, int flags)
 	tsk->write_seq = 0;
 	tsk->rcv_nxt = 0;
 	tsk->copied_seq = 0;
+	tsk->rcv_eor = 0;
 	sk_dst_reset(sk);
 	sk_error_report(sk);
 	return 0;
@@ -589,30 +593,48 @@ static struct sk_buff *tern_alloc_data_skb(struct sock *sk, u32 size)
 	return skb;
 }
 
-static void tern_queue_skb(struct sock *sk, struct sk_buff *skb)
+/* Append an skb already charged to the socket (sk_mem_charge). */
+static void tern_queue_charged_skb(struct sock *sk, struct sk_buff *skb)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 
 	TERN_SKB_CB(skb)->seq = tsk->write_seq;
-	TERN_SKB_CB(skb)->end_seq = tsk->write_seq;
+	TERN_SKB_CB(skb)->end_seq = tsk->write_seq + skb->len;
 	TERN_SKB_CB(skb)->flags = 0;
 	TERN_SKB_CB(skb)->sacked = 0;
 	TERN_SKB_CB(skb)->first_tx = 0;
+	tsk->write_seq += skb->len;
 	sk_wmem_queued_add(sk, skb->truesize);
-	sk_mem_charge(sk, skb->truesize);
 	__skb_queue_tail(&sk->sk_write_queue, skb);
 	if (!tsk->send_head)
 		tsk->send_head = skb;
+}
+
+static void tern_queue_skb(struct sock *sk, struct sk_buff *skb)
+{
+	sk_mem_charge(sk, skb->truesize);
+	tern_queue_charged_skb(sk, skb);
+}
+
+/* The truesize of tern_alloc_data_skb(size), as __alloc_skb makes it. */
+static size_t tern_skb_cost(u32 size)
+{
+	size_t head = SKB_DATA_ALIGN(MAX_TERN_HEADER + size) +
+		      SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+
+	return SKB_TRUESIZE(SKB_WITH_OVERHEAD(kmalloc_size_roundup(head)));
 }
 
 /* What a message of len bytes costs in send buffer. */
 static int tern_msg_cost(const struct sock *sk, size_t len)
 {
 	u32 mss = tern_sk(sk)->mss_cache;
-	size_t segs = DIV_ROUND_UP(max_t(size_t, len, 1), mss);
+	size_t full = len / mss, rest = len % mss;
+	size_t cost = full * tern_skb_cost(mss);
 
-	return min_t(size_t, INT_MAX,
-		     segs * SKB_TRUESIZE(SKB_DATA_ALIGN(MAX_TERN_HEADER + mss)));
+	if (rest || !len)
+		cost += tern_skb_cost(rest);
+	return min_t(size_t, INT_MAX, cost);
 }
 
 static int tern_wait_sndbuf(struct sock *sk, int need, long *timeo)
@@ -652,8 +674,9 @@ static int tern_send_message(struct sock *sk, struct msghdr *msg, size_t size,
 {
 	struct tern_sock *tsk = tern_sk(sk);
 	int need = tern_msg_cost(sk, size);
+	struct sk_buff_head segs;
 	size_t left = size;
-	struct sk_buff *skb = NULL;
+	struct sk_buff *skb;
 	int max, err;
 
 	max = (sk->sk_userlocks & SOCK_SNDBUF_LOCK) ?
@@ -665,24 +688,36 @@ static int tern_send_message(struct sock *sk, struct msghdr *msg, size_t size,
 	err = tern_wait_sndbuf(sk, need, timeo);
 	if (err)
 		return err;
+	/* build the message aside: a failure leaves nothing of it queued */
+	__skb_queue_head_init(&segs);
 	do {
 		u32 copy = min_t(size_t, left, tsk->mss_cache);
 
 		skb = tern_alloc_data_skb(sk, copy);
-		if (!skb)
-			return -ENOBUFS;
+		if (!skb) {
+			err = -ENOBUFS;
+			goto fail;
+		}
+		sk_mem_charge(sk, skb->truesize);
+		__skb_queue_tail(&segs, skb);
 		if (copy && !copy_from_iter_full(skb_put(skb, copy), copy,
 						 &msg->msg_iter)) {
-			__kfree_skb(skb);
-			return -EFAULT;
+			err = -EFAULT;
+			goto fail;
 		}
-		tern_queue_skb(sk, skb);
-		TERN_SKB_CB(skb)->end_seq += copy;
-		tsk->write_seq += copy;
 		left -= copy;
 	} while (left);
-	TERN_SKB_CB(skb)->flags |= TERN_FLAG_EOR;
+	while ((skb = __skb_dequeue(&segs)))
+		tern_queue_charged_skb(sk, skb);
+	TERN_SKB_CB(skb_peek_tail(&sk->sk_write_queue))->flags |= TERN_FLAG_EOR;
 	return size;
+
+fail:
+	while ((skb = __skb_dequeue(&segs))) {
+		sk_mem_uncharge(sk, skb->truesize);
+		__kfree_skb(skb);
+	}
+	return err;
 }
 
 /* SOCK_STREAM: fill the tail segment, then new ones, waiting for room. */
@@ -754,7 +789,9 @@ static int tern_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
 		goto out_err;
 	tern_sync_mss_now(sk);
-	if (tern_seqpacket(sk))
+	if (tern_seqpacket(sk) && !size)
+		err = 0;	/* no empty messages: recv() 0 means EOF */
+	else if (tern_seqpacket(sk))
 		err = tern_send_message(sk, msg, size, &timeo);
 	else
 		err = tern_send_stream(sk, msg, size, &timeo);
@@ -782,15 +819,11 @@ static u32 tern_inq(const struct sock *sk)
 }
 
 /*
- * SOCK_SEQPACKET: can a receive of len bytes go ahead? Yes when the
- * current message is complete, or fills len, or the receive buffer can
- * take nothing more (a message larger than the buffer comes in parts).
+ * SOCK_SEQPACKET: the end of the message at seq, or 0 while its last
+ * segment has not arrived. With the socket locked.
  */
-static bool tern_msg_ready(const struct sock *sk, size_t len)
+static u64 tern_msg_end(const struct sock *sk, u64 seq)
 {
-	const struct tern_sock *tsk = tern_sk(sk);
-	u64 seq = tsk->copied_seq;
-	size_t avail = 0;
 	struct sk_buff *skb;
 
 	skb_queue_walk(&sk->sk_receive_queue, skb) {
@@ -798,14 +831,27 @@ static bool tern_msg_ready(const struct sock *sk, size_t len)
 
 		if (!tern_after(cb->seq + skb->len, seq))
 			continue;
-		avail += cb->seq + skb->len - seq;
-		seq = cb->seq + skb->len;
-		if ((cb->flags & TERN_FLAG_EOR) || avail >= len)
-			return true;
+		if (cb->flags & TERN_FLAG_EOR)
+			return cb->seq + skb->len;
 	}
-	if (!avail)
+	return 0;
+}
+
+/*
+ * SOCK_SEQPACKET: can a receive go ahead? Yes when the current message
+ * is complete, or the receive buffer can take nothing more (a message
+ * larger than the buffer may ever get comes in parts, without MSG_EOR).
+ */
+static bool tern_msg_ready(const struct sock *sk, u64 seq)
+{
+	const struct tern_sock *tsk = tern_sk(sk);
+
+	if (!tern_after(READ_ONCE(tsk->rcv_nxt) - READ_ONCE(tsk->fin_rcvd),
+			seq))
 		return false;
-	if (sk->sk_shutdown & RCV_SHUTDOWN)
+	/* messages arrive in order: a later end means this one is whole */
+	if (tern_after(READ_ONCE(tsk->rcv_eor), seq) ||
+	    (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN))
 		return true;
 	/* in parts only when the buffer is as large as it may get */
 	return tern_rcv_space(sk) < tsk->mss_cache &&
@@ -866,8 +912,8 @@ static int tern_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 	struct tern_sock *tsk = tern_sk(sk);
 	bool seqpacket = tern_seqpacket(sk);
 	bool peek = flags & MSG_PEEK;
-	u64 peek_seq, *seq;
-	int copied = 0, target, err;
+	u64 peek_seq, start, *seq;
+	int copied = 0, truncated = 0, target, err;
 	struct sk_buff *skb;
 	long timeo;
 
@@ -882,11 +928,12 @@ static int tern_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		goto out;
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	peek_seq = tsk->copied_seq;
+	start = tsk->copied_seq;
 	seq = peek ? &peek_seq : &tsk->copied_seq;
 	target = seqpacket ? 1 : sock_rcvlowat(sk, flags & MSG_WAITALL, len);
 
 	for (;;) {
-		bool ready = seqpacket ? tern_msg_ready(sk, len - copied) :
+		bool ready = seqpacket ? tern_msg_ready(sk, *seq) :
 			     tern_after(READ_ONCE(tsk->rcv_nxt) - tsk->fin_rcvd,
 					*seq);
 
@@ -953,19 +1000,35 @@ copy:
 			if (copied >= len)
 				break;
 		}
+		if (seqpacket) {
+			u64 end = tern_msg_end(sk, *seq);
+
+			/*
+			 * The message is longer than the buffer: MSG_TRUNC,
+			 * and the rest of it is dropped (as AF_UNIX
+			 * SOCK_SEQPACKET); with MSG_TRUNC in flags the
+			 * message's real length is returned.
+			 */
+			if (end) {
+				msg->msg_flags |= MSG_TRUNC | MSG_EOR;
+				if (flags & MSG_TRUNC)
+					truncated = end - *seq;
+				*seq = end;
+			}
+		}
 		if (seqpacket || copied >= len)
 			goto done;
 	}
 done:
-	if (!peek && copied > 0) {
+	if (!peek && tsk->copied_seq != start) {
 		while ((skb = skb_peek(&sk->sk_receive_queue)) &&
 		       !tern_after(TERN_SKB_CB(skb)->seq + skb->len,
 				   tsk->copied_seq))
 			sk_eat_skb(sk, skb);
 		tern_rcv_space_adjust(sk);
-		tern_cleanup_rbuf(sk, copied);
+		tern_cleanup_rbuf(sk, tsk->copied_seq - start);
 	}
-	err = copied;
+	err = copied > 0 ? copied + truncated : copied;
 out:
 	release_sock(sk);
 	return err;
@@ -993,7 +1056,8 @@ static __poll_t tern_poll(struct file *file, struct socket *sock,
 	if (shutdown & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
 	if (state != TCP_SYN_SENT) {
-		if (tern_seqpacket(sk) ? tern_msg_ready(sk, SIZE_MAX) :
+		if (tern_seqpacket(sk) ?
+		    tern_msg_ready(sk, READ_ONCE(tern_sk(sk)->copied_seq)) :
 		    tern_inq(sk) >= (u32)sock_rcvlowat(sk, 0, INT_MAX))
 			mask |= EPOLLIN | EPOLLRDNORM;
 		if (!(shutdown & SEND_SHUTDOWN)) {

@@ -56,18 +56,20 @@ static unsigned long tern_user_timeout_left(const struct sock *sk)
 {
 	const struct tern_sock *tsk = tern_sk(sk);
 	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
-	unsigned long start, end;
+	u32 start, elapsed, limit;
 
 	if (!tsk->user_timeout)
 		return 0;
+	/* first_tx holds the low 32 bits of jiffies: compare in u32 */
 	if (head && TERN_SKB_CB(head)->first_tx)
 		start = TERN_SKB_CB(head)->first_tx;
 	else if (tsk->retrans_stamp)
-		start = (unsigned long)tsk->retrans_stamp;
+		start = (u32)tsk->retrans_stamp;
 	else
 		return 0;
-	end = start + msecs_to_jiffies(tsk->user_timeout);
-	return time_after(end, jiffies) ? end - jiffies : 1;
+	elapsed = (u32)jiffies - start;
+	limit = msecs_to_jiffies(tsk->user_timeout);
+	return elapsed < limit ? limit - elapsed : 1;
 }
 
 void tern_arm_timer(struct sock *sk, int kind, unsigned long when)
@@ -122,14 +124,17 @@ void tern_rearm_rto(struct sock *sk)
 /* Give up on the connection: the error the user sees is ETIMEDOUT. */
 static void tern_timeout(struct sock *sk)
 {
+	bool dead = sock_flag(sk, SOCK_DEAD);
+
+	/* no reset: the peer is unreachable or gone (as TCP) */
 	WRITE_ONCE(sk->sk_err, READ_ONCE(sk->sk_err_soft) ? : ETIMEDOUT);
-	sk_error_report(sk);
 	TERN_INC_STATS(sock_net(sk), TERN_MIB_TIMEOUTS);
 	if (sk->sk_state == TCP_SYN_SENT)
 		TERN_INC_STATS(sock_net(sk), TERN_MIB_ATTEMPTFAILS);
-	else
-		tern_send_active_reset(sk, GFP_ATOMIC);
 	tern_done(sk);
+	/* wake the user once the socket is closed, so poll sees it all */
+	if (!dead)
+		sk_error_report(sk);
 }
 
 static bool tern_out_of_retries(struct sock *sk)
@@ -233,9 +238,9 @@ static void tern_probe_timer(struct sock *sk)
 		if (skb->len > tsk->snd_wnd)
 			tern_split_skb(sk, skb, tsk->snd_wnd);
 		tern_push(sk);
-		if (tsk->snd_nxt == tsk->snd_una)
-			tern_arm_timer(sk, TERN_TIMER_PROBE, icsk->icsk_rto);
-		return;
+		if (tsk->snd_nxt != tsk->snd_una)
+			return;
+		/* nothing went out (no route, no memory): retry, back off */
 	}
 	if (!tsk->retrans_stamp)
 		tsk->retrans_stamp = get_jiffies_64();
@@ -244,8 +249,10 @@ static void tern_probe_timer(struct sock *sk)
 		return;
 	}
 	tsk->retries++;
-	TERN_INC_STATS(sock_net(sk), TERN_MIB_ZEROWINPROBES);
-	tern_send_probe(sk);
+	if (!tsk->snd_wnd) {
+		TERN_INC_STATS(sock_net(sk), TERN_MIB_ZEROWINPROBES);
+		tern_send_probe(sk);
+	}
 	icsk->icsk_rto = min_t(u32, icsk->icsk_rto << 1, TERN_RTO_MAX);
 	tern_arm_timer(sk, TERN_TIMER_PROBE, icsk->icsk_rto);
 }

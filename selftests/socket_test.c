@@ -1090,7 +1090,8 @@ static void snapshot(int fd, int family, struct opt_snapshot *s)
 
 TEST_F(opts, sol_tern_unknown)
 {
-	static const int names[] = { 0, 1, 2, 3, 13, 42, 255, 1024, INT_MAX, -1 };
+	/* names Tern does not define (1, 2, 4-7 and 18 it does) */
+	static const int names[] = { 0, 3, 13, 42, 255, 1024, INT_MAX, -1 };
 	struct opt_snapshot before, after;
 	unsigned int i, j;
 
@@ -1102,8 +1103,9 @@ TEST_F(opts, sol_tern_unknown)
 
 		EXPECT_EQ(ENOPROTOOPT, err_of(setsockopt(self->fd, SOL_TERN,
 							 names[i], &one, sizeof(one))));
-		EXPECT_EQ(ENOPROTOOPT, err_of(setsockopt(self->fd, SOL_TERN,
-							 names[i], NULL, 0)));
+		/* as TCP: a length too short for an int fails first */
+		EXPECT_EQ(EINVAL, err_of(setsockopt(self->fd, SOL_TERN,
+						    names[i], NULL, 0)));
 		memset(buf, 0xa5, sizeof(buf));
 		len = sizeof(buf);
 		EXPECT_EQ(ENOPROTOOPT, err_of(getsockopt(self->fd, SOL_TERN,
