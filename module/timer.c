@@ -159,6 +159,21 @@ static bool tern_out_of_retries(struct sock *sk)
 	return tsk->retries >= limit;
 }
 
+/* One more retry, or, when they are used up, the end (true). */
+static bool tern_retry_or_give_up(struct sock *sk)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+
+	if (!tsk->retrans_stamp)
+		tsk->retrans_stamp = get_jiffies_64();
+	if (tern_out_of_retries(sk)) {
+		tern_timeout(sk);
+		return true;
+	}
+	tsk->retries++;
+	return false;
+}
+
 static struct sk_buff *tern_first_unsacked(struct sock *sk)
 {
 	struct tern_sock *tsk = tern_sk(sk);
@@ -179,13 +194,8 @@ static void tern_rto_expired(struct sock *sk)
 	struct tern_sock *tsk = tern_sk(sk);
 	struct sk_buff *skb;
 
-	if (!tsk->retrans_stamp)
-		tsk->retrans_stamp = get_jiffies_64();
-	if (tern_out_of_retries(sk)) {
-		tern_timeout(sk);
+	if (tern_retry_or_give_up(sk))
 		return;
-	}
-	tsk->retries++;
 	TERN_INC_STATS(sock_net(sk), TERN_MIB_RTOS);
 
 	skb = tern_first_unsacked(sk);
@@ -242,13 +252,8 @@ static void tern_probe_timer(struct sock *sk)
 			return;
 		/* nothing went out (no route, no memory): retry, back off */
 	}
-	if (!tsk->retrans_stamp)
-		tsk->retrans_stamp = get_jiffies_64();
-	if (tern_out_of_retries(sk)) {
-		tern_timeout(sk);
+	if (tern_retry_or_give_up(sk))
 		return;
-	}
-	tsk->retries++;
 	if (!tsk->snd_wnd) {
 		TERN_INC_STATS(sock_net(sk), TERN_MIB_ZEROWINPROBES);
 		tern_send_probe(sk);

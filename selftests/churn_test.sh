@@ -80,12 +80,6 @@ run_case() {
 	fi
 }
 
-# Tern sockets in use in namespace NS
-ns_sockets() {
-	ip netns exec "$1" awk '$1 == "TERN" || $1 == "TERNv6" { n += $3 } END { print n + 0 }' \
-		/proc/net/protocols
-}
-ns_sockets_are() { [ "$(ns_sockets "$1")" = "$2" ]; }
 
 # The counters that must not move while connections open and close cleanly.
 BAD_COUNTERS="TernOutRsts TernInRsts TernEstabResets TernTimeouts TernAttemptFails TernListenOverflows TernCookiesFailed"
@@ -157,11 +151,11 @@ churn() {
 	rm -f "$out"
 
 	# TIME_WAIT (1 s here) ends, and with it every socket
-	slowwait $((WAIT_S + 2)) ns_sockets_are "$A" 0 ||
-		err "$(ns_sockets "$A") Tern sockets left in A after TIME_WAIT"
-	slowwait "$WAIT_S" ns_sockets_are "$B" 0 ||
-		err "$(ns_sockets "$B") Tern sockets left in B"
-	if [ "$(ns_sockets "$A")$(ns_sockets "$B")" != 00 ]; then
+	slowwait $((WAIT_S + 2)) tern_sockets_are "$A" 0 ||
+		err "$(tern_sockets_in_use "$A") Tern sockets left in A after TIME_WAIT"
+	slowwait "$WAIT_S" tern_sockets_are "$B" 0 ||
+		err "$(tern_sockets_in_use "$B") Tern sockets left in B"
+	if [ "$(tern_sockets_in_use "$A")$(tern_sockets_in_use "$B")" != 00 ]; then
 		echo "# sockets left:"
 		ip netns exec "$A" head -20 /proc/net/tern/sockets | sed 's/^/#   A: /'
 		ip netns exec "$B" head -20 /proc/net/tern/sockets | sed 's/^/#   B: /'
@@ -217,7 +211,7 @@ vanish() {
 	if grep -q '^error' "$blast_out"; then
 		err "the sender failed while its peer was still there: $(grep -m1 '^error' "$blast_out")"
 	fi
-	[ "$(ns_sockets "$A")" = 1 ] || err "$(ns_sockets "$A") Tern sockets in A during the transfer, want 1"
+	[ "$(tern_sockets_in_use "$A")" = 1 ] || err "$(tern_sockets_in_use "$A") Tern sockets in A during the transfer, want 1"
 
 	case $how in
 	netns)
@@ -229,7 +223,7 @@ vanish() {
 		ip -n "$B" link del veth-b || err "cannot delete veth-b"
 		{ kill -KILL "$sink_pid"; wait "$sink_pid"; } 2>/dev/null
 		# 1 + 2 + 4 + 8 s of retransmissions, then it is gone
-		if ! slowwait $((limit + WAIT_S)) ns_sockets_are "$B" 0; then
+		if ! slowwait $((limit + WAIT_S)) tern_sockets_are "$B" 0; then
 			err "B's closed socket is still there $((limit + WAIT_S)) s later"
 			ip netns exec "$B" cat /proc/net/tern/sockets | sed 's/^/#   B: /'
 		fi
@@ -250,8 +244,8 @@ vanish() {
 	*) err "the sender ended with $e" ;;
 	esac
 	rm -f "$sink_out" "$blast_out"
-	slowwait "$WAIT_S" ns_sockets_are "$A" 0 ||
-		err "$(ns_sockets "$A") Tern sockets left in A after the sender ended"
+	slowwait "$WAIT_S" tern_sockets_are "$A" 0 ||
+		err "$(tern_sockets_in_use "$A") Tern sockets left in A after the sender ended"
 }
 
 case_peer_netns_deleted() { vanish netns; }

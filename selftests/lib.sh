@@ -40,7 +40,13 @@ tern_counter() {
 		/proc/net/tern/snmp
 }
 
-# Sockets in use, IPv4 plus IPv6, from /proc/net/protocols.
+# tern_sockets_in_use [NETNS]: sockets in use (orphans included), IPv4
+# plus IPv6, from /proc/net/protocols, here or in NETNS.
 tern_sockets_in_use() {
-	awk '$1 == "TERN" || $1 == "TERNv6" { n += $3 } END { print n + 0 }' /proc/net/protocols
+	local run=()
+
+	[ $# -gt 0 ] && run=(ip netns exec "$1")
+	"${run[@]}" awk '$1 == "TERN" || $1 == "TERNv6" { n += $3 } END { print n + 0 }' \
+		/proc/net/protocols
 }
+tern_sockets_are() { [ "$(tern_sockets_in_use "$1")" = "$2" ]; }	# NETNS N

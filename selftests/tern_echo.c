@@ -37,6 +37,8 @@
 
 #include <linux/tern.h>
 
+#include "tern_test.h"
+
 #ifndef TCP_USER_TIMEOUT
 #define TCP_USER_TIMEOUT 18
 #endif
@@ -77,35 +79,10 @@ static void set_timeo(int fd, int ms)
 }
 
 /* addr (NULL: wildcard of family) and port into *ss; its length or 0. */
-static socklen_t make_addr(struct sockaddr_storage *ss, int family,
-			   const char *addr, int port)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (addr)
-		family = strchr(addr, ':') ? AF_INET6 : AF_INET;
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		if (addr && inet_pton(AF_INET, addr, &sin->sin_addr) != 1)
-			return 0;
-		return sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		if (addr && inet_pton(AF_INET6, addr, &sin6->sin6_addr) != 1)
-			return 0;
-		return sizeof(*sin6);
-	}
-}
-
 static int listener(int family, int port, int idle_s)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = make_addr(&ss, family, NULL, port);
+	socklen_t len = tern_sockaddr(&ss, family, NULL, port);
 	int fd, one = 1;
 
 	fd = socket(family, SOCK_STREAM, protocol);
@@ -127,7 +104,8 @@ static int listener(int family, int port, int idle_s)
 static int connect_to(const char *addr, int port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = make_addr(&ss, AF_INET, addr, port);
+	socklen_t len = tern_sockaddr(&ss, strchr(addr, ':') ? AF_INET6 : AF_INET,
+				    addr, port);
 	int fd;
 
 	if (!len) {

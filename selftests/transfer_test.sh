@@ -200,6 +200,15 @@ transfer() {
 	took=$(( ($(date +%s%N) - start) / 1000000 ))
 
 	[ "$rets" = 0 ] && [ "$retc" = 0 ] || ok=0
+	# closed sockets finish their close (orphans: FIN, retransmissions)
+	# before the namespaces go; a socket that stays is a failure
+	local ns left=
+	if [ "$proto" = tern ]; then
+		for ns in "$ns1" "$ns2"; do
+			slowwait 120 tern_sockets_are "$ns" 0 && continue
+			left+="${left:+; }$(tern_sockets_in_use "$ns") Tern sockets left in $ns 120 s after the end: $(ip netns exec "$ns" tail -n +2 /proc/net/tern/sockets | tr '\n' '|')"
+		done
+	fi
 	if [ $ok = 1 ]; then
 		cmp -s "$cin" "$dir/sout" || { ok=0; err="server received other data than the client sent: $(cmp "$cin" "$dir/sout" 2>&1)"; }
 		cmp -s "$sin" "$dir/cout" || { ok=0; err="${err:+$err; }client received other data than the server sent: $(cmp "$sin" "$dir/cout" 2>&1)"; }
@@ -207,6 +216,7 @@ transfer() {
 		err="server exit status $rets, client $retc"
 		[ "$rets" = 124 ] || [ "$retc" = 124 ] && err+=" (124: killed by timeout)"
 	fi
+	[ -n "$left" ] && { ok=0; err+="${err:+; }$left"; }
 	if [ $ok = 1 ]; then
 		echo "# $(label "$csize") -> / <- $(label "$ssize") in $((took / 1000)).$(printf %03d $((took % 1000))) s"
 		[ "$type" = seqpacket ] && diag_file "$dir/clog"
@@ -286,7 +296,7 @@ main_matrix() {
 # retransmission timer backs off), so 1 MiB would take a quarter of an hour.
 netem_matrix() {
 	local specs=() loss delay spec size i=0 type fam mode modes=(poll blocking sendfile)
-	local name
+	local name opts
 
 	for loss in 1 5 10 30; do
 		size=1M
@@ -310,8 +320,11 @@ netem_matrix() {
 		size=$(cap "$(bytes "${spec%%:*}")")
 		name+=_$(label "$size")
 		qdisc=${spec#*:}
+		opts=()
+		# as in main_matrix: sendfile() may split larger messages
+		[ "$type.$mode" = seqpacket.sendfile ] && opts=(-M 61440)
 		TERN_CASE_WAIT=${TERN_NETEM_WAIT:-300} \
-			transfer "$name" "$type" "$fam" "$mode" "$size" "$size"
+			transfer "$name" "$type" "$fam" "$mode" "$size" "$size" "${opts[@]}"
 		qdisc=
 		i=$((i + 1))
 	done
