@@ -1058,7 +1058,7 @@ int tern_rcv(struct sk_buff *skb)
 /* ---- ICMP errors ---- */
 
 /* The path MTU fell: segment smaller from now on, resend what was lost. */
-static void tern_mtu_reduced(struct sock *sk, u32 mtu)
+void tern_mtu_reduced(struct sock *sk, u32 mtu)
 {
 	struct dst_entry *dst;
 
@@ -1082,8 +1082,15 @@ static void tern_mtu_reduced(struct sock *sk, u32 mtu)
 static void tern_err(struct sock *sk, int err, bool mtu, u32 info)
 {
 	if (sock_owned_by_user(sk)) {
-		if (!mtu)
+		/* as TCP: the MTU waits for release_sock(), errors are soft */
+		if (!mtu) {
 			WRITE_ONCE(sk->sk_err_soft, err);
+		} else {
+			WRITE_ONCE(tern_sk(sk)->mtu_info, info);
+			if (!test_and_set_bit(TERN_MTU_DEFERRED,
+					      &tern_sk(sk)->deferred))
+				sock_hold(sk);
+		}
 		return;
 	}
 	if (mtu) {

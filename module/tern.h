@@ -58,6 +58,7 @@ enum {
 	TERN_RETRANS_DEFERRED,
 	TERN_DELACK_DEFERRED,
 	TERN_KEEPALIVE_DEFERRED,
+	TERN_MTU_DEFERRED,	/* an ICMP "too big" came while owned */
 };
 
 /* Congestion state. */
@@ -142,6 +143,7 @@ struct tern_sock {
 	u64	rcv_tstamp;	/* jiffies64 of the last segment received */
 
 	unsigned long deferred;	/* TERN_*_DEFERRED bits */
+	u32	mtu_info;	/* the MTU of a deferred "too big" */
 
 	/* listener: children ready for accept(); child: its entry */
 	struct list_head accept_queue;
@@ -314,6 +316,7 @@ void tern_send_probe(struct sock *sk);
 void tern_send_fin(struct sock *sk);
 void tern_send_active_reset(struct sock *sk, gfp_t gfp);
 void tern_send_reset_reply(struct net *net, struct sk_buff *skb);
+void tern_mtu_reduced(struct sock *sk, u32 mtu);
 void tern_send_synack_reply(struct sock *listener, struct sk_buff *skb,
 			    u64 cookie);
 int tern_retransmit_skb(struct sock *sk, struct sk_buff *skb);

@@ -461,7 +461,7 @@ static void tern_keepalive_timer(struct timer_list *t)
 		       tern_keepalive_handler);
 }
 
-/* proto.release_cb: the timer work that found the socket busy. */
+/* proto.release_cb: the timer and ICMP work that found the socket busy. */
 void tern_release_cb(struct sock *sk)
 {
 	struct tern_sock *tsk = tern_sk(sk);
@@ -476,6 +476,10 @@ void tern_release_cb(struct sock *sk)
 	}
 	if (test_and_clear_bit(TERN_KEEPALIVE_DEFERRED, &tsk->deferred)) {
 		tern_keepalive_handler(sk);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(TERN_MTU_DEFERRED, &tsk->deferred)) {
+		tern_mtu_reduced(sk, READ_ONCE(tsk->mtu_info));
 		__sock_put(sk);
 	}
 }

@@ -22,6 +22,8 @@
 #include <limits.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <linux/sockios.h>
 
 #include "conn_util.h"
@@ -907,6 +909,73 @@ TEST_F(conn, data_bulk)
 	}
 }
 
+/* recvmsg() into buf; *msg_flags gets what it returned in msg_flags. */
+static ssize_t ct_recv_flags(int fd, void *buf, size_t len, int flags,
+			     int *msg_flags)
+{
+	struct iovec iov = { buf, len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n = recvmsg(fd, &msg, flags);
+
+	*msg_flags = msg.msg_flags;
+	return n;
+}
+
+/*
+ * sendfile() from a file and splice() from a pipe into the socket: the
+ * peer gets every byte; on SOCK_SEQPACKET each call is one message.
+ */
+TEST_F(conn, sendfile_splice)
+{
+	size_t flen = SEQPACKET ? 40000 : 200000, plen = 30000;
+	static unsigned char buf[200000];
+	int mfd, pfd[2], f = 0;
+	off_t off = 0;
+	struct pair p;
+	size_t done;
+	ssize_t n;
+
+	PAIR(&p);
+	mfd = memfd_create("tern-sendfile", 0);
+	ASSERT_LE(0, mfd);
+	ct_fill(buf, flen, 0, 11);
+	ASSERT_EQ((ssize_t)flen, write(mfd, buf, flen));
+	for (done = 0; done < flen; done += n) {
+		n = sendfile(p.c, mfd, &off, flen - done);
+		ASSERT_LT(0, n) TH_LOG("sendfile: %s", strerror(errno));
+		if (SEQPACKET)
+			ASSERT_EQ((ssize_t)flen, n);
+	}
+	EXPECT_EQ((off_t)flen, off);
+	close(mfd);
+
+	ASSERT_EQ(0, pipe(pfd));
+	ct_fill(buf, plen, 0, 12);
+	ASSERT_EQ((ssize_t)plen, write(pfd[1], buf, plen));
+	for (done = 0; done < plen; done += n) {
+		n = splice(pfd[0], NULL, p.c, NULL, plen - done, 0);
+		ASSERT_LT(0, n) TH_LOG("splice: %s", strerror(errno));
+		if (SEQPACKET)
+			ASSERT_EQ((ssize_t)plen, n);
+	}
+	close(pfd[0]);
+	close(pfd[1]);
+
+	if (!SEQPACKET) {
+		EXPECT_EQ((ssize_t)flen, ct_recv_pattern(p.a, flen, 0, 11));
+		EXPECT_EQ((ssize_t)plen, ct_recv_pattern(p.a, plen, 0, 12));
+		return;
+	}
+	n = ct_recv_flags(p.a, buf, sizeof(buf), 0, &f);
+	EXPECT_EQ((ssize_t)flen, n);
+	EXPECT_EQ(MSG_EOR, f & (MSG_EOR | MSG_TRUNC));
+	EXPECT_EQ(-1, ct_check(buf, flen, 0, 11));
+	n = ct_recv_flags(p.a, buf, sizeof(buf), 0, &f);
+	EXPECT_EQ((ssize_t)plen, n);
+	EXPECT_EQ(MSG_EOR, f & (MSG_EOR | MSG_TRUNC));
+	EXPECT_EQ(-1, ct_check(buf, plen, 0, 12));
+}
+
 /* SOCK_SEQPACKET: each message arrives whole and alone, with MSG_EOR. */
 TEST_F(conn, seqpacket_boundaries)
 {
@@ -944,17 +1013,6 @@ TEST_F(conn, seqpacket_boundaries)
  * SOCK_SEQPACKET and the issue ask); MSG_TRUNC in flags returns the real
  * length; MSG_PEEK drops nothing. No byte of the next message mixes in.
  */
-static ssize_t ct_recv_flags(int fd, void *buf, size_t len, int flags,
-			     int *msg_flags)
-{
-	struct iovec iov = { buf, len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	ssize_t n = recvmsg(fd, &msg, flags);
-
-	*msg_flags = msg.msg_flags;
-	return n;
-}
-
 TEST_F(conn, seqpacket_short_buffer)
 {
 	unsigned char buf[2000];
