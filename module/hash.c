@@ -179,15 +179,19 @@ int tern_bind_child(struct sock *child, const struct sock *listener)
  * port). Both address families hash the IPv6 form of the remote address
  * (v4-mapped for IPv4), so a v4-mapped IPv6 socket and an IPv4 segment meet.
  */
+static u32 tern_ehash_secret __read_mostly;
+
+/* Keyed, so that nobody can aim segments at one bucket (as inet_ehashfn). */
 static u32 tern_ehashfn(const struct net *net, const struct in6_addr *raddr,
 			__be16 rport, u16 lport)
 {
+	net_get_random_once(&tern_ehash_secret, sizeof(tern_ehash_secret));
 	return jhash_3words((__force u32)(raddr->s6_addr32[3] ^
 					  raddr->s6_addr32[2] ^
 					  raddr->s6_addr32[1] ^
 					  raddr->s6_addr32[0]),
 			    (__force u32)rport << 16 | lport,
-			    net_hash_mix(net), 0);
+			    net_hash_mix(net), tern_ehash_secret);
 }
 
 static struct tern_bind_bucket *tern_ebucket_sk(const struct sock *sk)
@@ -327,13 +331,14 @@ static struct sock *tern_lookup(const struct tern_tuple *t)
 	struct sock *sk, *best = NULL;
 	int score, best_score = 0;
 	u16 lport = ntohs(t->dport);
+	u32 hash, group = 0;
 
 	if (t->v4)
 		ipv6_addr_set_v4mapped(t->saddr4, &raddr);
 	else
 		raddr = *t->saddr6;
-	b = &tern_ehash[hash_32(tern_ehashfn(t->net, &raddr, t->sport, lport),
-				TERN_EHASH_BITS)];
+	hash = tern_ehashfn(t->net, &raddr, t->sport, lport);
+	b = &tern_ehash[hash_32(hash, TERN_EHASH_BITS)];
 	spin_lock(&b->lock);
 	sk_for_each(sk, &b->chain) {
 		if (tern_conn_match(sk, t)) {
@@ -351,6 +356,25 @@ static struct sock *tern_lookup(const struct tern_tuple *t)
 		if (score > best_score) {
 			best = sk;
 			best_score = score;
+			group = 0;
+		}
+		if (score == best_score && sk->sk_reuseport)
+			group++;
+	}
+	/*
+	 * SO_REUSEPORT listeners that fit equally well share the
+	 * connections: the four-tuple's hash picks one, as in TCP.
+	 */
+	if (best && best->sk_reuseport && group > 1) {
+		group = reciprocal_scale(hash, group);
+		sk_for_each_bound(sk, &b->chain) {
+			if (!sk->sk_reuseport ||
+			    tern_listener_score(sk, t) != best_score)
+				continue;
+			if (!group--) {
+				best = sk;
+				break;
+			}
 		}
 	}
 	if (best)

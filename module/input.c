@@ -960,9 +960,18 @@ static int tern_tw_rcv(struct sock *sk, struct sk_buff *skb)
 /* proto.backlog_rcv, and the direct path: the socket is ours. */
 int tern_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
+	int ret;
+
 	switch (sk->sk_state) {
 	case TCP_LISTEN:
-		return tern_listen_rcv(sk, skb);
+		/*
+		 * From the backlog this runs with BHs on, but a child's
+		 * spinlock is taken in softirq too: keep them off (lockdep).
+		 */
+		local_bh_disable();
+		ret = tern_listen_rcv(sk, skb);
+		local_bh_enable();
+		return ret;
 	case TCP_SYN_SENT:
 		return tern_synsent_rcv(sk, skb);
 	case TCP_SYN_RECV:

@@ -1949,6 +1949,57 @@ TEST_F(conn, v6only_refuses_v4)
  */
 
 /*
+ * Two SO_REUSEPORT listeners on one port share incoming connections (by
+ * the hash of the four-tuple, as TCP does): 32 connections from as many
+ * source ports all get accepted, and both listeners take some.
+ */
+TEST_F(conn, reuseport_listeners_share)
+{
+	struct sockaddr_storage ss;
+	int l[2], c[32], got[2] = { 0, 0 };
+	int i, j, port = 0, one = 1;
+	long long deadline;
+	socklen_t len;
+
+	for (i = 0; i < 2; i++) {
+		l[i] = SOCK(FAM);
+		ASSERT_EQ(0, setsockopt(l[i], SOL_SOCKET, SO_REUSEPORT, &one,
+					sizeof(one)));
+		len = ct_addr(&ss, FAM, LO, port);
+		ASSERT_EQ(0, bind(l[i], (struct sockaddr *)&ss, len));
+		ASSERT_EQ(0, listen(l[i], 64));
+		port = ct_port_of(l[i], 0);
+		ASSERT_EQ(0, ct_set_nonblock(l[i], 1));
+	}
+	for (j = 0; j < 32; j++) {
+		c[j] = SOCK(FAM);
+		ASSERT_EQ(0, ct_connect_fd(c[j], FAM, LO, port));
+	}
+	deadline = ct_now_ms() + WAIT_MS;
+	while (got[0] + got[1] < 32 && ct_now_ms() < deadline) {
+		for (i = 0; i < 2; i++) {
+			int fd;
+
+			if (!(ct_poll(l[i], POLLIN, 50) & POLLIN))
+				continue;
+			fd = accept(l[i], NULL, NULL);
+			if (fd >= 0) {
+				got[i]++;
+				close(fd);
+			}
+		}
+	}
+	TH_LOG("connections accepted: %d and %d", got[0], got[1]);
+	EXPECT_EQ(32, got[0] + got[1]);
+	EXPECT_LT(0, got[0]);
+	EXPECT_LT(0, got[1]);
+	for (j = 0; j < 32; j++)
+		close(c[j]);
+	close(l[0]);
+	close(l[1]);
+}
+
+/*
  * The side that closes first keeps the port in TIME_WAIT: a new listener
  * binds it only with SO_REUSEADDR (set on the old listener as well).
  */

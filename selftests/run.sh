@@ -50,8 +50,10 @@ modprobe -r tern 2>/dev/null
 
 progs=("$@")
 if [ ${#progs[@]} = 0 ]; then
+	# every built program and every shell test (run with bash, so a
+	# missing execute bit cannot drop one silently)
 	for p in "$bindir"/*_test "$top"/selftests/*_test.sh; do
-		[ -x "$p" ] && progs+=("$(basename "$p")")
+		[ -e "$p" ] && progs+=("$(basename "$p")")
 	done
 fi
 
