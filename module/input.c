@@ -19,7 +19,9 @@
 #include <net/ip.h>
 #include <net/ip6_checksum.h>
 #include <net/ipv6.h>
+#include <net/ndisc.h>
 #include <net/transp_v6.h>
+#include <net/xfrm.h>
 
 #include "tern.h"
 
@@ -91,7 +93,9 @@ static void tern_parse_options(const struct sk_buff *skb, struct tern_opts *o)
 		if (olen < 2 || olen > len)
 			break;
 		if (kind == TERN_OPT_MSS && olen == 4) {
-			o->mss = get_unaligned_be16(p + 2);
+			/* a tiny (or zero) MSS is raised to the minimum */
+			o->mss = max_t(u16, get_unaligned_be16(p + 2),
+				       TERN_MIN_MSS);
 		} else if (kind == TERN_OPT_SACK && (olen - 2) % 16 == 0) {
 			o->nsacks = min((olen - 2) / 16, TERN_MAX_SACKS);
 			for (i = 0; i < o->nsacks; i++) {
@@ -817,6 +821,7 @@ static struct sock *tern_create_child(struct sock *listener,
 	tsk = tern_sk(sk);
 	inet = inet_sk(sk);
 	tern_sock_init_conn(sk);
+	tsk->deferred = 0;	/* the listener's bits hold no child's refs */
 	sk->sk_ack_backlog = 0;
 	inet->inet_dport = th->source;
 	atomic_set(&inet->inet_id, get_random_u16());
@@ -1011,6 +1016,15 @@ static void tern_fill_cb(struct sk_buff *skb, int iif)
 	cb->iif = iif;
 }
 
+static bool tern_policy_ok(struct sock *sk, struct sk_buff *skb)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	if (skb->protocol == htons(ETH_P_IPV6))
+		return xfrm6_policy_check(sk, XFRM_POLICY_IN, skb);
+#endif
+	return xfrm4_policy_check(sk, XFRM_POLICY_IN, skb);
+}
+
 /* IP protocol handler for IPv4 and IPv6. */
 int tern_rcv(struct sk_buff *skb)
 {
@@ -1043,6 +1057,13 @@ int tern_rcv(struct sk_buff *skb)
 				    ip_hdr(skb)->daddr, th->dest, iif);
 	}
 	tern_fill_cb(skb, iif);
+	/* the protocol is registered without policy: IPsec checks here */
+	if (!tern_policy_ok(sk, skb)) {
+		if (sk)
+			sock_put(sk);
+		kfree_skb(skb);
+		return 0;
+	}
 	if (!sk) {
 		TERN_INC_STATS(net, TERN_MIB_INNOSOCKET);
 		tern_send_reset_reply(net, skb);
@@ -1088,6 +1109,20 @@ void tern_mtu_reduced(struct sock *sk, u32 mtu)
 	}
 }
 
+/*
+ * Does an ICMP error quote a segment we sent and that is not yet
+ * acknowledged (RFC 5927 4.1, as tcp_v4_err)? Blind errors are ignored.
+ */
+static bool tern_icmp_seq_ok(const struct sock *sk, u64 seq)
+{
+	const struct tern_sock *tsk = tern_sk(sk);
+
+	if (!tern_before(seq, tsk->snd_una) && !tern_after(seq, tsk->snd_nxt))
+		return true;
+	TERN_INC_STATS(sock_net(sk), TERN_MIB_OUTOFWINDOWICMPS);
+	return false;
+}
+
 static void tern_err(struct sock *sk, int err, bool mtu, u32 info)
 {
 	if (sock_owned_by_user(sk)) {
@@ -1126,9 +1161,11 @@ int tern_v4_err(struct sk_buff *skb, u32 info)
 	const struct ternhdr *th;
 	bool mtu = false;
 	struct sock *sk;
+	u64 seq;
 	int err;
 
-	if (!pskb_may_pull(skb, iph->ihl * 4 + 4))
+	/* the quote must reach the sequence number (16 bytes) */
+	if (!pskb_may_pull(skb, iph->ihl * 4 + TERN_ICMP_QUOTE))
 		return -EINVAL;
 	iph = (const struct iphdr *)skb->data;
 	th = (const struct ternhdr *)(skb->data + iph->ihl * 4);
@@ -1137,6 +1174,20 @@ int tern_v4_err(struct sk_buff *skb, u32 info)
 	if (!sk)
 		return -ENOENT;
 	TERN_INC_STATS(net, TERN_MIB_ICMPERRORS);
+	seq = get_unaligned_be64(&th->seq);
+	if (type == ICMP_REDIRECT) {
+		bh_lock_sock(sk);
+		if (!sock_owned_by_user(sk) && sk->sk_state != TCP_LISTEN &&
+		    tern_icmp_seq_ok(sk, seq)) {
+			struct dst_entry *dst = __sk_dst_check(sk, 0);
+
+			if (dst)
+				dst->ops->redirect(dst, sk, skb);
+		}
+		bh_unlock_sock(sk);
+		sock_put(sk);
+		return 0;
+	}
 	switch (type) {
 	case ICMP_DEST_UNREACH:
 		if (code > NR_ICMP_UNREACH) {
@@ -1161,7 +1212,8 @@ int tern_v4_err(struct sk_buff *skb, u32 info)
 	}
 	if (err && sk->sk_state != TCP_LISTEN) {
 		bh_lock_sock(sk);
-		tern_err(sk, err, mtu, info);
+		if (tern_icmp_seq_ok(sk, seq))
+			tern_err(sk, err, mtu, info);
 		bh_unlock_sock(sk);
 	}
 	sock_put(sk);
@@ -1177,9 +1229,11 @@ int tern_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,
 	const struct ternhdr *th;
 	bool mtu = type == ICMPV6_PKT_TOOBIG;
 	struct sock *sk;
+	u64 seq;
 	int err;
 
-	if (!pskb_may_pull(skb, offset + 4))
+	/* the quote must reach the sequence number (16 bytes) */
+	if (!pskb_may_pull(skb, offset + TERN_ICMP_QUOTE))
 		return -EINVAL;
 	hdr = (const struct ipv6hdr *)skb->data;
 	th = (const struct ternhdr *)(skb->data + offset);
@@ -1188,12 +1242,26 @@ int tern_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,
 	if (!sk)
 		return -ENOENT;
 	TERN_INC_STATS(net, TERN_MIB_ICMPERRORS);
-	icmpv6_err_convert(type, code, &err);
-	if (sk->sk_state != TCP_LISTEN && (err || mtu)) {
-		bh_lock_sock(sk);
-		tern_err(sk, err, mtu, ntohl(info));
-		bh_unlock_sock(sk);
+	seq = get_unaligned_be64(&th->seq);
+	bh_lock_sock(sk);
+	if (sk->sk_state == TCP_LISTEN || !tern_icmp_seq_ok(sk, seq))
+		goto out;
+	if (type == NDISC_REDIRECT) {
+		/* a better first hop: no error, the route learns it */
+		if (!sock_owned_by_user(sk)) {
+			struct dst_entry *dst;
+
+			dst = __sk_dst_check(sk, inet6_sk(sk)->dst_cookie);
+			if (dst)
+				dst->ops->redirect(dst, sk, skb);
+		}
+		goto out;
 	}
+	icmpv6_err_convert(type, code, &err);
+	if (err || mtu)
+		tern_err(sk, err, mtu, ntohl(info));
+out:
+	bh_unlock_sock(sk);
 	sock_put(sk);
 	return 0;
 }

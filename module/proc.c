@@ -57,6 +57,7 @@ static const char * const tern_mib_names[TERN_MIB_MAX] = {
 	[TERN_MIB_KEEPALIVEPROBES] = "TernKeepAliveProbes",
 	[TERN_MIB_ZEROWINPROBES] = "TernZeroWinProbes",
 	[TERN_MIB_ICMPERRORS]	= "TernInIcmpErrors",
+	[TERN_MIB_OUTOFWINDOWICMPS] = "TernOutOfWindowIcmps",
 };
 
 static int tern_snmp_seq_show(struct seq_file *seq, void *v)

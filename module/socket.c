@@ -177,7 +177,6 @@ void tern_sock_init_conn(struct sock *sk)
 	tsk->fin_queued = 0;
 	tsk->fin_rcvd = 0;
 	tsk->tw = 0;
-	tsk->deferred = 0;
 	tsk->peer_mss = 0;
 	tsk->rcv_wnd = 0;
 	tsk->max_window = 0;
@@ -204,6 +203,7 @@ static void tern_init_common(struct sock *sk)
 
 	inet_csk(sk)->icsk_sync_mss = tern_sync_mss;
 	tern_sock_init_conn(sk);
+	tsk->deferred = 0;
 	tsk->nodelay = 0;
 	tsk->syn_retries = 0;
 	tsk->keepalive_time = 0;
@@ -344,9 +344,10 @@ static int tern_disconnect(struct sock *sk, int flags)
 	} else if (old_state == TCP_SYN_SENT) {
 		WRITE_ONCE(sk->sk_err, ECONNRESET);
 	}
-	tsk->tw = 0;
-	if (old_state != TCP_CLOSE)
+	/* TIME_WAIT is TCP_CLOSE still in the table: take it out too */
+	if (old_state != TCP_CLOSE || tsk->tw)
 		tern_set_state(sk, TCP_CLOSE);
+	tsk->tw = 0;
 	if (old_state == TCP_LISTEN)
 		tern_listen_stop(sk);
 	tern_clear_timers(sk);
@@ -523,7 +524,7 @@ static void tern_shutdown(struct sock *sk, int how)
 static void tern_close(struct sock *sk, long timeout)
 {
 	struct tern_sock *tsk = tern_sk(sk);
-	bool unread;
+	bool unread, was_tw;
 	int state;
 
 	lock_sock(sk);
@@ -551,14 +552,17 @@ static void tern_close(struct sock *sk, long timeout)
 
 adjudge:
 	state = sk->sk_state;
+	was_tw = tsk->tw;
 	sock_hold(sk);
 	tern_orphan(sk);
 	release_sock(sk);
 
 	local_bh_disable();
 	bh_lock_sock(sk);
-	if (state != TCP_CLOSE && sk->sk_state == TCP_CLOSE)
-		goto out;	/* the backlog finished it, and freed it */
+	/* the backlog or a timer (TIME_WAIT's end) finished it, and freed it */
+	if ((state != TCP_CLOSE || was_tw) && sk->sk_state == TCP_CLOSE &&
+	    !tsk->tw)
+		goto out;
 	if (sk->sk_state == TCP_FIN_WAIT2) {
 		unsigned int ms = tern_pernet(sock_net(sk))->fin_timeout_ms;
 
@@ -972,7 +976,8 @@ static int tern_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			}
 		}
 		tern_cleanup_rbuf(sk, copied);
-		sk_wait_data(sk, &timeo, NULL);
+		/* sleep until something is appended (or a wakeup) */
+		sk_wait_data(sk, &timeo, skb_peek_tail(&sk->sk_receive_queue));
 		continue;
 
 copy:

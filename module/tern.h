@@ -21,6 +21,8 @@
 /* Largest payload in one segment, whatever the MTU (linear buffers). */
 #define TERN_MAX_SEG		16384
 #define TERN_MIN_MSS		88
+/* Bytes of our header an ICMP error must quote: up to the seq field. */
+#define TERN_ICMP_QUOTE		(offsetof(struct ternhdr, seq) + 8)
 #define TERN_DEFAULT_MSS	536
 #define TERN_MAX_MAXSEG		32767	/* TERN_MAXSEG accepts what TCP_MAXSEG does */
 
@@ -214,6 +216,7 @@ enum tern_mib_field {
 	TERN_MIB_KEEPALIVEPROBES,
 	TERN_MIB_ZEROWINPROBES,
 	TERN_MIB_ICMPERRORS,	/* ICMP errors for Tern segments */
+	TERN_MIB_OUTOFWINDOWICMPS, /* ignored: quoted seq not in flight */
 	TERN_MIB_MAX
 };
 
