@@ -271,7 +271,7 @@ static bool tern_ack(struct sock *sk, struct sk_buff *skb,
 		tern_sacktag(sk, o);
 	if (tern_after(ack, prior_una)) {
 		rtt = tern_clean_acked(sk, ack);
-		tsk->snd_una = ack;
+		WRITE_ONCE(tsk->snd_una, ack);
 		tsk->retries = 0;
 		tsk->retrans_stamp = 0;
 		if (rtt >= 0)
@@ -347,7 +347,7 @@ static void tern_fin(struct sock *sk)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 
-	tsk->fin_rcvd = 1;
+	WRITE_ONCE(tsk->fin_rcvd, 1);
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
 	sock_set_flag(sk, SOCK_DONE);
 	tsk->quickack = 1;
@@ -431,7 +431,7 @@ static void tern_queue_in_order(struct sock *sk, struct sk_buff *skb)
 	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 	bool fin = cb->flags & TERN_FLAG_FIN;
 
-	tsk->rcv_nxt = cb->end_seq;
+	WRITE_ONCE(tsk->rcv_nxt, cb->end_seq);
 	if (cb->flags & TERN_FLAG_EOR)
 		WRITE_ONCE(tsk->rcv_eor, cb->seq + skb->len);
 	if (skb->len)
@@ -708,9 +708,9 @@ static int tern_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 		 */
 		tern_parse_options(skb, &o);
 		tsk->peer_mss = o.mss ? : TERN_DEFAULT_MSS;
-		tsk->rcv_nxt = cb->seq + 1;
-		tsk->copied_seq = tsk->rcv_nxt;
-		tsk->rcv_eor = tsk->rcv_nxt;
+		WRITE_ONCE(tsk->rcv_nxt, cb->seq + 1);
+		WRITE_ONCE(tsk->copied_seq, tsk->rcv_nxt);
+		WRITE_ONCE(tsk->rcv_eor, tsk->rcv_nxt);
 		tsk->rcv_wup = tsk->rcv_nxt;
 		tsk->snd_wnd = ntohl(th->window);
 	tsk->max_window = tsk->snd_wnd;
@@ -726,9 +726,9 @@ static int tern_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 
 	tern_parse_options(skb, &o);
 	tsk->peer_mss = o.mss ? : TERN_DEFAULT_MSS;
-	tsk->rcv_nxt = cb->seq + 1;
-	tsk->copied_seq = tsk->rcv_nxt;
-	tsk->rcv_eor = tsk->rcv_nxt;
+	WRITE_ONCE(tsk->rcv_nxt, cb->seq + 1);
+	WRITE_ONCE(tsk->copied_seq, tsk->rcv_nxt);
+	WRITE_ONCE(tsk->rcv_eor, tsk->rcv_nxt);
 	tsk->rcv_wup = tsk->rcv_nxt;
 	tsk->rcvq_space_seq = 0;
 	tsk->snd_wnd = ntohl(th->window);
@@ -736,7 +736,7 @@ static int tern_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	tsk->snd_wl1 = cb->seq;
 	tsk->snd_wl2 = tsk->snd_nxt;
 	rtt = tern_clean_acked(sk, tsk->snd_nxt);
-	tsk->snd_una = tsk->snd_nxt;
+	WRITE_ONCE(tsk->snd_una, tsk->snd_nxt);
 	if (rtt >= 0)
 		tern_rtt_sample(sk, rtt);
 	tsk->retries = 0;
@@ -780,7 +780,7 @@ static int tern_synrecv_rcv(struct sock *sk, struct sk_buff *skb)
 		return 0;
 	}
 	tern_clean_acked(sk, tsk->snd_nxt);
-	tsk->snd_una = tsk->snd_nxt;
+	WRITE_ONCE(tsk->snd_una, tsk->snd_nxt);
 	tsk->snd_wnd = ntohl(th->window);
 	tsk->max_window = tsk->snd_wnd;
 	tsk->snd_wl1 = cb->seq;
@@ -853,12 +853,12 @@ static struct sock *tern_create_child(struct sock *listener,
 #endif
 	}
 
-	tsk->snd_una = cookie + 1;
-	tsk->snd_nxt = cookie + 1;
-	tsk->write_seq = cookie + 1;
-	tsk->rcv_nxt = cb->seq;
-	tsk->copied_seq = cb->seq;
-	tsk->rcv_eor = cb->seq;
+	WRITE_ONCE(tsk->snd_una, cookie + 1);
+	WRITE_ONCE(tsk->snd_nxt, cookie + 1);
+	WRITE_ONCE(tsk->write_seq, cookie + 1);
+	WRITE_ONCE(tsk->rcv_nxt, cb->seq);
+	WRITE_ONCE(tsk->copied_seq, cb->seq);
+	WRITE_ONCE(tsk->rcv_eor, cb->seq);
 	tsk->rcv_wup = cb->seq;
 	tsk->snd_wnd = ntohl(th->window);
 	tsk->max_window = tsk->snd_wnd;

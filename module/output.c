@@ -382,7 +382,7 @@ void tern_push(struct sock *sk)
 					       inet_csk(sk)->icsk_rto);
 			break;
 		}
-		tsk->snd_nxt = cb->end_seq;
+		WRITE_ONCE(tsk->snd_nxt, cb->end_seq);
 		tsk->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 				 NULL : skb->next;
 		sent = true;
@@ -456,7 +456,7 @@ static struct sk_buff *tern_queue_ctl(struct sock *sk, u8 flags)
 		kfree_skb(skb);
 		return NULL;
 	}
-	tsk->write_seq++;
+	WRITE_ONCE(tsk->write_seq, tsk->write_seq + 1);
 	sk_wmem_queued_add(sk, skb->truesize);
 	sk_mem_charge(sk, skb->truesize);
 	__skb_queue_tail(&sk->sk_write_queue, skb);
@@ -474,7 +474,7 @@ int tern_send_syn(struct sock *sk)
 	if (!skb)
 		return -ENOBUFS;
 	tsk->send_head = NULL;
-	tsk->snd_nxt = tsk->write_seq;
+	WRITE_ONCE(tsk->snd_nxt, tsk->write_seq);
 	tern_transmit_skb(sk, skb, sk->sk_allocation);
 	TERN_INC_STATS(sock_net(sk), TERN_MIB_ACTIVEOPENS);
 	tern_rearm_rto(sk);

@@ -175,7 +175,7 @@ void tern_sock_init_conn(struct sock *sk)
 	tsk->quickack = 0;
 	tsk->hs_pending = 0;
 	tsk->fin_queued = 0;
-	tsk->fin_rcvd = 0;
+	WRITE_ONCE(tsk->fin_rcvd, 0);
 	tsk->tw = 0;
 	tsk->peer_mss = 0;
 	tsk->rcv_wnd = 0;
@@ -244,8 +244,8 @@ static int tern_connect_start(struct sock *sk)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 
-	tsk->snd_una = tsk->write_seq;
-	tsk->snd_nxt = tsk->write_seq;
+	WRITE_ONCE(tsk->snd_una, tsk->write_seq);
+	WRITE_ONCE(tsk->snd_nxt, tsk->write_seq);
 	tsk->snd_wnd = 0;
 	tsk->peer_mss = 0;
 	tern_sync_mss_now(sk);
@@ -360,12 +360,12 @@ static int tern_disconnect(struct sock *sk, int flags)
 	WRITE_ONCE(sk->sk_shutdown, 0);
 	sock_reset_flag(sk, SOCK_DONE);
 	tern_sock_init_conn(sk);
-	tsk->snd_una = 0;
-	tsk->snd_nxt = 0;
-	tsk->write_seq = 0;
-	tsk->rcv_nxt = 0;
-	tsk->copied_seq = 0;
-	tsk->rcv_eor = 0;
+	WRITE_ONCE(tsk->snd_una, 0);
+	WRITE_ONCE(tsk->snd_nxt, 0);
+	WRITE_ONCE(tsk->write_seq, 0);
+	WRITE_ONCE(tsk->rcv_nxt, 0);
+	WRITE_ONCE(tsk->copied_seq, 0);
+	WRITE_ONCE(tsk->rcv_eor, 0);
 	sk_dst_reset(sk);
 	sk_error_report(sk);
 	return 0;
@@ -607,7 +607,7 @@ static void tern_queue_charged_skb(struct sock *sk, struct sk_buff *skb)
 	TERN_SKB_CB(skb)->flags = 0;
 	TERN_SKB_CB(skb)->sacked = 0;
 	TERN_SKB_CB(skb)->first_tx = 0;
-	tsk->write_seq += skb->len;
+	WRITE_ONCE(tsk->write_seq, tsk->write_seq + skb->len);
 	sk_wmem_queued_add(sk, skb->truesize);
 	__skb_queue_tail(&sk->sk_write_queue, skb);
 	if (!tsk->send_head)
@@ -755,7 +755,7 @@ static int tern_send_stream(struct sock *sk, struct msghdr *msg, size_t size,
 			goto error;
 		}
 		TERN_SKB_CB(skb)->end_seq += copy;
-		tsk->write_seq += copy;
+		WRITE_ONCE(tsk->write_seq, tsk->write_seq + copy);
 		copied += copy;
 		if (skb->len >= mss)
 			tern_push(sk);
@@ -994,7 +994,7 @@ copy:
 					copied = -EFAULT;
 				goto done;
 			}
-			*seq += used;
+			WRITE_ONCE(*seq, *seq + used);
 			copied += used;
 			if (offset + used < skb->len)
 				break;
@@ -1018,7 +1018,7 @@ copy:
 				msg->msg_flags |= MSG_TRUNC | MSG_EOR;
 				if (flags & MSG_TRUNC)
 					truncated = end - *seq;
-				*seq = end;
+				WRITE_ONCE(*seq, end);
 			}
 		}
 		if (seqpacket || copied >= len)

@@ -163,6 +163,79 @@ case_route() {
 	done
 }
 
+# forge_too_big FAMILY SPORT DPORT SEQ MTU: from R1, an ICMP "fragmentation
+# needed" (ICMPv6 "packet too big") to C that quotes a Tern segment C->S
+# with sequence number SEQ.
+forge_too_big() {
+	ip netns exec "$R1" python3 - "$@" "$(addr_of C "$1")" "$(addr_of S "$1")" <<'PY'
+import socket, struct, sys
+fam, sport, dport, seq, mtu, c, s = sys.argv[1:]
+tern = struct.pack("!HHBBHQQIB3x", int(sport), int(dport), 8, 2, 0, int(seq), 0, 65535, 1)
+def csum(b):
+    b += b"\0" * (len(b) & 1)
+    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return ~t & 0xffff
+if fam == "4":
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 52, 0, 0x4000, 64, 253, 0,
+                     socket.inet_aton(c), socket.inet_aton(s))
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    body = ip + tern
+    icmp = struct.pack("!BBHHH", 3, 4, 0, 0, int(mtu)) + body
+    icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+    socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP).sendto(icmp, (c, 0))
+else:
+    ip = struct.pack("!IHBB16s16s", 0x60000000, 32, 253, 64,
+                     socket.inet_pton(socket.AF_INET6, c), socket.inet_pton(socket.AF_INET6, s))
+    icmp = struct.pack("!BBHI", 2, 0, 0, int(mtu)) + ip + tern
+    socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6).sendto(icmp, (c, 0))
+PY
+}
+
+# A connection C->S that idles; ICMP errors about it are forged from R1.
+# One quoting a sequence number far outside what C has in flight (a blind
+# attacker's guess) must change nothing and be counted in
+# TernOutOfWindowIcmps; the same error quoting C's snd_una must lower
+# the route's MTU.
+case_icmp_blind() {
+	local fam=$1 mtu=600 line sport una n0 n1 got pid_s pid_c
+
+	[ "$fam" = 6 ] && mtu=1280
+	ip netns exec "$S" python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET, socket.SOCK_STREAM, 253)
+s.bind((sys.argv[1], 7200)); s.listen(1); s.settimeout(30)
+c, _ = s.accept(); c.settimeout(30); c.recv(10)' "$(addr_of S "$fam")" &
+	pid_s=$!
+	sleep 0.5
+	ip netns exec "$C" python3 -c '
+import socket, sys, time
+c = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET, socket.SOCK_STREAM, 253)
+c.connect((sys.argv[1], 7200)); time.sleep(8); c.close()' "$(addr_of S "$fam")" &
+	pid_c=$!
+	slowwait 5 bash -c "ip netns exec $C grep -q ':7200 ESTAB ' /proc/net/tern/sockets" ||
+		{ err "the connection did not come up"; kill "$pid_s" "$pid_c" 2>/dev/null; return; }
+	line=$(ip netns exec "$C" grep ':7200 ESTAB ' /proc/net/tern/sockets)
+	sport=$(awk '{ sub(/.*:/, "", $1); print $1 }' <<<"$line")
+	una=$(sed 's/.* una=\([0-9]*\).*/\1/' <<<"$line")
+	n0=$(tern_counter "$C" TernOutOfWindowIcmps)
+	forge_too_big "$fam" "$sport" 7200 "$(python3 -c "print(($una + (1 << 40)) % (1 << 64))")" "$mtu" ||
+		err "cannot send the forged ICMP error"
+	slowwait 5 bash -c "[ \"\$(ip netns exec $C awk '\$1 == \"TernOutOfWindowIcmps\" { print \$2 }' /proc/net/tern/snmp)\" != '$n0' ]" ||
+		err "a blind ICMP error was not counted (TernOutOfWindowIcmps stayed $n0)"
+	got=$(route_mtu C "$fam")
+	[ -z "$got" ] || err "a blind ICMP error set the route MTU to $got"
+	forge_too_big "$fam" "$sport" 7200 "$una" "$mtu" ||
+		err "cannot send the ICMP error"
+	slowwait 5 bash -c "ip -n $C -$fam route get $(addr_of S "$fam") | grep -qw 'mtu $mtu'" ||
+		err "an ICMP error quoting snd_una did not set the route MTU to $mtu ($(route_mtu C "$fam"))"
+	n1=$(tern_counter "$C" TernOutOfWindowIcmps)
+	[ "$n1" = $((n0 + 1)) ] || err "TernOutOfWindowIcmps went from $n0 to $n1, want one more"
+	echo "# $TERN_CASE: port $sport, una $una: route MTU now $(route_mtu C "$fam")"
+	wait "$pid_c" "$pid_s"
+}
+
 run_case() {
 	local name=$1
 	shift
@@ -194,5 +267,7 @@ run_case icmp_v4_seqpacket case_icmp 4 seqpacket
 run_case icmp_v6_seqpacket case_icmp 6 seqpacket
 run_case route_v4_stream case_route 4 stream
 run_case route_v6_seqpacket case_route 6 seqpacket
+run_case icmp_blind_v4 case_icmp_blind 4
+run_case icmp_blind_v6 case_icmp_blind 6
 
 tern_test_end
