@@ -84,8 +84,8 @@ void tern_show_sock(struct seq_file *seq, struct sock *sk)
 		seq_printf(seq, "%pI4:%u %pI4:%u", &inet->inet_rcv_saddr,
 			   inet->inet_num, &inet->inet_daddr,
 			   ntohs(inet->inet_dport));
-	seq_printf(seq, " %s%s%s timer=%u rto=%u retries=%u una=%llu nxt=+%llu write=+%llu rcv_nxt=%llu snd_wnd=%u cwnd=%u ssthresh=%u ca=%u lost=%u sacked=%u inflight=%u wq=%d rmem=%d rcvbuf=%d ooo=%u ref=%d\n",
-		   tern_state_name(sk->sk_state), tsk->tw ? "(TIME_WAIT)" : "",
+	seq_printf(seq, " %s%s timer=%u rto=%u retries=%u una=%llu nxt=+%llu write=+%llu rcv_nxt=%llu snd_wnd=%u cwnd=%u ssthresh=%u ca=%u lost=%u sacked=%u inflight=%u wq=%d rmem=%d rcvbuf=%d ooo=%u ref=%d\n",
+		   tsk->tw ? "TIME-WAIT" : tern_state_name(sk->sk_state),
 		   sock_flag(sk, SOCK_DEAD) ? "(orphan)" : "",
 		   tsk->timer_kind, jiffies_to_msecs(inet_csk(sk)->icsk_rto),
 		   tsk->retries, tsk->snd_una, tsk->snd_nxt - tsk->snd_una,
