@@ -71,13 +71,7 @@ run_case() {
 		"$2"
 	fi
 	topo_down
-	if [ ${#ERRS[@]} = 0 ]; then
-		tern_ok
-	else
-		tern_fail "${ERRS[0]}"
-		local e
-		for e in "${ERRS[@]:1}"; do echo "# $TERN_CASE: $e"; done
-	fi
+	tern_report_errs
 }
 
 

@@ -248,13 +248,7 @@ run_case() {
 	fi
 	cleanup_ns "$C" "$R1" "$R2" "$S" >/dev/null
 	C= R1= R2= S=
-	if [ ${#ERRS[@]} = 0 ]; then
-		tern_ok
-	else
-		tern_fail "${ERRS[0]}"
-		local e
-		for e in "${ERRS[@]:1}"; do echo "# $TERN_CASE: $e"; done
-	fi
+	tern_report_errs
 }
 
 tern_test_begin
