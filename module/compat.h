@@ -7,7 +7,16 @@
 #define _TERN_COMPAT_H
 
 #include <linux/version.h>
+#include <net/net_namespace.h>
 #include <net/sock.h>
+#include <net/inet_sock.h>
+#include <linux/ipv6.h>
+
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
 
 /*
  * Where struct proto finds the IPv6 socket data: 6.5 added
@@ -21,6 +30,23 @@ static inline void tern_set_ipv6_pinfo_offset(struct proto *prot,
 	prot->ipv6_pinfo_offset = offset;
 #endif
 }
+
+/* proto.accept took flags, err and kern until 6.10's proto_accept_arg. */
+struct sock *tern_accept_sk(struct sock *sk, int flags, int *err);
+
+#if KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE
+static inline struct sock *tern_accept(struct sock *sk,
+				       struct proto_accept_arg *arg)
+{
+	return tern_accept_sk(sk, arg->flags, &arg->err);
+}
+#else
+static inline struct sock *tern_accept(struct sock *sk, int flags, int *err,
+				       bool kern)
+{
+	return tern_accept_sk(sk, flags, err);
+}
+#endif
 
 /* proto.ioctl returns its value through int *karg since 6.5. */
 int tern_ioctl_val(struct sock *sk, int cmd, int *karg);
@@ -37,6 +63,42 @@ static inline int tern_ioctl(struct sock *sk, int cmd, unsigned long arg)
 
 	return err ? : put_user(karg, (int __user *)arg);
 }
+#endif
+
+/* Sysctl tables: sized since 6.6, sentinel-terminated before. */
+#if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE
+#define TERN_SYSCTL_END
+#define TERN_SYSCTL_COUNT(t)	ARRAY_SIZE(t)
+#else
+#define TERN_SYSCTL_END		{}
+#define TERN_SYSCTL_COUNT(t)	(ARRAY_SIZE(t) - 1)
+#endif
+
+static inline struct ctl_table_header *
+tern_register_net_sysctl(struct net *net, const char *path,
+			 struct ctl_table *table, size_t n)
+{
+#if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE
+	return register_net_sysctl_sz(net, path, table, n);
+#else
+	return register_net_sysctl(net, path, table);
+#endif
+}
+
+/* The IPv6 flow label list moved from ipv6_pinfo to inet_sock in 6.6. */
+static inline void tern_clear_ipv6_fl_list(struct sock *sk,
+					   struct ipv6_pinfo *np)
+{
+#if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE
+	RCU_INIT_POINTER(inet_sk(sk)->ipv6_fl_list, NULL);
+#else
+	RCU_INIT_POINTER(np->ipv6_fl_list, NULL);
+#endif
+}
+
+/* Where sk_memory_allocated_add() and friends live. */
+#if KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE
+#include <net/proto_memory.h>
 #endif
 
 #endif /* _TERN_COMPAT_H */

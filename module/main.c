@@ -20,12 +20,51 @@ unsigned int tern_net_id __read_mostly;
 
 static int __net_init tern_net_init(struct net *net)
 {
-	return tern_proc_net_init(net);
+	struct tern_net *tn = tern_pernet(net);
+	int err;
+
+	err = tern_sysctl_net_init(net);
+	if (err)
+		return err;
+	err = tern_proc_net_init(net);
+	if (err)
+		goto err_proc;
+	err = inet_ctl_sock_create(&tn->ctl_sk, PF_INET, SOCK_RAW,
+				   IPPROTO_TERN, net);
+	if (err)
+		goto err_ctl;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (ipv6_mod_enabled()) {
+		err = inet_ctl_sock_create(&tn->ctl_sk6, PF_INET6, SOCK_RAW,
+					   IPPROTO_TERN, net);
+		if (err)
+			goto err_ctl6;
+	}
+#endif
+	return 0;
+
+#if IS_ENABLED(CONFIG_IPV6)
+err_ctl6:
+	inet_ctl_sock_destroy(tn->ctl_sk);
+#endif
+err_ctl:
+	tern_proc_net_exit(net);
+err_proc:
+	tern_sysctl_net_exit(net);
+	return err;
 }
 
 static void __net_exit tern_net_exit(struct net *net)
 {
+	struct tern_net *tn = tern_pernet(net);
+
+#if IS_ENABLED(CONFIG_IPV6)
+	if (tn->ctl_sk6)
+		inet_ctl_sock_destroy(tn->ctl_sk6);
+#endif
+	inet_ctl_sock_destroy(tn->ctl_sk);
 	tern_proc_net_exit(net);
+	tern_sysctl_net_exit(net);
 }
 
 static struct pernet_operations tern_net_ops = {
@@ -54,6 +93,7 @@ static struct inet_protosw tern_protosw[] = {
 
 static const struct net_protocol tern_protocol = {
 	.handler	= tern_rcv,
+	.err_handler	= tern_v4_err,
 	.no_policy	= 1,
 };
 
@@ -83,6 +123,7 @@ static struct inet_protosw tern6_protosw[] = {
 
 static const struct inet6_protocol tern6_protocol = {
 	.handler	= tern_rcv,
+	.err_handler	= tern_v6_err,
 	.flags		= INET6_PROTO_NOPOLICY | INET6_PROTO_FINAL,
 };
 
@@ -149,6 +190,8 @@ static int __init tern_init(void)
 	int i, err;
 
 	tern_hash_init();
+	tern_cookie_init();
+	tern_memory_init();
 
 	err = proto_register(&tern_prot, 1);
 	if (err)

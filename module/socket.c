@@ -1,44 +1,196 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Tern: socket operations, struct proto and struct proto_ops for IPv4 and
- * IPv6.
- *
- * Operations that need a connection (connect, listen, accept, sendmsg,
- * recvmsg) answer EOPNOTSUPP until the connection machinery lands; every
- * other operation behaves as it does on a TCP socket that is not
- * connected.
+ * Tern: the socket layer: struct proto and struct proto_ops for IPv4 and
+ * IPv6, connect, listen, accept, send, receive, close and options.
  */
 
 #include <linux/poll.h>
+#include <linux/sched/signal.h>
 #include <linux/sockios.h>
 #include <asm/ioctls.h>
+#include <net/inet6_connection_sock.h>
 #include <net/inet_common.h>
+#include <net/inet_hashtables.h>
 #include <net/ip.h>
+#include <net/ip6_route.h>
 #include <net/ipv6.h>
+#include <net/route.h>
 #include <net/sock.h>
 #include <net/transp_v6.h>
 
 #include "tern.h"
 
-/*
- * Payload per segment for a path MTU: what is left after the network
- * header, its extensions and ours. IP and IPv6 socket options call this
- * when the extension headers change.
- */
-static unsigned int tern_sync_mss(struct sock *sk, u32 pmtu)
-{
-	struct inet_connection_sock *icsk = inet_csk(sk);
-	int mss;
+/* Memory accounting, as TCP's (net.tern.mem is not a sysctl yet). */
+static atomic_long_t tern_memory_allocated;
+static DEFINE_PER_CPU(int, tern_memory_per_cpu_fw_alloc);
+static unsigned long tern_memory_pressure;
+static long sysctl_tern_mem[3];
+static int sysctl_tern_rmem[3] = { 4096, 131072, 6291456 };
+static int sysctl_tern_wmem[3] = { 4096, 65536, 4194304 };
+static DEFINE_PER_CPU(unsigned int, tern_orphan_count);
 
-	mss = pmtu - icsk->icsk_af_ops->net_header_len -
-	      icsk->icsk_ext_hdr_len - sizeof(struct ternhdr);
-	mss = max(mss, 64);
-	icsk->icsk_pmtu_cookie = pmtu;
-	tern_sk(sk)->mss_cache = mss;
-	return mss;
+static void tern_enter_memory_pressure(struct sock *sk)
+{
+	WRITE_ONCE(tern_memory_pressure, 1);
+}
+
+void tern_memory_init(void)
+{
+	unsigned long limit = nr_free_buffer_pages() / 16;
+
+	limit = max(limit, 128UL);
+	sysctl_tern_mem[0] = limit / 4 * 3;
+	sysctl_tern_mem[1] = limit;
+	sysctl_tern_mem[2] = sysctl_tern_mem[0] * 2;
+}
+
+void tern_set_state(struct sock *sk, int state)
+{
+	if (state == TCP_CLOSE) {
+		tern_unhash_conn(sk);
+		if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+			tern_put_port(sk);
+	}
+	inet_sk_set_state(sk, state);
+}
+
+static void tern_orphan(struct sock *sk)
+{
+	sock_orphan(sk);
+	this_cpu_inc(*sk->sk_prot->orphan_count);
+}
+
+/*
+ * The connection is over. A socket the user still holds stays until
+ * close(); an orphan is freed here. Called with the socket locked.
+ */
+void tern_done(struct sock *sk)
+{
+	tern_sk(sk)->tw = 0;
+	tern_set_state(sk, TCP_CLOSE);
+	tern_clear_timers(sk);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		sk->sk_state_change(sk);
+		return;
+	}
+	tern_put_port(sk);
+	inet_csk_destroy_sock(sk);
+}
+
+/* The peer reset the connection (RFC 9293 3.10.7.4, errors as TCP). */
+void tern_reset(struct sock *sk)
+{
+	bool dead = sock_flag(sk, SOCK_DEAD);
+	int err;
+
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+		err = ECONNREFUSED;
+		TERN_INC_STATS(sock_net(sk), TERN_MIB_ATTEMPTFAILS);
+		break;
+	case TCP_CLOSE_WAIT:
+		err = EPIPE;
+		break;
+	case TCP_CLOSE:
+		return;
+	default:
+		err = ECONNRESET;
+		TERN_INC_STATS(sock_net(sk), TERN_MIB_ESTABRESETS);
+	}
+	WRITE_ONCE(sk->sk_err, err);
+	tern_done(sk);
+	/* wake the user once the socket is closed, so poll sees it all */
+	if (!dead)
+		sk_error_report(sk);
+}
+
+/* sk_write_space: wake writers once a third of the buffer is free. */
+void tern_write_space(struct sock *sk)
+{
+	struct socket *sock = sk->sk_socket;
+	struct socket_wq *wq;
+
+	if (!sock || !sk_stream_is_writeable(sk))
+		return;
+	clear_bit(SOCK_NOSPACE, &sock->flags);
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_poll(&wq->wait, EPOLLOUT | EPOLLWRNORM |
+					   EPOLLWRBAND);
+	if (wq && wq->fasync_list && !(sk->sk_shutdown & SEND_SHUTDOWN))
+		sock_wake_async(wq, SOCK_WAKE_SPACE, POLL_OUT);
+	rcu_read_unlock();
+}
+
+void tern_write_queue_purge(struct sock *sk)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
+		sk_wmem_queued_add(sk, -skb->truesize);
+		sk_mem_uncharge(sk, skb->truesize);
+		__kfree_skb(skb);
+	}
+	tsk->send_head = NULL;
+	tsk->sacked_out = 0;
+	tsk->lost_out = 0;
+	tsk->fin_queued = 0;
+}
+
+static void tern_ooo_queue_purge(struct sock *sk)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	struct rb_node *node;
+
+	while ((node = rb_first(&tsk->ooo_queue))) {
+		rb_erase(node, &tsk->ooo_queue);
+		kfree_skb(rb_to_skb(node));
+	}
+	tsk->ooo_len = 0;
+}
+
+/* Connection state as a fresh socket (or a fresh child) has it. */
+void tern_sock_init_conn(struct sock *sk)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+
+	tsk->send_head = NULL;
+	tsk->ooo_queue = RB_ROOT;
+	tsk->ooo_len = 0;
+	tsk->srtt_us = 0;
+	tsk->rttvar_us = 0;
+	tsk->min_rtt_us = 0;
+	tsk->timer_kind = TERN_TIMER_NONE;
+	tsk->retries = 0;
+	tsk->retrans_stamp = 0;
+	tsk->rack_sent_us = 0;
+	tsk->rack_end_seq = 0;
+	tsk->sacked_out = 0;
+	tsk->lost_out = 0;
+	tsk->high_sacked = 0;
+	tsk->ack_pending = 0;
+	tsk->quickack = 0;
+	tsk->hs_pending = 0;
+	tsk->fin_queued = 0;
+	WRITE_ONCE(tsk->fin_rcvd, 0);
+	tsk->tw = 0;
+	tsk->peer_mss = 0;
+	tsk->rcv_wnd = 0;
+	tsk->max_window = 0;
+	tsk->rcvq_space_seq = 0;
+	tsk->rcvq_space_time = 0;
+	INIT_LIST_HEAD(&tsk->accept_queue);
+	INIT_LIST_HEAD(&tsk->accept_node);
+	tern_init_timers(sk);
+	tsk->mss_cache = TERN_DEFAULT_MSS;	/* as TCP's, until a route */
 }
 
 static const struct inet_connection_sock_af_ops tern_ipv4_af_ops = {
+	.queue_xmit	= ip_queue_xmit,
+	.rebuild_header	= inet_sk_rebuild_header,
 	.setsockopt	= ip_setsockopt,
 	.getsockopt	= ip_getsockopt,
 	.net_header_len	= sizeof(struct iphdr),
@@ -47,7 +199,21 @@ static const struct inet_connection_sock_af_ops tern_ipv4_af_ops = {
 
 static void tern_init_common(struct sock *sk)
 {
+	struct tern_sock *tsk = tern_sk(sk);
+
 	inet_csk(sk)->icsk_sync_mss = tern_sync_mss;
+	tern_sock_init_conn(sk);
+	tsk->deferred = 0;
+	tsk->nodelay = 0;
+	tsk->syn_retries = 0;
+	tsk->keepalive_time = 0;
+	tsk->keepalive_intvl = 0;
+	tsk->keepalive_probes = 0;
+	tsk->user_timeout = 0;
+	tsk->max_seg = 0;
+	sk->sk_write_space = tern_write_space;
+	WRITE_ONCE(sk->sk_sndbuf, sysctl_tern_wmem[1]);
+	WRITE_ONCE(sk->sk_rcvbuf, sysctl_tern_rmem[1]);
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
 }
 
@@ -60,36 +226,965 @@ static int tern_v4_init_sock(struct sock *sk)
 
 static void tern_destroy_sock(struct sock *sk)
 {
+	tern_clear_timers(sk);
+	tern_write_queue_purge(sk);
+	tern_ooo_queue_purge(sk);
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
 }
 
 static void tern_unhash(struct sock *sk)
 {
+	tern_unhash_conn(sk);
 	tern_put_port(sk);
+}
+
+/* ---- connect ---- */
+
+static int tern_connect_start(struct sock *sk)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+
+	WRITE_ONCE(tsk->snd_una, tsk->write_seq);
+	WRITE_ONCE(tsk->snd_nxt, tsk->write_seq);
+	tsk->snd_wnd = 0;
+	tsk->peer_mss = 0;
+	tern_sync_mss_now(sk);
+	tern_cc_init(sk);
+	inet_csk(sk)->icsk_rto = HZ;
+	tsk->retries = 0;
+	tsk->retrans_stamp = 0;
+	return tern_send_syn(sk);
+}
+
+/* IPv4 (and v4-mapped IPv6) connect; the socket is locked. */
+static int tern_v4_connect_addr(struct sock *sk, __be32 daddr, __be16 dport)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	__be16 orig_sport = inet->inet_sport;
+	struct flowi4 *fl4 = &inet->cork.fl.u.ip4;
+	struct rtable *rt;
+	int err;
+
+	rt = ip_route_connect(fl4, daddr, inet->inet_saddr,
+			      sk->sk_bound_dev_if, IPPROTO_TERN, orig_sport,
+			      dport, sk);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
+		ip_rt_put(rt);
+		return -ENETUNREACH;
+	}
+	if (!inet->inet_saddr)
+		inet->inet_saddr = fl4->saddr;
+	sk_rcv_saddr_set(sk, inet->inet_saddr);
+	inet->inet_dport = dport;
+	sk_daddr_set(sk, daddr);
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6) {
+		ipv6_addr_set_v4mapped(daddr, &sk->sk_v6_daddr);
+		ipv6_addr_set_v4mapped(inet->inet_saddr, &sk->sk_v6_rcv_saddr);
+		inet6_sk(sk)->saddr = sk->sk_v6_rcv_saddr;
+	}
+#endif
+	inet_csk(sk)->icsk_ext_hdr_len = 0;
+	tern_set_state(sk, TCP_SYN_SENT);
+	err = tern_connect_port(sk);
+	if (err)
+		goto failure;
+	rt = ip_route_newports(fl4, rt, orig_sport, dport, inet->inet_sport,
+			       inet->inet_dport, sk);
+	if (IS_ERR(rt)) {
+		err = PTR_ERR(rt);
+		rt = NULL;
+		goto failure;
+	}
+	sk_setup_caps(sk, &rt->dst);
+	rt = NULL;
+	tern_sk(sk)->write_seq = tern_isn_v4(inet->inet_saddr, daddr,
+					     inet->inet_sport, dport);
+	atomic_set(&inet->inet_id, get_random_u16());
+	err = tern_connect_start(sk);
+	if (err)
+		goto failure;
+	return 0;
+
+failure:
+	tern_set_state(sk, TCP_CLOSE);
+	ip_rt_put(rt);
+	sk->sk_route_caps = 0;
+	inet->inet_dport = 0;
+	return err;
+}
+
+static int tern_v4_connect(struct sock *sk, struct sockaddr *uaddr,
+			   int addr_len)
+{
+	struct sockaddr_in *usin = (struct sockaddr_in *)uaddr;
+
+	if (addr_len < sizeof(struct sockaddr_in))
+		return -EINVAL;
+	if (usin->sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+	return tern_v4_connect_addr(sk, usin->sin_addr.s_addr, usin->sin_port);
+}
+
+/* connect(AF_UNSPEC), a failed connect: back to a fresh socket. */
+static int tern_disconnect(struct sock *sk, int flags)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct tern_sock *tsk = tern_sk(sk);
+	int old_state = sk->sk_state;
+
+	/* the reset goes out while the four-tuple is still the socket's */
+	if ((1 << old_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 |
+				TCPF_CLOSING | TCPF_LAST_ACK | TCPF_SYN_RECV)) {
+		tern_send_active_reset(sk, sk->sk_allocation);
+		WRITE_ONCE(sk->sk_err, ECONNRESET);
+	} else if (old_state == TCP_SYN_SENT) {
+		WRITE_ONCE(sk->sk_err, ECONNRESET);
+	}
+	/* TIME_WAIT is TCP_CLOSE still in the table: take it out too */
+	if (old_state != TCP_CLOSE || tsk->tw)
+		tern_set_state(sk, TCP_CLOSE);
+	tsk->tw = 0;
+	if (old_state == TCP_LISTEN)
+		tern_listen_stop(sk);
+	tern_clear_timers(sk);
+	__skb_queue_purge(&sk->sk_receive_queue);
+	tern_write_queue_purge(sk);
+	tern_ooo_queue_purge(sk);
+	inet->inet_dport = 0;
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+		inet_reset_saddr(sk);
+	WRITE_ONCE(sk->sk_shutdown, 0);
+	sock_reset_flag(sk, SOCK_DONE);
+	tern_sock_init_conn(sk);
+	WRITE_ONCE(tsk->snd_una, 0);
+	WRITE_ONCE(tsk->snd_nxt, 0);
+	WRITE_ONCE(tsk->write_seq, 0);
+	WRITE_ONCE(tsk->rcv_nxt, 0);
+	WRITE_ONCE(tsk->copied_seq, 0);
+	WRITE_ONCE(tsk->rcv_eor, 0);
+	sk_dst_reset(sk);
+	sk_error_report(sk);
+	return 0;
+}
+
+/* ---- listen and accept ---- */
+
+static int tern_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	int err;
+
+	lock_sock(sk);
+	err = -EINVAL;
+	if (sock->state != SS_UNCONNECTED)
+		goto out;
+	if (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN)
+		goto out;
+	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+	if (sk->sk_state == TCP_LISTEN) {
+		err = 0;
+		goto out;
+	}
+	if (!inet_sk(sk)->inet_num) {
+		err = tern_get_port(sk, 0);
+		if (err)
+			goto out;
+		inet_sk(sk)->inet_sport = htons(inet_sk(sk)->inet_num);
+	}
+	tern_set_state(sk, TCP_LISTEN);
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* Close a listener: connections nobody accepted are reset. */
+void tern_listen_stop(struct sock *sk)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	struct tern_sock *child, *tmp;
+
+	list_for_each_entry_safe(child, tmp, &tsk->accept_queue, accept_node) {
+		struct sock *csk = (struct sock *)child;
+
+		list_del_init(&child->accept_node);
+		sk_acceptq_removed(sk);
+		sock_hold(csk);
+		local_bh_disable();
+		bh_lock_sock(csk);
+		tern_orphan(csk);
+		if (csk->sk_state != TCP_CLOSE) {
+			tern_send_active_reset(csk, GFP_ATOMIC);
+			tern_done(csk);
+		} else {
+			tern_put_port(csk);
+			inet_csk_destroy_sock(csk);
+		}
+		bh_unlock_sock(csk);
+		local_bh_enable();
+		sock_put(csk);
+	}
+}
+
+static int tern_wait_for_connection(struct sock *sk, long timeo)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	DEFINE_WAIT(wait);
+	int err;
+
+	for (;;) {
+		prepare_to_wait_exclusive(sk_sleep(sk), &wait,
+					  TASK_INTERRUPTIBLE);
+		release_sock(sk);
+		if (list_empty(&tsk->accept_queue))
+			timeo = schedule_timeout(timeo);
+		lock_sock(sk);
+		err = 0;
+		if (!list_empty(&tsk->accept_queue))
+			break;
+		err = -EINVAL;
+		if (sk->sk_state != TCP_LISTEN)
+			break;
+		err = sock_intr_errno(timeo);
+		if (signal_pending(current))
+			break;
+		err = -EAGAIN;
+		if (!timeo)
+			break;
+	}
+	finish_wait(sk_sleep(sk), &wait);
+	return err;
+}
+
+struct sock *tern_accept_sk(struct sock *sk, int flags, int *err)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	struct tern_sock *child;
+	long timeo;
+
+	lock_sock(sk);
+	*err = -EINVAL;
+	if (sk->sk_state != TCP_LISTEN)
+		goto out_err;
+	if (list_empty(&tsk->accept_queue)) {
+		timeo = sock_rcvtimeo(sk, flags & O_NONBLOCK);
+		*err = -EAGAIN;
+		if (!timeo)
+			goto out_err;
+		*err = tern_wait_for_connection(sk, timeo);
+		if (*err)
+			goto out_err;
+	}
+	child = list_first_entry(&tsk->accept_queue, struct tern_sock,
+				 accept_node);
+	list_del_init(&child->accept_node);
+	sk_acceptq_removed(sk);
+	release_sock(sk);
+	*err = 0;
+	return (struct sock *)child;
+
+out_err:
+	release_sock(sk);
+	return NULL;
+}
+
+/* ---- close and shutdown ---- */
+
+/* Move to the state after close or shutdown; true if a FIN must go. */
+static bool tern_close_state(struct sock *sk)
+{
+	switch (sk->sk_state) {
+	case TCP_ESTABLISHED:
+		tern_set_state(sk, TCP_FIN_WAIT1);
+		return true;
+	case TCP_CLOSE_WAIT:
+		tern_set_state(sk, TCP_LAST_ACK);
+		return true;
+	case TCP_SYN_SENT:
+		tern_set_state(sk, TCP_CLOSE);
+		return false;
+	default:
+		return false;
+	}
+}
+
+static void tern_shutdown(struct sock *sk, int how)
+{
+	if (!(how & SEND_SHUTDOWN))
+		return;
+	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT) &&
+	    tern_close_state(sk))
+		tern_send_fin(sk);
 }
 
 static void tern_close(struct sock *sk, long timeout)
 {
+	struct tern_sock *tsk = tern_sk(sk);
+	bool unread, was_tw;
+	int state;
+
 	lock_sock(sk);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-	inet_sk_set_state(sk, TCP_CLOSE);
+	if (sk->sk_state == TCP_LISTEN) {
+		tern_set_state(sk, TCP_CLOSE);
+		tern_listen_stop(sk);
+		goto adjudge;
+	}
+	unread = tsk->rcv_nxt - tsk->copied_seq > tsk->fin_rcvd;
+	__skb_queue_purge(&sk->sk_receive_queue);
+	tern_ooo_queue_purge(sk);
+	if (sk->sk_state == TCP_CLOSE)
+		goto adjudge;
+	if (unread || (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime)) {
+		/* RFC 2525 2.17: unread data or SO_LINGER 0 abort */
+		if (sk->sk_state != TCP_SYN_SENT)
+			tern_send_active_reset(sk, sk->sk_allocation);
+		tern_set_state(sk, TCP_CLOSE);
+		tern_clear_timers(sk);
+	} else if (tern_close_state(sk)) {
+		tern_send_fin(sk);
+	}
+	sk_stream_wait_close(sk, timeout);
+
+adjudge:
+	state = sk->sk_state;
+	was_tw = tsk->tw;
+	sock_hold(sk);
+	tern_orphan(sk);
 	release_sock(sk);
-	sk_common_release(sk);
+
+	local_bh_disable();
+	bh_lock_sock(sk);
+	/* the backlog or a timer (TIME_WAIT's end) finished it, and freed it */
+	if ((state != TCP_CLOSE || was_tw) && sk->sk_state == TCP_CLOSE &&
+	    !tsk->tw)
+		goto out;
+	if (sk->sk_state == TCP_FIN_WAIT2) {
+		unsigned int ms = tern_pernet(sock_net(sk))->fin_timeout_ms;
+
+		sk_reset_timer(sk, &inet_csk(sk)->icsk_keepalive_timer,
+			       jiffies + msecs_to_jiffies(ms));
+	}
+	if (sk->sk_state == TCP_CLOSE && !tern_sk(sk)->tw) {
+		tern_clear_timers(sk);
+		tern_unhash(sk);
+		inet_csk_destroy_sock(sk);
+	}
+out:
+	bh_unlock_sock(sk);
+	local_bh_enable();
+	sock_put(sk);
+}
+
+/* ---- send ---- */
+
+static struct sk_buff *tern_alloc_data_skb(struct sock *sk, u32 size)
+{
+	struct sk_buff *skb;
+
+	skb = alloc_skb_fclone(MAX_TERN_HEADER + size, sk->sk_allocation);
+	if (!skb)
+		return NULL;
+	if (!sk_wmem_schedule(sk, skb->truesize)) {
+		__kfree_skb(skb);
+		return NULL;
+	}
+	skb_reserve(skb, MAX_TERN_HEADER);
+	return skb;
+}
+
+/* Append an skb already charged to the socket (sk_mem_charge). */
+static void tern_queue_charged_skb(struct sock *sk, struct sk_buff *skb)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+
+	TERN_SKB_CB(skb)->seq = tsk->write_seq;
+	TERN_SKB_CB(skb)->end_seq = tsk->write_seq + skb->len;
+	TERN_SKB_CB(skb)->flags = 0;
+	TERN_SKB_CB(skb)->sacked = 0;
+	TERN_SKB_CB(skb)->first_tx = 0;
+	WRITE_ONCE(tsk->write_seq, tsk->write_seq + skb->len);
+	sk_wmem_queued_add(sk, skb->truesize);
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	if (!tsk->send_head)
+		tsk->send_head = skb;
+}
+
+static void tern_queue_skb(struct sock *sk, struct sk_buff *skb)
+{
+	sk_mem_charge(sk, skb->truesize);
+	tern_queue_charged_skb(sk, skb);
+}
+
+/* The truesize of tern_alloc_data_skb(size), as __alloc_skb makes it. */
+static size_t tern_skb_cost(u32 size)
+{
+	size_t head = SKB_DATA_ALIGN(MAX_TERN_HEADER + size) +
+		      SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+
+	return SKB_TRUESIZE(SKB_WITH_OVERHEAD(kmalloc_size_roundup(head)));
+}
+
+/* What a message of len bytes costs in send buffer. */
+static int tern_msg_cost(const struct sock *sk, size_t len)
+{
+	u32 mss = tern_sk(sk)->mss_cache;
+	size_t full = len / mss, rest = len % mss;
+	size_t cost = full * tern_skb_cost(mss);
+
+	if (rest || !len)
+		cost += tern_skb_cost(rest);
+	return min_t(size_t, INT_MAX, cost);
+}
+
+static int tern_wait_sndbuf(struct sock *sk, int need, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	int err = 0;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while (READ_ONCE(sk->sk_sndbuf) - READ_ONCE(sk->sk_wmem_queued) < need) {
+		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN)) {
+			err = -EPIPE;
+			break;
+		}
+		if (!*timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(*timeo);
+			break;
+		}
+		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		sk->sk_write_pending++;
+		sk_wait_event(sk, timeo, sk->sk_err ||
+			      (sk->sk_shutdown & SEND_SHUTDOWN) ||
+			      READ_ONCE(sk->sk_sndbuf) -
+			      READ_ONCE(sk->sk_wmem_queued) >= need, &wait);
+		sk->sk_write_pending--;
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
+/* SOCK_SEQPACKET: the whole message goes in at once, or not at all. */
+static int tern_send_message(struct sock *sk, struct msghdr *msg, size_t size,
+			     long *timeo)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	int need = tern_msg_cost(sk, size);
+	struct sk_buff_head segs;
+	size_t left = size;
+	struct sk_buff *skb;
+	int max, err;
+
+	max = (sk->sk_userlocks & SOCK_SNDBUF_LOCK) ?
+	      READ_ONCE(sk->sk_sndbuf) : sk->sk_prot->sysctl_wmem[2];
+	if (need > max)
+		return -EMSGSIZE;
+	if (need > READ_ONCE(sk->sk_sndbuf))
+		WRITE_ONCE(sk->sk_sndbuf, need);
+	err = tern_wait_sndbuf(sk, need, timeo);
+	if (err)
+		return err;
+	/* build the message aside: a failure leaves nothing of it queued */
+	__skb_queue_head_init(&segs);
+	do {
+		u32 copy = min_t(size_t, left, tsk->mss_cache);
+
+		skb = tern_alloc_data_skb(sk, copy);
+		if (!skb) {
+			err = -ENOBUFS;
+			goto fail;
+		}
+		sk_mem_charge(sk, skb->truesize);
+		__skb_queue_tail(&segs, skb);
+		if (copy && !copy_from_iter_full(skb_put(skb, copy), copy,
+						 &msg->msg_iter)) {
+			err = -EFAULT;
+			goto fail;
+		}
+		left -= copy;
+	} while (left);
+	while ((skb = __skb_dequeue(&segs)))
+		tern_queue_charged_skb(sk, skb);
+	TERN_SKB_CB(skb_peek_tail(&sk->sk_write_queue))->flags |= TERN_FLAG_EOR;
+	return size;
+
+fail:
+	while ((skb = __skb_dequeue(&segs))) {
+		sk_mem_uncharge(sk, skb->truesize);
+		__kfree_skb(skb);
+	}
+	return err;
+}
+
+/* SOCK_STREAM: fill the tail segment, then new ones, waiting for room. */
+static int tern_send_stream(struct sock *sk, struct msghdr *msg, size_t size,
+			    long *timeo)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	int copied = 0, err;
+
+	while (msg_data_left(msg)) {
+		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+		u32 mss = tsk->mss_cache;
+		u32 copy;
+
+		if (!skb || !tsk->send_head ||
+		    (TERN_SKB_CB(skb)->flags & TERN_FLAG_FIN) ||
+		    skb->len >= mss || !skb_tailroom(skb)) {
+			if (!sk_stream_memory_free(sk))
+				goto wait_for_space;
+			skb = tern_alloc_data_skb(sk, mss);
+			if (!skb)
+				goto wait_for_space;
+			tern_queue_skb(sk, skb);
+		}
+		copy = min_t(size_t, msg_data_left(msg),
+			     min_t(u32, mss - skb->len, skb_tailroom(skb)));
+		if (!copy_from_iter_full(skb_put(skb, copy), copy,
+					 &msg->msg_iter)) {
+			skb_trim(skb, skb->len - copy);
+			err = -EFAULT;
+			goto error;
+		}
+		TERN_SKB_CB(skb)->end_seq += copy;
+		WRITE_ONCE(tsk->write_seq, tsk->write_seq + copy);
+		copied += copy;
+		if (skb->len >= mss)
+			tern_push(sk);
+		continue;
+
+wait_for_space:
+		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		tern_push(sk);
+		err = sk_stream_wait_memory(sk, timeo);
+		if (err)
+			goto error;
+	}
+	return copied;
+
+error:
+	return copied ? : err;
+}
+
+static int tern_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
+{
+	int flags = msg->msg_flags;
+	long timeo;
+	int err;
+
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	lock_sock(sk);
+	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
+	if ((1 << sk->sk_state) & ~(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) {
+		err = sk_stream_wait_connect(sk, &timeo);
+		if (err)
+			goto out_err;
+	}
+	err = -EPIPE;
+	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
+		goto out_err;
+	tern_sync_mss_now(sk);
+	if (tern_seqpacket(sk) && !size)
+		err = 0;	/* no empty messages: recv() 0 means EOF */
+	else if (tern_seqpacket(sk))
+		err = tern_send_message(sk, msg, size, &timeo);
+	else
+		err = tern_send_stream(sk, msg, size, &timeo);
+	if (err > 0 || (err == 0 && !size)) {
+		if (!(flags & MSG_MORE) || tern_seqpacket(sk))
+			tern_push(sk);
+		release_sock(sk);
+		return err;
+	}
+out_err:
+	err = sk_stream_error(sk, flags, err);
+	release_sock(sk);
+	return err;
+}
+
+/* ---- receive ---- */
+
+/* Bytes readable: everything in sequence but a FIN. */
+static u32 tern_inq(const struct sock *sk)
+{
+	const struct tern_sock *tsk = tern_sk(sk);
+
+	return READ_ONCE(tsk->rcv_nxt) - READ_ONCE(tsk->copied_seq) -
+	       READ_ONCE(tsk->fin_rcvd);
+}
+
+/*
+ * SOCK_SEQPACKET: the end of the message at seq, or 0 while its last
+ * segment has not arrived. With the socket locked.
+ */
+static u64 tern_msg_end(const struct sock *sk, u64 seq)
+{
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_receive_queue, skb) {
+		const struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+
+		if (!tern_after(cb->seq + skb->len, seq))
+			continue;
+		if (cb->flags & TERN_FLAG_EOR)
+			return cb->seq + skb->len;
+	}
+	return 0;
+}
+
+/*
+ * SOCK_SEQPACKET: can a receive go ahead? Yes when the current message
+ * is complete, or the receive buffer can take nothing more (a message
+ * larger than the buffer may ever get comes in parts, without MSG_EOR).
+ */
+static bool tern_msg_ready(const struct sock *sk, u64 seq)
+{
+	const struct tern_sock *tsk = tern_sk(sk);
+
+	if (!tern_after(READ_ONCE(tsk->rcv_nxt) - READ_ONCE(tsk->fin_rcvd),
+			seq))
+		return false;
+	/* messages arrive in order: a later end means this one is whole */
+	if (tern_after(READ_ONCE(tsk->rcv_eor), seq) ||
+	    (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN))
+		return true;
+	/* in parts only when the buffer is as large as it may get */
+	return tern_rcv_space(sk) < tsk->mss_cache &&
+	       ((sk->sk_userlocks & SOCK_RCVBUF_LOCK) ||
+		READ_ONCE(sk->sk_rcvbuf) >= sk->sk_prot->sysctl_rmem[2]);
+}
+
+/* After reading: announce the window if it grew by enough. */
+static void tern_cleanup_rbuf(struct sock *sk, int copied)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	u64 edge = tsk->rcv_wup + tsk->rcv_wnd;
+	u32 cur = tern_after(edge, tsk->rcv_nxt) ? edge - tsk->rcv_nxt : 0;
+	u32 space = tern_rcv_space(sk);
+	u32 step;
+
+	if (copied <= 0 || (1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
+		return;
+	step = min_t(u32, tsk->mss_cache, READ_ONCE(sk->sk_rcvbuf) / 4);
+
+	/* a closed window that opens, or one that at least doubles */
+	if (space > cur && space - cur >= step && (!cur || space >= 2 * cur))
+		tern_send_ack(sk);
+}
+
+/*
+ * Receive buffer autotuning: per round trip, room for twice what the
+ * application read, unless SO_RCVBUF fixed the size.
+ */
+static void tern_rcv_space_adjust(struct sock *sk)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	u64 now = tern_clock_us();
+	u32 rtt = tsk->srtt_us ? tsk->srtt_us >> 3 : 100000;
+	u64 copied;
+	int want;
+
+	if (!tsk->rcvq_space_time) {
+		tsk->rcvq_space_time = now;
+		tsk->rcvq_space_seq = tsk->copied_seq;
+		return;
+	}
+	if (now - tsk->rcvq_space_time < rtt)
+		return;
+	copied = tsk->copied_seq - tsk->rcvq_space_seq;
+	tsk->rcvq_space_time = now;
+	tsk->rcvq_space_seq = tsk->copied_seq;
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+		return;
+	want = min_t(u64, copied * 4, sk->sk_prot->sysctl_rmem[2]);
+	if (want > READ_ONCE(sk->sk_rcvbuf))
+		WRITE_ONCE(sk->sk_rcvbuf, want);
+}
+
+static int tern_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
+			int flags, int *addr_len)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	bool seqpacket = tern_seqpacket(sk);
+	bool peek = flags & MSG_PEEK;
+	u64 peek_seq, start, *seq;
+	int copied = 0, truncated = 0, target, err;
+	struct sk_buff *skb;
+	long timeo;
+
+	if (flags & MSG_OOB)
+		return -EINVAL;
+	if (flags & MSG_ERRQUEUE)
+		return inet_recv_error(sk, msg, len, addr_len);
+
+	lock_sock(sk);
+	err = -ENOTCONN;
+	if (sk->sk_state == TCP_LISTEN)
+		goto out;
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	peek_seq = tsk->copied_seq;
+	start = tsk->copied_seq;
+	seq = peek ? &peek_seq : &tsk->copied_seq;
+	target = seqpacket ? 1 : sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+
+	for (;;) {
+		bool ready = seqpacket ? tern_msg_ready(sk, *seq) :
+			     tern_after(READ_ONCE(tsk->rcv_nxt) - tsk->fin_rcvd,
+					*seq);
+
+		if (ready && (!seqpacket || copied == 0))
+			goto copy;
+		if (copied >= target && !sk->sk_backlog.tail)
+			break;
+		if (copied) {
+			if (sk->sk_err || sk->sk_state == TCP_CLOSE ||
+			    (sk->sk_shutdown & RCV_SHUTDOWN) || !timeo ||
+			    signal_pending(current))
+				break;
+		} else {
+			if (sock_flag(sk, SOCK_DONE) && !tern_inq(sk))
+				break;
+			if (sk->sk_err) {
+				copied = sock_error(sk);
+				break;
+			}
+			if (sk->sk_shutdown & RCV_SHUTDOWN) {
+				if (!tern_inq(sk))
+					break;
+				goto copy;
+			}
+			if (sk->sk_state == TCP_CLOSE) {
+				copied = -ENOTCONN;
+				break;
+			}
+			if (!timeo) {
+				copied = -EAGAIN;
+				break;
+			}
+			if (signal_pending(current)) {
+				copied = sock_intr_errno(timeo);
+				break;
+			}
+		}
+		tern_cleanup_rbuf(sk, copied);
+		/* sleep until something is appended (or a wakeup) */
+		sk_wait_data(sk, &timeo, skb_peek_tail(&sk->sk_receive_queue));
+		continue;
+
+copy:
+		skb_queue_walk(&sk->sk_receive_queue, skb) {
+			struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+			u32 offset, used;
+
+			if (!tern_after(cb->seq + skb->len, *seq))
+				continue;
+			offset = *seq - cb->seq;
+			used = min_t(size_t, skb->len - offset, len - copied);
+			if (skb_copy_datagram_msg(skb, offset, msg, used)) {
+				if (!copied)
+					copied = -EFAULT;
+				goto done;
+			}
+			WRITE_ONCE(*seq, *seq + used);
+			copied += used;
+			if (offset + used < skb->len)
+				break;
+			if (seqpacket && (cb->flags & TERN_FLAG_EOR)) {
+				msg->msg_flags |= MSG_EOR;
+				goto done;
+			}
+			if (copied >= len)
+				break;
+		}
+		if (seqpacket) {
+			u64 end = tern_msg_end(sk, *seq);
+
+			/*
+			 * The message is longer than the buffer: MSG_TRUNC,
+			 * and the rest of it is dropped (as AF_UNIX
+			 * SOCK_SEQPACKET); with MSG_TRUNC in flags the
+			 * message's real length is returned.
+			 */
+			if (end) {
+				msg->msg_flags |= MSG_TRUNC | MSG_EOR;
+				if (flags & MSG_TRUNC)
+					truncated = end - *seq;
+				WRITE_ONCE(*seq, end);
+			}
+		}
+		if (seqpacket || copied >= len)
+			goto done;
+	}
+done:
+	if (!peek && tsk->copied_seq != start) {
+		while ((skb = skb_peek(&sk->sk_receive_queue)) &&
+		       !tern_after(TERN_SKB_CB(skb)->seq + skb->len,
+				   tsk->copied_seq))
+			sk_eat_skb(sk, skb);
+		tern_rcv_space_adjust(sk);
+		tern_cleanup_rbuf(sk, tsk->copied_seq - start);
+	}
+	err = copied > 0 ? copied + truncated : copied;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* ---- poll, ioctl, options ---- */
+
+static __poll_t tern_poll(struct file *file, struct socket *sock,
+			  poll_table *wait)
+{
+	struct sock *sk = sock->sk;
+	__poll_t mask = 0;
+	u8 shutdown;
+	int state;
+
+	sock_poll_wait(file, sock, wait);
+	state = inet_sk_state_load(sk);
+	if (state == TCP_LISTEN)
+		return list_empty_careful(&tern_sk(sk)->accept_queue) ?
+		       0 : EPOLLIN | EPOLLRDNORM;
+
+	shutdown = READ_ONCE(sk->sk_shutdown);
+	if (shutdown == SHUTDOWN_MASK || state == TCP_CLOSE)
+		mask |= EPOLLHUP;
+	if (shutdown & RCV_SHUTDOWN)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+	if (state != TCP_SYN_SENT) {
+		if (tern_seqpacket(sk) ?
+		    tern_msg_ready(sk, READ_ONCE(tern_sk(sk)->copied_seq)) :
+		    tern_inq(sk) >= (u32)sock_rcvlowat(sk, 0, INT_MAX))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if (!(shutdown & SEND_SHUTDOWN)) {
+			if (sk_stream_is_writeable(sk)) {
+				mask |= EPOLLOUT | EPOLLWRNORM;
+			} else {
+				sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+				/* pairs with the write space wakeup: recheck */
+				smp_mb__after_atomic();
+				if (sk_stream_is_writeable(sk))
+					mask |= EPOLLOUT | EPOLLWRNORM;
+			}
+		} else {
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		}
+	}
+	if (READ_ONCE(sk->sk_err) ||
+	    !skb_queue_empty_lockless(&sk->sk_error_queue))
+		mask |= EPOLLERR;
+	return mask;
+}
+
+int tern_ioctl_val(struct sock *sk, int cmd, int *karg)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+
+	switch (cmd) {
+	case SIOCINQ:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		lock_sock(sk);
+		*karg = tern_inq(sk);
+		release_sock(sk);
+		return 0;
+	case SIOCOUTQ:
+	case SIOCOUTQNSD:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+			*karg = 0;	/* the SYN is no data */
+		else if (cmd == SIOCOUTQ)
+			*karg = READ_ONCE(tsk->write_seq) -
+				READ_ONCE(tsk->snd_una);
+		else
+			*karg = READ_ONCE(tsk->write_seq) -
+				READ_ONCE(tsk->snd_nxt);
+		return 0;
+	}
+	return -ENOIOCTLCMD;
+}
+
+static int tern_setsockopt_int(struct sock *sk, int optname, int val)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+
+	switch (optname) {
+	case TERN_NODELAY:
+		tsk->nodelay = !!val;
+		if (val)
+			tern_push(sk);
+		return 0;
+	case TERN_MAXSEG:
+		if (val && (val < TERN_MIN_MSS || val > TERN_MAX_MAXSEG))
+			return -EINVAL;
+		tsk->max_seg = val;
+		return 0;
+	case TERN_KEEPIDLE:
+		if (val < 1 || val > TERN_MAX_KEEPIDLE)
+			return -EINVAL;
+		tsk->keepalive_time = val * HZ;
+		if (sock_flag(sk, SOCK_KEEPOPEN))
+			tern_set_keepalive(sk, 1);
+		return 0;
+	case TERN_KEEPINTVL:
+		if (val < 1 || val > TERN_MAX_KEEPINTVL)
+			return -EINVAL;
+		tsk->keepalive_intvl = val * HZ;
+		return 0;
+	case TERN_KEEPCNT:
+		if (val < 1 || val > TERN_MAX_KEEPCNT)
+			return -EINVAL;
+		tsk->keepalive_probes = val;
+		return 0;
+	case TERN_SYNCNT:
+		if (val < 1 || val > TERN_MAX_SYNCNT)
+			return -EINVAL;
+		tsk->syn_retries = val;
+		return 0;
+	case TERN_USER_TIMEOUT:
+		if (val < 0)
+			return -EINVAL;
+		tsk->user_timeout = val;
+		return 0;
+	}
+	return -ENOPROTOOPT;
 }
 
 static int tern_setsockopt(struct sock *sk, int level, int optname,
 			   sockptr_t optval, unsigned int optlen)
 {
+	int val, err;
+
 	if (level != SOL_TERN)
 		return inet_csk(sk)->icsk_af_ops->setsockopt(sk, level, optname,
 							     optval, optlen);
-	return -ENOPROTOOPT;
+	if (optlen < sizeof(int))
+		return -EINVAL;	/* TCP checks the length first, too */
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+	lock_sock(sk);
+	err = tern_setsockopt_int(sk, optname, val);
+	release_sock(sk);
+	return err;
 }
 
 static int tern_getsockopt(struct sock *sk, int level, int optname,
 			   char __user *optval, int __user *optlen)
 {
-	int len;
+	struct tern_sock *tsk = tern_sk(sk);
+	struct tern_net *tn = tern_pernet(sock_net(sk));
+	int len, val;
 
 	if (level != SOL_TERN)
 		return inet_csk(sk)->icsk_af_ops->getsockopt(sk, level, optname,
@@ -98,60 +1193,78 @@ static int tern_getsockopt(struct sock *sk, int level, int optname,
 		return -EFAULT;
 	if (len < 0)
 		return -EINVAL;
-	return -ENOPROTOOPT;
-}
-
-/* The readiness a TCP socket in the same state reports. */
-static __poll_t tern_poll(struct file *file, struct socket *sock,
-			  poll_table *wait)
-{
-	struct sock *sk = sock->sk;
-	u8 shutdown;
-	__poll_t mask = 0;
-
-	sock_poll_wait(file, sock, wait);
-
-	shutdown = READ_ONCE(sk->sk_shutdown);
-	if (shutdown == SHUTDOWN_MASK || inet_sk_state_load(sk) == TCP_CLOSE)
-		mask |= EPOLLHUP;
-	if (shutdown & RCV_SHUTDOWN)
-		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
-	if ((shutdown & SEND_SHUTDOWN) || __sk_stream_is_writeable(sk, 1))
-		mask |= EPOLLOUT | EPOLLWRNORM;	/* a writer learns EPIPE */
-	if (READ_ONCE(sk->sk_err) ||
-	    !skb_queue_empty_lockless(&sk->sk_error_queue))
-		mask |= EPOLLERR;
-	return mask;
-}
-
-/* Queue sizes, as TCP reports them: nothing queued without a connection. */
-int tern_ioctl_val(struct sock *sk, int cmd, int *karg)
-{
-	switch (cmd) {
-	case SIOCINQ:
-	case SIOCOUTQ:
-	case SIOCOUTQNSD:
-		if (sk->sk_state == TCP_LISTEN)
-			return -EINVAL;
-		*karg = 0;
-		return 0;
+	switch (optname) {
+	case TERN_NODELAY:
+		val = tsk->nodelay;
+		break;
+	case TERN_MAXSEG:
+		val = tsk->max_seg ? : tsk->mss_cache;
+		break;
+	case TERN_KEEPIDLE:
+		val = (tsk->keepalive_time ? :
+		       tn->keepalive_time_s * HZ) / HZ;
+		break;
+	case TERN_KEEPINTVL:
+		val = (tsk->keepalive_intvl ? :
+		       tn->keepalive_intvl_s * HZ) / HZ;
+		break;
+	case TERN_KEEPCNT:
+		val = tsk->keepalive_probes ? : tn->keepalive_probes;
+		break;
+	case TERN_SYNCNT:
+		val = tsk->syn_retries ? : tn->syn_retries;
+		break;
+	case TERN_USER_TIMEOUT:
+		val = tsk->user_timeout;
+		break;
+	default:
+		return -ENOPROTOOPT;
 	}
-	return -ENOIOCTLCMD;
+	len = min_t(unsigned int, len, sizeof(int));
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
+}
+
+/* SO_RCVLOWAT: proto_ops.set_rcvlowat */
+static int tern_set_rcvlowat(struct sock *sk, int val)
+{
+	WRITE_ONCE(sk->sk_rcvlowat, val ? : 1);
+	return 0;
 }
 
 struct proto tern_prot = {
-	.name		= "TERN",
-	.owner		= THIS_MODULE,
-	.close		= tern_close,
-	.ioctl		= tern_ioctl,
-	.init		= tern_v4_init_sock,
-	.destroy	= tern_destroy_sock,
-	.setsockopt	= tern_setsockopt,
-	.getsockopt	= tern_getsockopt,
-	.unhash		= tern_unhash,
-	.get_port	= tern_get_port,
-	.put_port	= tern_put_port,
-	.obj_size	= sizeof(struct tern_sock),
+	.name			= "TERN",
+	.owner			= THIS_MODULE,
+	.close			= tern_close,
+	.connect		= tern_v4_connect,
+	.disconnect		= tern_disconnect,
+	.accept			= tern_accept,
+	.ioctl			= tern_ioctl,
+	.init			= tern_v4_init_sock,
+	.destroy		= tern_destroy_sock,
+	.shutdown		= tern_shutdown,
+	.setsockopt		= tern_setsockopt,
+	.getsockopt		= tern_getsockopt,
+	.keepalive		= tern_set_keepalive,
+	.sendmsg		= tern_sendmsg,
+	.recvmsg		= tern_recvmsg,
+	.backlog_rcv		= tern_do_rcv,
+	.release_cb		= tern_release_cb,
+	.unhash			= tern_unhash,
+	.get_port		= tern_get_port,
+	.put_port		= tern_put_port,
+	.enter_memory_pressure	= tern_enter_memory_pressure,
+	.memory_pressure	= &tern_memory_pressure,
+	.memory_allocated	= &tern_memory_allocated,
+	.per_cpu_fw_alloc	= &tern_memory_per_cpu_fw_alloc,
+	.orphan_count		= &tern_orphan_count,
+	.sysctl_mem		= sysctl_tern_mem,
+	.sysctl_wmem		= sysctl_tern_wmem,
+	.sysctl_rmem		= sysctl_tern_rmem,
+	.max_header		= MAX_TERN_HEADER,
+	.obj_size		= sizeof(struct tern_sock),
+	.no_autobind		= true,
 };
 
 const struct proto_ops tern_inet_ops = {
@@ -159,28 +1272,160 @@ const struct proto_ops tern_inet_ops = {
 	.owner		= THIS_MODULE,
 	.release	= inet_release,
 	.bind		= inet_bind,
-	.connect	= sock_no_connect,
+	.connect	= inet_stream_connect,
 	.socketpair	= sock_no_socketpair,
-	.accept		= sock_no_accept,
+	.accept		= inet_accept,
 	.getname	= inet_getname,
 	.poll		= tern_poll,
 	.ioctl		= inet_ioctl,
-	.listen		= sock_no_listen,
+	.listen		= tern_listen,
 	.shutdown	= inet_shutdown,
 	.setsockopt	= sock_common_setsockopt,
 	.getsockopt	= sock_common_getsockopt,
-	.sendmsg	= sock_no_sendmsg,
-	.recvmsg	= sock_no_recvmsg,
+	.sendmsg	= inet_sendmsg,
+	.recvmsg	= inet_recvmsg,
 	.mmap		= sock_no_mmap,
+	.set_rcvlowat	= tern_set_rcvlowat,
 };
 
 #if IS_ENABLED(CONFIG_IPV6)
 static const struct inet_connection_sock_af_ops tern_ipv6_af_ops = {
+	.queue_xmit	= inet6_csk_xmit,
+	.rebuild_header	= inet6_sk_rebuild_header,
 	.setsockopt	= ipv6_setsockopt,
 	.getsockopt	= ipv6_getsockopt,
 	.net_header_len	= sizeof(struct ipv6hdr),
 	.sockaddr_len	= sizeof(struct sockaddr_in6),
 };
+
+/* An IPv6 socket talking to an IPv4 peer through a v4-mapped address. */
+static const struct inet_connection_sock_af_ops tern_ipv6_mapped_af_ops = {
+	.queue_xmit	= ip_queue_xmit,
+	.rebuild_header	= inet_sk_rebuild_header,
+	.setsockopt	= ipv6_setsockopt,
+	.getsockopt	= ipv6_getsockopt,
+	.net_header_len	= sizeof(struct iphdr),
+	.sockaddr_len	= sizeof(struct sockaddr_in6),
+};
+
+void tern_v6_mapped_ops(struct sock *sk)
+{
+	inet_csk(sk)->icsk_af_ops = &tern_ipv6_mapped_af_ops;
+	inet_csk(sk)->icsk_sync_mss = tern_sync_mss;
+}
+
+/* A child of an IPv6 listener: its own IPv6 data, nothing shared. */
+void tern_v6_init_child(struct sock *sk, const struct sock *listener)
+{
+	struct tern6_sock *t6 = (struct tern6_sock *)sk;
+	struct ipv6_pinfo *np = &t6->inet6;
+
+	inet_sk(sk)->pinet6 = np;
+	memcpy(np, inet6_sk(listener), sizeof(*np));
+	np->ipv6_mc_list = NULL;
+	np->ipv6_ac_list = NULL;
+	tern_clear_ipv6_fl_list(sk, np);
+	np->pktoptions = NULL;
+	RCU_INIT_POINTER(np->opt, NULL);
+	inet_csk(sk)->icsk_ext_hdr_len = 0;
+}
+
+static int tern_v6_connect(struct sock *sk, struct sockaddr *uaddr,
+			   int addr_len)
+{
+	struct sockaddr_in6 *usin = (struct sockaddr_in6 *)uaddr;
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct ipv6_pinfo *np = inet6_sk(sk);
+	struct in6_addr *saddr = NULL, *final_p, final;
+	struct ipv6_txoptions *opt;
+	struct dst_entry *dst;
+	struct flowi6 fl6;
+	int addr_type, err;
+
+	if (addr_len < SIN6_LEN_RFC2133)
+		return -EINVAL;
+	if (usin->sin6_family != AF_INET6)
+		return -EAFNOSUPPORT;
+	if (ipv6_addr_any(&usin->sin6_addr)) {
+		if (ipv6_addr_v4mapped(&sk->sk_v6_rcv_saddr))
+			ipv6_addr_set_v4mapped(htonl(INADDR_LOOPBACK),
+					       &usin->sin6_addr);
+		else
+			usin->sin6_addr = in6addr_loopback;
+	}
+	addr_type = ipv6_addr_type(&usin->sin6_addr);
+	if (addr_type & IPV6_ADDR_MULTICAST)
+		return -ENETUNREACH;
+	if (addr_type & IPV6_ADDR_LINKLOCAL) {
+		if (addr_len >= sizeof(struct sockaddr_in6) &&
+		    usin->sin6_scope_id) {
+			if (!sk_dev_equal_l3scope(sk, usin->sin6_scope_id))
+				return -EINVAL;
+			WRITE_ONCE(sk->sk_bound_dev_if, usin->sin6_scope_id);
+		}
+		if (!sk->sk_bound_dev_if)
+			return -EINVAL;
+	}
+	if (addr_type & IPV6_ADDR_MAPPED) {
+		if (ipv6_only_sock(sk))
+			return -ENETUNREACH;
+		tern_v6_mapped_ops(sk);
+		err = tern_v4_connect_addr(sk, usin->sin6_addr.s6_addr32[3],
+					   usin->sin6_port);
+		if (err)
+			icsk->icsk_af_ops = &tern_ipv6_af_ops;
+		return err;
+	}
+	if (ipv6_addr_v4mapped(&sk->sk_v6_rcv_saddr))
+		return -EAFNOSUPPORT;	/* bound to IPv4, connecting to IPv6 */
+	if (!ipv6_addr_any(&sk->sk_v6_rcv_saddr))
+		saddr = &sk->sk_v6_rcv_saddr;
+
+	memset(&fl6, 0, sizeof(fl6));
+	fl6.flowi6_proto = IPPROTO_TERN;
+	fl6.daddr = usin->sin6_addr;
+	fl6.saddr = saddr ? *saddr : np->saddr;
+	fl6.flowi6_oif = sk->sk_bound_dev_if;
+	fl6.flowi6_mark = sk->sk_mark;
+	fl6.fl6_dport = usin->sin6_port;
+	fl6.fl6_sport = inet->inet_sport;
+	fl6.flowi6_uid = sk->sk_uid;
+	opt = rcu_dereference_protected(np->opt, lockdep_sock_is_held(sk));
+	final_p = fl6_update_dst(&fl6, opt, &final);
+	security_sk_classify_flow(sk, flowi6_to_flowi_common(&fl6));
+	dst = ip6_dst_lookup_flow(sock_net(sk), sk, &fl6, final_p);
+	if (IS_ERR(dst))
+		return PTR_ERR(dst);
+
+	sk->sk_v6_daddr = usin->sin6_addr;
+	if (!saddr) {
+		saddr = &fl6.saddr;
+		sk->sk_v6_rcv_saddr = *saddr;
+	}
+	np->saddr = *saddr;
+	inet->inet_rcv_saddr = LOOPBACK4_IPV6;
+	ip6_dst_store(sk, dst, NULL, NULL);
+	icsk->icsk_ext_hdr_len = opt ? opt->opt_flen + opt->opt_nflen : 0;
+	inet->inet_dport = usin->sin6_port;
+	tern_set_state(sk, TCP_SYN_SENT);
+	err = tern_connect_port(sk);
+	if (err)
+		goto failure;
+	tern_sk(sk)->write_seq = tern_isn_v6(&np->saddr, &sk->sk_v6_daddr,
+					     inet->inet_sport,
+					     inet->inet_dport);
+	err = tern_connect_start(sk);
+	if (err)
+		goto failure;
+	return 0;
+
+failure:
+	tern_set_state(sk, TCP_CLOSE);
+	inet->inet_dport = 0;
+	sk->sk_route_caps = 0;
+	return err;
+}
 
 static int tern_v6_init_sock(struct sock *sk)
 {
@@ -190,18 +1435,37 @@ static int tern_v6_init_sock(struct sock *sk)
 }
 
 struct proto tern6_prot = {
-	.name		= "TERNv6",
-	.owner		= THIS_MODULE,
-	.close		= tern_close,
-	.ioctl		= tern_ioctl,
-	.init		= tern_v6_init_sock,
-	.destroy	= tern_destroy_sock,
-	.setsockopt	= tern_setsockopt,
-	.getsockopt	= tern_getsockopt,
-	.unhash		= tern_unhash,
-	.get_port	= tern_get_port,
-	.put_port	= tern_put_port,
-	.obj_size	= sizeof(struct tern6_sock),
+	.name			= "TERNv6",
+	.owner			= THIS_MODULE,
+	.close			= tern_close,
+	.connect		= tern_v6_connect,
+	.disconnect		= tern_disconnect,
+	.accept			= tern_accept,
+	.ioctl			= tern_ioctl,
+	.init			= tern_v6_init_sock,
+	.destroy		= tern_destroy_sock,
+	.shutdown		= tern_shutdown,
+	.setsockopt		= tern_setsockopt,
+	.getsockopt		= tern_getsockopt,
+	.keepalive		= tern_set_keepalive,
+	.sendmsg		= tern_sendmsg,
+	.recvmsg		= tern_recvmsg,
+	.backlog_rcv		= tern_do_rcv,
+	.release_cb		= tern_release_cb,
+	.unhash			= tern_unhash,
+	.get_port		= tern_get_port,
+	.put_port		= tern_put_port,
+	.enter_memory_pressure	= tern_enter_memory_pressure,
+	.memory_pressure	= &tern_memory_pressure,
+	.memory_allocated	= &tern_memory_allocated,
+	.per_cpu_fw_alloc	= &tern_memory_per_cpu_fw_alloc,
+	.orphan_count		= &tern_orphan_count,
+	.sysctl_mem		= sysctl_tern_mem,
+	.sysctl_wmem		= sysctl_tern_wmem,
+	.sysctl_rmem		= sysctl_tern_rmem,
+	.max_header		= MAX_TERN_HEADER,
+	.obj_size		= sizeof(struct tern6_sock),
+	.no_autobind		= true,
 };
 
 const struct proto_ops tern_inet6_ops = {
@@ -209,18 +1473,19 @@ const struct proto_ops tern_inet6_ops = {
 	.owner		= THIS_MODULE,
 	.release	= inet6_release,
 	.bind		= inet6_bind,
-	.connect	= sock_no_connect,
+	.connect	= inet_stream_connect,
 	.socketpair	= sock_no_socketpair,
-	.accept		= sock_no_accept,
+	.accept		= inet_accept,
 	.getname	= inet6_getname,
 	.poll		= tern_poll,
 	.ioctl		= inet6_ioctl,
-	.listen		= sock_no_listen,
+	.listen		= tern_listen,
 	.shutdown	= inet_shutdown,
 	.setsockopt	= sock_common_setsockopt,
 	.getsockopt	= sock_common_getsockopt,
-	.sendmsg	= sock_no_sendmsg,
-	.recvmsg	= sock_no_recvmsg,
+	.sendmsg	= inet_sendmsg,
+	.recvmsg	= inet_recvmsg,
 	.mmap		= sock_no_mmap,
+	.set_rcvlowat	= tern_set_rcvlowat,
 };
 #endif

@@ -5,6 +5,7 @@
 #ifndef _TERN_H
 #define _TERN_H
 
+#include <linux/seq_file.h>
 #include <linux/skbuff.h>
 #include <net/inet_connection_sock.h>
 #include <net/ipv6.h>
@@ -14,10 +15,141 @@
 
 #include "compat.h"
 
+/* Room for link, network and Tern headers with every option. */
+#define TERN_MAX_OPT_LEN	64
+#define MAX_TERN_HEADER		(MAX_HEADER + 128)
+/* Largest payload in one segment, whatever the MTU (linear buffers). */
+#define TERN_MAX_SEG		16384
+#define TERN_MIN_MSS		88
+/* Bytes of our header an ICMP error must quote: up to the seq field. */
+#define TERN_ICMP_QUOTE		(offsetof(struct ternhdr, seq) + 8)
+#define TERN_DEFAULT_MSS	536
+#define TERN_MAX_MAXSEG		32767	/* TERN_MAXSEG accepts what TCP_MAXSEG does */
+
+#define TERN_MAX_SACKS		3	/* SACK ranges per segment */
+
+/* 64-bit sequence numbers, compared wrap-safe all the same. */
+static inline bool tern_before(u64 a, u64 b)
+{
+	return (s64)(a - b) < 0;
+}
+
+#define tern_after(a, b)	tern_before(b, a)
+
+/* Per-skb state, sent and received. */
+struct tern_skb_cb {
+	u64	seq;		/* first sequence number */
+	u64	end_seq;	/* seq + SYN + FIN + payload length */
+	u64	sent_us;	/* last (re)transmission, tern_clock_us() */
+	u8	flags;		/* TERN_FLAG_* */
+	u8	sacked;		/* TERN_SKB_* */
+	union {
+		int	iif;		/* received: the input interface */
+		u32	first_tx;	/* sent: jiffies of the first send */
+	};
+};
+
+#define TERN_SKB_CB(skb)	((struct tern_skb_cb *)&((skb)->cb[0]))
+
+#define TERN_SKB_SACKED		0x01	/* the peer holds it (SACK) */
+#define TERN_SKB_LOST		0x02	/* marked lost, not yet resent */
+#define TERN_SKB_RETRANS	0x04	/* resent at least once */
+
+/* What a timer found the socket busy with, done later in release_cb. */
+enum {
+	TERN_RETRANS_DEFERRED,
+	TERN_DELACK_DEFERRED,
+	TERN_KEEPALIVE_DEFERRED,
+	TERN_MTU_DEFERRED,	/* an ICMP "too big" came while owned */
+};
+
+/* Congestion state. */
+enum {
+	TERN_CA_OPEN,
+	TERN_CA_RECOVERY,	/* fast recovery after SACK-detected loss */
+	TERN_CA_LOSS,		/* after a retransmission timeout */
+};
+
+/* What the retransmit timer is armed for. */
+enum {
+	TERN_TIMER_NONE,
+	TERN_TIMER_RTO,
+	TERN_TIMER_TLP,
+	TERN_TIMER_PROBE,	/* zero-window probe */
+};
+
 /* A Tern socket: TCP-like connection state on inet_connection_sock. */
 struct tern_sock {
 	struct inet_connection_sock icsk;	/* must be first */
-	u32 mss_cache;		/* payload bytes per segment on this path */
+
+	/* send side */
+	u64	snd_una;	/* first byte not acknowledged */
+	u64	snd_nxt;	/* next byte to send */
+	u64	write_seq;	/* end of what the user queued */
+	u64	snd_wl1;	/* seq of the segment that last set snd_wnd */
+	u64	snd_wl2;	/* its ack */
+	u32	snd_wnd;	/* the peer's window, bytes from snd_una */
+	u32	max_window;	/* the largest it has been */
+	struct sk_buff *send_head;	/* first unsent skb of sk_write_queue */
+	u32	mss_cache;	/* payload bytes per segment on this path */
+	u32	peer_mss;	/* what the peer announced */
+
+	/* receive side */
+	u64	rcv_nxt;	/* next byte expected */
+	u64	copied_seq;	/* next byte for the user */
+	u64	rcv_eor;	/* end of the last whole message in sequence */
+	u64	rcv_wup;	/* rcv_nxt when the window was last sent */
+	u32	rcv_wnd;	/* the window sent then */
+	u64	rcvq_space_seq;	/* autotuning: copied_seq at round start */
+	u64	rcvq_space_time; /* autotuning: round start, us */
+	struct rb_root ooo_queue;	/* out-of-order segments by seq */
+	u32	ooo_len;	/* bytes in ooo_queue */
+	u64	ooo_last_seq;	/* seq of the segment queued there last */
+	u8	ack_pending;	/* segments received since the last ACK */
+	u8	quickack;	/* ACK the next segments at once */
+
+	/* RTT and retransmission (RFC 6298) */
+	u32	srtt_us;	/* smoothed RTT << 3, 0 until measured */
+	u32	rttvar_us;	/* RTT variation << 2 */
+	u32	min_rtt_us;
+	u32	rto;		/* jiffies, before backoff */
+	u8	timer_kind;	/* TERN_TIMER_* */
+	u8	retries;	/* consecutive timeouts/probes unanswered */
+	u64	retrans_stamp;	/* jiffies64 of the first unanswered timeout */
+
+	/* loss detection (RACK-TLP, RFC 8985) and congestion control */
+	u64	rack_sent_us;	/* send time of the newest delivered segment */
+	u64	rack_end_seq;	/* its end */
+	u32	rack_reo_wnd_us;
+	u32	cwnd;		/* bytes */
+	u32	ssthresh;	/* bytes */
+	u32	ca_acked;	/* bytes acked toward the next cwnd increase */
+	u64	recover;	/* snd_nxt when recovery began */
+	u8	ca_state;	/* TERN_CA_* */
+	u32	sacked_out;	/* bytes the peer holds beyond snd_una */
+	u32	lost_out;	/* bytes marked lost and not resent */
+	u64	high_sacked;	/* highest SACKed end_seq */
+
+	/* options */
+	u8	nodelay;
+	u8	hs_pending;	/* client: handshake not confirmed yet */
+	u8	fin_queued;	/* a FIN is on the write queue */
+	u8	fin_rcvd;	/* the peer's FIN is in sequence */
+	u8	tw;		/* TIME_WAIT, kept as TCP_CLOSE (see timer.c) */
+	u8	syn_retries;	/* 0: the namespace default */
+	u32	keepalive_time;	/* jiffies, 0: default */
+	u32	keepalive_intvl;
+	u8	keepalive_probes;
+	u32	user_timeout;	/* ms, 0: retries decide */
+	u32	max_seg;	/* TERN_MAXSEG, 0: path decides */
+	u64	rcv_tstamp;	/* jiffies64 of the last segment received */
+
+	unsigned long deferred;	/* TERN_*_DEFERRED bits */
+	u32	mtu_info;	/* the MTU of a deferred "too big" */
+
+	/* listener: children ready for accept(); child: its entry */
+	struct list_head accept_queue;
+	struct list_head accept_node;
 };
 
 /* IPv6 sockets add the IPv6 data, last (see compat.h). */
@@ -36,6 +168,24 @@ static inline struct ternhdr *tern_hdr(const struct sk_buff *skb)
 	return (struct ternhdr *)skb_transport_header(skb);
 }
 
+static inline u64 tern_clock_us(void)
+{
+	return div_u64(ktime_get_ns(), NSEC_PER_USEC);
+}
+
+static inline bool tern_seqpacket(const struct sock *sk)
+{
+	return sk->sk_type == SOCK_SEQPACKET;
+}
+
+/* Bytes sent and not yet acknowledged nor known to be held or lost. */
+static inline u32 tern_in_flight(const struct tern_sock *tsk)
+{
+	u64 out = tsk->snd_nxt - tsk->snd_una;
+
+	return out - min_t(u64, out, tsk->sacked_out + tsk->lost_out);
+}
+
 /* Counters, per network namespace: /proc/net/tern/snmp (proc.c). */
 enum tern_mib_field {
 	TERN_MIB_INSEGS,	/* valid segments received */
@@ -43,6 +193,30 @@ enum tern_mib_field {
 	TERN_MIB_INCSUMERRORS,	/* checksum failed */
 	TERN_MIB_INADDRERRORS,	/* not addressed to this host alone */
 	TERN_MIB_INNOSOCKET,	/* valid, but no socket for it */
+	TERN_MIB_OUTSEGS,	/* segments sent */
+	TERN_MIB_RETRANSSEGS,	/* segments sent again */
+	TERN_MIB_OUTRSTS,	/* resets sent */
+	TERN_MIB_INRSTS,	/* resets accepted */
+	TERN_MIB_ACTIVEOPENS,	/* connect() started a handshake */
+	TERN_MIB_PASSIVEOPENS,	/* a listener created a connection */
+	TERN_MIB_ATTEMPTFAILS,	/* handshakes that failed */
+	TERN_MIB_ESTABRESETS,	/* established connections reset */
+	TERN_MIB_COOKIESSENT,	/* SYN-ACKs sent */
+	TERN_MIB_COOKIESFAILED,	/* handshake ACKs with a bad cookie */
+	TERN_MIB_LISTENOVERFLOWS, /* accept queue full */
+	TERN_MIB_INWINDROPS,	/* segments outside the window */
+	TERN_MIB_OFOQUEUE,	/* segments queued out of order */
+	TERN_MIB_DUPSEGS,	/* duplicate segments received */
+	TERN_MIB_RCVQDROPS,	/* dropped for lack of receive memory */
+	TERN_MIB_BACKLOGDROPS,	/* dropped, socket backlog full */
+	TERN_MIB_RTOS,		/* retransmission timeouts */
+	TERN_MIB_TLPS,		/* tail loss probes */
+	TERN_MIB_FASTRETRANS,	/* retransmissions from SACK/RACK */
+	TERN_MIB_TIMEOUTS,	/* connections timed out */
+	TERN_MIB_KEEPALIVEPROBES,
+	TERN_MIB_ZEROWINPROBES,
+	TERN_MIB_ICMPERRORS,	/* ICMP errors for Tern segments */
+	TERN_MIB_OUTOFWINDOWICMPS, /* ignored: quoted seq not in flight */
 	TERN_MIB_MAX
 };
 
@@ -54,6 +228,18 @@ struct tern_mib {
 struct tern_net {
 	struct tern_mib __percpu *mib;
 	struct proc_dir_entry *proc_dir;
+	struct sock *ctl_sk;		/* stateless replies, IPv4 */
+	struct sock *ctl_sk6;		/* and IPv6 */
+	struct ctl_table_header *sysctl_hdr;
+	/* sysctls (net.tern.*) */
+	int syn_retries;
+	int retries;
+	int fin_timeout_ms;
+	int tw_timeout_ms;
+	int keepalive_time_s;
+	int keepalive_intvl_s;
+	int keepalive_probes;
+	int rto_min_ms;
 };
 
 extern unsigned int tern_net_id;
@@ -65,6 +251,8 @@ static inline struct tern_net *tern_pernet(const struct net *net)
 
 #define TERN_INC_STATS(net, field) \
 	SNMP_INC_STATS(tern_pernet(net)->mib, field)
+#define TERN_ADD_STATS(net, field, val) \
+	SNMP_ADD_STATS(tern_pernet(net)->mib, field, val)
 
 /* socket.c */
 extern struct proto tern_prot;
@@ -73,17 +261,101 @@ extern const struct proto_ops tern_inet_ops;
 extern struct proto tern6_prot;
 extern const struct proto_ops tern_inet6_ops;
 #endif
+void tern_set_state(struct sock *sk, int state);
+void tern_done(struct sock *sk);
+void tern_reset(struct sock *sk);
+void tern_write_space(struct sock *sk);
+void tern_sock_init_conn(struct sock *sk);
+void tern_write_queue_purge(struct sock *sk);
+void tern_listen_stop(struct sock *sk);
+void tern_memory_init(void);
+#if IS_ENABLED(CONFIG_IPV6)
+void tern_v6_mapped_ops(struct sock *sk);
+void tern_v6_init_child(struct sock *sk, const struct sock *listener);
+#endif
 
-/* hash.c: bound ports */
+/* output.c */
+int tern_rcv_space(const struct sock *sk);
+
+/* hash.c: bound ports, connections, listeners */
 void tern_hash_init(void);
 int tern_get_port(struct sock *sk, unsigned short snum);
 void tern_put_port(struct sock *sk);
+int tern_bind_child(struct sock *child, const struct sock *listener);
+int tern_hash_conn(struct sock *sk);
+void tern_unhash_conn(struct sock *sk);
+struct sock *tern_lookup_v4(struct net *net, __be32 saddr, __be16 sport,
+			    __be32 daddr, __be16 dport, int dif);
+struct sock *tern_lookup_v6(struct net *net, const struct in6_addr *saddr,
+			    __be16 sport, const struct in6_addr *daddr,
+			    __be16 dport, int dif);
+int tern_connect_port(struct sock *sk);
+void tern_show_bound(struct seq_file *seq, struct net *net);
+
+/* cookie.c: initial sequence numbers and handshake cookies */
+void tern_cookie_init(void);
+u64 tern_isn_v4(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+u64 tern_isn_v6(const struct in6_addr *saddr, const struct in6_addr *daddr,
+		__be16 sport, __be16 dport);
+u64 tern_cookie_make(const struct sk_buff *skb, u64 peer_isn, u16 mss);
+bool tern_cookie_check(const struct sk_buff *skb, u64 cookie, u64 peer_isn,
+		       u16 *mss);
 
 /* input.c */
 int tern_rcv(struct sk_buff *skb);
+int tern_do_rcv(struct sock *sk, struct sk_buff *skb);
+void tern_mark_all_lost(struct sock *sk);
+int tern_v4_err(struct sk_buff *skb, u32 info);
+#if IS_ENABLED(CONFIG_IPV6)
+int tern_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,
+		u8 code, int offset, __be32 info);
+#endif
+
+/* output.c */
+void tern_push(struct sock *sk);
+int tern_send_syn(struct sock *sk);
+void tern_send_ack(struct sock *sk);
+void tern_send_probe(struct sock *sk);
+void tern_send_fin(struct sock *sk);
+void tern_send_active_reset(struct sock *sk, gfp_t gfp);
+void tern_send_reset_reply(struct net *net, struct sk_buff *skb);
+void tern_mtu_reduced(struct sock *sk, u32 mtu);
+void tern_send_synack_reply(struct sock *listener, struct sk_buff *skb,
+			    u64 cookie);
+int tern_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+int tern_split_skb(struct sock *sk, struct sk_buff *skb, u32 len);
+u32 tern_select_window(struct sock *sk);
+void tern_sync_mss_now(struct sock *sk);
+unsigned int tern_sync_mss(struct sock *sk, u32 pmtu);
+u16 tern_advmss(struct sock *sk);
+
+/* timer.c */
+void tern_init_timers(struct sock *sk);
+void tern_clear_timers(struct sock *sk);
+void tern_rearm_rto(struct sock *sk);
+void tern_arm_timer(struct sock *sk, int kind, unsigned long when);
+void tern_schedule_ack(struct sock *sk);
+void tern_reset_keepalive(struct sock *sk);
+void tern_set_keepalive(struct sock *sk, int on);
+void tern_time_wait(struct sock *sk);
+void tern_release_cb(struct sock *sk);
+void tern_rtt_sample(struct sock *sk, long rtt_us);
+u32 tern_rto_min(const struct sock *sk);
+
+/* cc.c */
+void tern_cc_init(struct sock *sk);
+void tern_cc_on_ack(struct sock *sk, u32 acked);
+void tern_cc_enter_recovery(struct sock *sk);
+void tern_cc_on_rto(struct sock *sk);
+bool tern_cc_can_send(const struct sock *sk, u32 len);
 
 /* proc.c */
+void tern_show_sock(struct seq_file *seq, struct sock *sk);
 int tern_proc_net_init(struct net *net);
 void tern_proc_net_exit(struct net *net);
+
+/* sysctl.c */
+int tern_sysctl_net_init(struct net *net);
+void tern_sysctl_net_exit(struct net *net);
 
 #endif /* _TERN_H */

@@ -29,6 +29,18 @@ tern_fail() {
 	echo "# $TERN_CASE: $*"
 	echo "not ok $TERN_TAP_N $TERN_CASE"
 }
+# tern_report_errs: the case passes when the array ERRS is empty, else it
+# fails with the first error and lists the others
+tern_report_errs() {
+	local e
+
+	if [ ${#ERRS[@]} = 0 ]; then
+		tern_ok
+		return
+	fi
+	tern_fail "${ERRS[0]}"
+	for e in "${ERRS[@]:1}"; do echo "# $TERN_CASE: $e"; done
+}
 tern_skip() { TERN_TAP_N=$((TERN_TAP_N + 1)); echo "ok $TERN_TAP_N $TERN_CASE # SKIP $*"; }
 
 # Load tern (by name through modprobe, as socket() autoload would).
@@ -40,7 +52,13 @@ tern_counter() {
 		/proc/net/tern/snmp
 }
 
-# Sockets in use, IPv4 plus IPv6, from /proc/net/protocols.
+# tern_sockets_in_use [NETNS]: sockets in use (orphans included), IPv4
+# plus IPv6, from /proc/net/protocols, here or in NETNS.
 tern_sockets_in_use() {
-	awk '$1 == "TERN" || $1 == "TERNv6" { n += $3 } END { print n + 0 }' /proc/net/protocols
+	local run=()
+
+	[ $# -gt 0 ] && run=(ip netns exec "$1")
+	"${run[@]}" awk '$1 == "TERN" || $1 == "TERNv6" { n += $3 } END { print n + 0 }' \
+		/proc/net/protocols
 }
+tern_sockets_are() { [ "$(tern_sockets_in_use "$1")" = "$2" ]; }	# NETNS N

@@ -24,7 +24,12 @@ counters() {
 	local exec=()
 
 	[ -n "$1" ] && exec=(ip netns exec "$1")
-	"${exec[@]}" awk '{ v = v (NR > 1 ? " " : "") $2 } END { print v }' /proc/net/tern/snmp
+	"${exec[@]}" awk '
+		{ c[$1] = $2 }
+		END {
+			print c["TernInSegs"], c["TernInHdrErrors"], c["TernInCsumErrors"],
+			      c["TernInAddrErrors"], c["TernInNoSocket"]
+		}' /proc/net/tern/snmp
 }
 
 counters_are() {
@@ -101,13 +106,7 @@ run_case() {
 		"$2"
 	fi
 	topo_down
-	if [ ${#ERRS[@]} = 0 ]; then
-		tern_ok
-	else
-		tern_fail "${ERRS[0]}"
-		local e
-		for e in "${ERRS[@]:1}"; do echo "# $TERN_CASE: $e"; done
-	fi
+	tern_report_errs
 }
 
 # ---------------------------------------------------------------------

@@ -50,8 +50,10 @@ modprobe -r tern 2>/dev/null
 
 progs=("$@")
 if [ ${#progs[@]} = 0 ]; then
+	# every built program and every shell test (run with bash, so a
+	# missing execute bit cannot drop one silently)
 	for p in "$bindir"/*_test "$top"/selftests/*_test.sh; do
-		[ -x "$p" ] && progs+=("$(basename "$p")")
+		[ -e "$p" ] && progs+=("$(basename "$p")")
 	done
 fi
 
@@ -107,7 +109,12 @@ for prog in "${progs[@]}"; do
 	left=$(ip -o link show type veth 2>/dev/null | wc -l)
 	[ "$left" = 0 ] || diags+=("veth devices left in the initial namespace: $left")
 	if grep -q '^tern ' /proc/modules; then
-		err=$(rmmod tern 2>&1) || diags+=("rmmod tern failed: $err")
+		# namespaces are dismantled in the background: give them 10 s
+		for _ in $(seq 50); do
+			err=$(rmmod tern 2>&1) && break
+			sleep 0.2
+		done
+		grep -q '^tern ' /proc/modules && diags+=("rmmod tern failed: $err")
 	fi
 	if [ ${#diags[@]} = 0 ]; then
 		tap ok "$prog: cleanup"

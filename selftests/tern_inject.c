@@ -35,7 +35,7 @@ static void usage(FILE *f)
 		"  --doff N         data offset in 32-bit words (default 8 + optlen/4)\n"
 		"  --optlen N       option bytes after the header (default doff*4-32)\n"
 		"  --version N      version field (default %d)\n"
-		"  --flags N        flags field (default 0)\n"
+		"  --flags N        flags field (default 8, RST: never answered)\n"
 		"  --seq N          sequence number of the first segment (default 1)\n"
 		"  --bad-csum       store a wrong checksum\n"
 		"  --truncate N     send only the first N bytes of each segment\n"

@@ -518,6 +518,8 @@ static inline void tern_seg_init(struct tern_seg *s, int family,
 	s->version = TERN_VERSION;
 	s->window = 65535;
 	s->seq = 1;
+	/* a reset: valid, and nobody answers it, whatever the port */
+	s->flags = TERN_FLAG_RST;
 }
 
 /*

@@ -22,6 +22,14 @@ esac
 TERN_KO=$("$TERN_TOP/vm/kmod.sh" "$flavor") || exit 1
 export TERN_KO
 
+# Per-program limit, and transfer sizes the debug kernel (KASAN, lockdep:
+# several times slower) gets through in reasonable time.
+export TERN_TEST_TIMEOUT=${TERN_TEST_TIMEOUT:-1800}
+if [ "$kernel" = debug ]; then
+	export TERN_TEST_TIMEOUT=${TERN_TEST_TIMEOUT_DEBUG:-3600}
+	export TERN_TRANSFER_MAX=${TERN_TRANSFER_MAX:-4M}
+fi
+
 out=$TERN_TOP/build/results/$flavor
 mkdir -p "$out"
 tap=$out/tap.log

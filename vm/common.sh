@@ -27,15 +27,22 @@ tern_src_tree() {
 		die "linux-source-6.12 is not installed (run: make deps)"
 	dir=$TERN_CACHE/src/linux-source-6.12-$ver
 	if [ ! -f "$dir/.tern-complete" ]; then
-		say "extracting linux-source-6.12 $ver into $dir"
 		mkdir -p "$TERN_CACHE/src"
-		tmp=$(mktemp -d "$TERN_CACHE/src/.extract.XXXXXX")
-		tar -xJf /usr/src/linux-source-6.12.tar.xz -C "$tmp" ||
-			{ rm -rf "$tmp"; die "cannot extract linux-source-6.12"; }
-		rm -rf "$dir"
-		mv "$tmp/linux-source-6.12" "$dir"
-		rmdir "$tmp"
-		touch "$dir/.tern-complete"
+		# one extraction at a time (CI builds the debug kernel
+		# while lint runs); the others wait and use it
+		exec 8>"$TERN_CACHE/src/.lock"
+		flock 8
+		if [ ! -f "$dir/.tern-complete" ]; then
+			say "extracting linux-source-6.12 $ver into $dir"
+			tmp=$(mktemp -d "$TERN_CACHE/src/.extract.XXXXXX")
+			tar -xJf /usr/src/linux-source-6.12.tar.xz -C "$tmp" ||
+				{ rm -rf "$tmp"; die "cannot extract linux-source-6.12"; }
+			rm -rf "$dir"
+			mv "$tmp/linux-source-6.12" "$dir"
+			rmdir "$tmp"
+			touch "$dir/.tern-complete"
+		fi
+		exec 8>&-
 	fi
 	echo "$dir"
 }

@@ -19,6 +19,16 @@ if [ -f "$out/.tern-complete" ]; then
 	exit 0
 fi
 
+# One build at a time: .ci/run starts it early in the background, and a
+# later caller waits here for it to finish.
+mkdir -p "$TERN_CACHE/debug-kernel"
+exec 9>"$TERN_CACHE/debug-kernel/.lock"
+flock 9
+if [ -f "$out/.tern-complete" ]; then
+	echo "$out"
+	exit 0
+fi
+
 jobs=${JOBS:-$(( $(nproc) + 1 ))}
 say "building debug kernel in $out (cold build: ~20 min with -j$jobs on 2 cores, ~3 GB)"
 rm -rf "$out"

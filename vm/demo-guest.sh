@@ -60,12 +60,58 @@ sleep 0.5
 
 step "B's counters (ternstat is nstat for /proc/net/tern/snmp)"
 run ip netns exec B "$ternstat" -az
-echo "(no connections exist yet, so valid segments count as TernInNoSocket)"
+echo "(the segments were resets for ports nobody uses: TernInNoSocket)"
 step "A's counters: nothing was received there"
 run ip netns exec A "$ternstat" -a
 
 wait $holder
+
+step "A file crosses a lossy link: 10% loss, 20 ms delay each way (tc netem)"
+# TIME_WAIT lasts net.tern.tw_timeout_ms (60 s); 2 s is enough for a demo
+for ns in A B; do ip netns exec $ns sysctl -qw net.tern.tw_timeout_ms=2000; done
+ip -n A neigh replace 192.0.2.2 lladdr "$(ip -n B -br link show veth-b | awk '{print $3}')" dev veth-a
+ip -n B neigh replace 192.0.2.1 lladdr "$(ip -n A -br link show veth-a | awk '{print $3}')" dev veth-b
+run ip netns exec A tc qdisc add dev veth-a root netem loss 10% delay 20ms
+run ip netns exec B tc qdisc add dev veth-b root netem loss 10% delay 20ms
+dir=$(mktemp -d)
+head -c 2000000 /dev/urandom >"$dir/file"
+ip netns exec B python3 - "$dir/received" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
+s.bind(("192.0.2.2", 5003)); s.listen(1); s.settimeout(120)
+c, peer = s.accept()
+with open(sys.argv[1], "wb") as f:
+    while (d := c.recv(65536)):
+        f.write(d)
+print("B: received from %s:%d" % peer, flush=True)
+PY
+receiver=$!
+sleep 2
+start=$(date +%s.%N)
+ip netns exec A python3 - "$dir/file" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
+s.connect(("192.0.2.2", 5003))
+with open(sys.argv[1], "rb") as f:
+    s.sendfile(f)
+s.close()
+PY
+wait $receiver
+echo "2000000 bytes in $(echo "$(date +%s.%N) - $start" | bc) s"
+run sha256sum "$dir/file" "$dir/received"
+cmp "$dir/file" "$dir/received" && echo "identical"
+run ip netns exec A "$ternstat" -a TernOutSegs TernRetransSegs TernFastRetrans TernRTOs TernTLPs
+rm -rf "$dir"
+echo "A's side closed first: it waits in TIME-WAIT"
+run ip netns exec A cat /proc/net/tern/sockets
+
 step "Clean up: delete the namespaces, unload the module"
+inuse() {
+	for ns in A B; do
+		ip netns exec $ns awk '$1 ~ /^TERN/ { n += $3 } END { print n + 0 }' /proc/net/protocols
+	done | paste -sd+ | bc
+}
+for _ in $(seq 100); do [ "$(inuse)" = 0 ] && break; sleep 0.1; done
 ip netns del A
 ip netns del B
 run grep -E '^TERN' /proc/net/protocols

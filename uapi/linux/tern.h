@@ -78,11 +78,44 @@ struct ternhdr {
 #define TERN_HDR_LEN		32	/* sizeof(struct ternhdr) */
 #define TERN_HDR_WORDS		(TERN_HDR_LEN / 4)
 
+/*
+ * Options: kind (1 byte), length (1 byte, the whole option), data. The
+ * option area ends at doff * 4; TERN_OPT_END ends it early, TERN_OPT_NOP
+ * pads. An unknown kind is skipped by its length; a malformed length ends
+ * parsing.
+ */
+#define TERN_OPT_END		0	/* end of options (1 byte) */
+#define TERN_OPT_NOP		1	/* padding (1 byte) */
+/* length 4: __be16, payload bytes the sender takes per segment (SYN) */
+#define TERN_OPT_MSS		2
+/*
+ * length 2 + 16n, n <= 3: ranges of data received beyond ack_seq, each
+ * __be64 start and __be64 end (exclusive)
+ */
+#define TERN_OPT_SACK		3
+
 /* struct ternhdr.flags */
 #define TERN_FLAG_SYN		0x01	/* synchronize sequence numbers */
 #define TERN_FLAG_ACK		0x02	/* ack_seq is valid */
 #define TERN_FLAG_FIN		0x04	/* no more data from sender */
 #define TERN_FLAG_RST		0x08	/* reset the connection */
 #define TERN_FLAG_EOR		0x10	/* last segment of a SOCK_SEQPACKET message */
+
+/*
+ * Socket options at level SOL_TERN. Numbers, types and limits are TCP's
+ * for the options TCP also has, so code moves over by changing the level.
+ */
+#define TERN_NODELAY		1	/* int: no Nagle delay */
+#define TERN_MAXSEG		2	/* int: cap on payload per segment, 88-32767 */
+#define TERN_KEEPIDLE		4	/* int: idle seconds before keepalives */
+#define TERN_KEEPINTVL		5	/* int: seconds between keepalives */
+#define TERN_KEEPCNT		6	/* int: keepalives before giving up */
+#define TERN_SYNCNT		7	/* int: SYN retransmissions */
+#define TERN_USER_TIMEOUT	18	/* int: ms unacknowledged before ETIMEDOUT */
+
+#define TERN_MAX_KEEPIDLE	32767
+#define TERN_MAX_KEEPINTVL	32767
+#define TERN_MAX_KEEPCNT	127
+#define TERN_MAX_SYNCNT		127
 
 #endif /* _UAPI_LINUX_TERN_H */

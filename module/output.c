@@ -1,0 +1,621 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tern: output. Segments on the write queue stay there until they are
+ * acknowledged; what goes to IP is a clone with the header pushed in
+ * front. Replies without a connection (resets, SYN-ACKs with a cookie) go
+ * out through the namespace's control sockets.
+ */
+
+#include <net/ip.h>
+#include <net/ip6_checksum.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
+#include <net/route.h>
+
+#include "tern.h"
+
+/* Payload per segment for a path MTU (also IP's icsk_sync_mss hook). */
+unsigned int tern_sync_mss(struct sock *sk, u32 pmtu)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct tern_sock *tsk = tern_sk(sk);
+	int mss;
+
+	mss = pmtu - icsk->icsk_af_ops->net_header_len -
+	      icsk->icsk_ext_hdr_len - sizeof(struct ternhdr);
+	if (tsk->peer_mss)
+		mss = min_t(int, mss, tsk->peer_mss);
+	if (tsk->max_seg)
+		mss = min_t(int, mss, tsk->max_seg);
+	mss = clamp_t(int, mss, TERN_MIN_MSS, TERN_MAX_SEG);
+	icsk->icsk_pmtu_cookie = pmtu;
+	tsk->mss_cache = mss;
+	return mss;
+}
+
+void tern_sync_mss_now(struct sock *sk)
+{
+	struct dst_entry *dst = __sk_dst_get(sk);
+
+	if (dst)
+		tern_sync_mss(sk, dst_mtu(dst));
+}
+
+/* The MSS we announce: what our side of the path can take. */
+u16 tern_advmss(struct sock *sk)
+{
+	const struct dst_entry *dst = __sk_dst_get(sk);
+	int mtu = dst ? dst_mtu(dst) : IPV6_MIN_MTU;
+	int mss;
+
+	mss = mtu - inet_csk(sk)->icsk_af_ops->net_header_len -
+	      sizeof(struct ternhdr);
+	if (tern_sk(sk)->max_seg)
+		mss = min_t(int, mss, tern_sk(sk)->max_seg);
+	return clamp_t(int, mss, TERN_MIN_MSS, TERN_MAX_SEG);
+}
+
+/* Payload bytes the receive buffer can still take. */
+int tern_rcv_space(const struct sock *sk)
+{
+	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+
+	return max(free, 0) / 2;
+}
+
+/*
+ * The window to announce. It never shrinks (the right edge only moves
+ * right), and it only grows by a useful amount (receiver-side silly window
+ * avoidance, RFC 1122 4.2.3.3).
+ */
+u32 tern_select_window(struct sock *sk)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	u64 edge = tsk->rcv_wup + tsk->rcv_wnd;
+	u32 space = tern_rcv_space(sk);
+	u64 new_edge = tsk->rcv_nxt + space;
+
+	if (tern_after(edge, tsk->rcv_nxt) &&
+	    (tern_before(new_edge, edge) ||
+	     new_edge - edge < min_t(u32, tsk->mss_cache,
+				     READ_ONCE(sk->sk_rcvbuf) / 4)))
+		new_edge = edge;
+	tsk->rcv_wnd = new_edge - tsk->rcv_nxt;
+	tsk->rcv_wup = tsk->rcv_nxt;
+	return tsk->rcv_wnd;
+}
+
+/*
+ * SACK blocks for the out-of-order queue (RFC 2018 4): first the range
+ * holding the segment that arrived last, then the others from the
+ * highest down, so that over successive ACKs the sender hears of every
+ * range.
+ */
+/* The contiguous range that node ends; returns the next range's node. */
+static struct rb_node *tern_ooo_range(struct rb_node *node, u64 *start,
+				      u64 *end)
+{
+	struct tern_skb_cb *cb = TERN_SKB_CB(rb_to_skb(node));
+
+	*start = cb->seq;
+	*end = cb->end_seq;
+	for (node = rb_prev(node); node; node = rb_prev(node)) {
+		cb = TERN_SKB_CB(rb_to_skb(node));
+		if (tern_before(cb->end_seq, *start))
+			break;
+		if (tern_before(cb->seq, *start))
+			*start = cb->seq;
+		if (tern_after(cb->end_seq, *end))
+			*end = cb->end_seq;
+	}
+	return node;
+}
+
+static int tern_sack_blocks(struct sock *sk, __be64 *blocks, int max)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	u64 last = tsk->ooo_last_seq, first = 0;
+	struct rb_node *node;
+	u64 start, end;
+	int n = 0;
+
+	for (node = rb_last(&tsk->ooo_queue); node && max;) {
+		node = tern_ooo_range(node, &start, &end);
+		if (!tern_before(last, start) && tern_before(last, end)) {
+			blocks[0] = cpu_to_be64(start);
+			blocks[1] = cpu_to_be64(end);
+			first = start;
+			n = 1;
+			break;
+		}
+	}
+	for (node = rb_last(&tsk->ooo_queue); node && n < max;) {
+		node = tern_ooo_range(node, &start, &end);
+		if (n && start == first)
+			continue;
+		blocks[2 * n] = cpu_to_be64(start);
+		blocks[2 * n + 1] = cpu_to_be64(end);
+		n++;
+	}
+	return n;
+}
+
+/* Write the options for a segment; returns their padded length. */
+static int tern_write_options(struct sock *sk, u8 *opt, u8 flags, int room,
+			      u16 mss)
+{
+	__be64 blocks[2 * TERN_MAX_SACKS];
+	int len = 0, n, max;
+
+	if (flags & TERN_FLAG_SYN) {
+		opt[0] = TERN_OPT_MSS;
+		opt[1] = 4;
+		put_unaligned_be16(mss, opt + 2);
+		len = 4;
+	}
+	max = min((room - len - 4) / 16, TERN_MAX_SACKS);
+	if (sk && !RB_EMPTY_ROOT(&tern_sk(sk)->ooo_queue) && max > 0) {
+		n = tern_sack_blocks(sk, blocks, max);
+		opt[len] = TERN_OPT_NOP;
+		opt[len + 1] = TERN_OPT_NOP;
+		opt[len + 2] = TERN_OPT_SACK;
+		opt[len + 3] = 2 + 16 * n;
+		memcpy(opt + len + 4, blocks, 16 * n);
+		len += 4 + 16 * n;
+	}
+	return len;
+}
+
+static void tern_v4_checksum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
+{
+	struct ternhdr *th = tern_hdr(skb);
+
+	th->check = 0;
+	th->check = csum_tcpudp_magic(saddr, daddr, skb->len, IPPROTO_TERN,
+				      csum_partial(th, skb->len, 0));
+	skb->ip_summed = CHECKSUM_NONE;
+}
+
+static void tern_v6_checksum(struct sk_buff *skb, const struct in6_addr *saddr,
+			     const struct in6_addr *daddr)
+{
+	struct ternhdr *th = tern_hdr(skb);
+
+	th->check = 0;
+	th->check = csum_ipv6_magic(saddr, daddr, skb->len, IPPROTO_TERN,
+				    csum_partial(th, skb->len, 0));
+	skb->ip_summed = CHECKSUM_NONE;
+}
+
+static void tern_checksum(struct sock *sk, struct sk_buff *skb)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	if (inet_csk(sk)->icsk_af_ops->net_header_len == sizeof(struct iphdr))
+		tern_v4_checksum(skb, inet->inet_saddr, inet->inet_daddr);
+	else
+		tern_v6_checksum(skb, &inet6_sk(sk)->saddr, &sk->sk_v6_daddr);
+}
+
+/*
+ * Push the header onto skb (owned by us: a clone or a fresh control
+ * segment) and hand it to IP.
+ */
+static int tern_xmit(struct sock *sk, struct sk_buff *skb, u8 flags, u64 seq)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	u8 opt[TERN_MAX_OPT_LEN];
+	struct ternhdr *th;
+	int room, olen, err;
+
+	room = TERN_MAX_OPT_LEN;
+	if (skb->len)
+		room = min_t(int, room,
+			     (int)tsk->mss_cache - (int)skb->len);
+	room = max(room, 0);
+	olen = tern_write_options(sk, opt, flags, room, tern_advmss(sk));
+
+	th = skb_push(skb, sizeof(*th) + olen);
+	skb_reset_transport_header(skb);
+	memset(th, 0, sizeof(*th));
+	memcpy(th + 1, opt, olen);
+	th->source = inet->inet_sport;
+	th->dest = inet->inet_dport;
+	th->doff = (sizeof(*th) + olen) / 4;
+	if (sk->sk_state != TCP_SYN_SENT)
+		flags |= TERN_FLAG_ACK;
+	th->flags = flags;
+	th->seq = cpu_to_be64(seq);
+	th->window = htonl(tern_select_window(sk));
+	th->version = TERN_VERSION;
+	if (flags & TERN_FLAG_ACK) {
+		th->ack_seq = cpu_to_be64(tsk->rcv_nxt);
+		tsk->ack_pending = 0;
+		if (inet_csk(sk)->icsk_ack.pending & ICSK_ACK_TIMER) {
+			inet_csk(sk)->icsk_ack.pending = 0;
+			sk_stop_timer(sk, &inet_csk(sk)->icsk_delack_timer);
+		}
+	}
+	tern_checksum(sk, skb);
+
+	memset(skb->cb, 0, sizeof(skb->cb));
+	skb->protocol = inet_csk(sk)->icsk_af_ops->net_header_len ==
+			sizeof(struct iphdr) ? htons(ETH_P_IP) : htons(ETH_P_IPV6);
+	skb_set_owner_w(skb, sk);
+	skb->priority = READ_ONCE(sk->sk_priority);
+	skb->mark = READ_ONCE(sk->sk_mark);
+
+	TERN_INC_STATS(sock_net(sk), TERN_MIB_OUTSEGS);
+	if (flags & TERN_FLAG_RST)
+		TERN_INC_STATS(sock_net(sk), TERN_MIB_OUTRSTS);
+	err = inet_csk(sk)->icsk_af_ops->queue_xmit(sk, skb, &inet->cork.fl);
+	return net_xmit_eval(err);
+}
+
+/*
+ * Cut a queued segment after len payload bytes (the path MTU fell); the
+ * rest becomes the next segment of the queue. Message ends move with it.
+ */
+int tern_split_skb(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+	u32 rest = skb->len - len;
+	struct sk_buff *nskb;
+
+	nskb = alloc_skb_fclone(MAX_TERN_HEADER + rest, GFP_ATOMIC);
+	if (!nskb)
+		return -ENOMEM;
+	if (!sk_wmem_schedule(sk, nskb->truesize)) {
+		__kfree_skb(nskb);
+		return -ENOMEM;
+	}
+	skb_reserve(nskb, MAX_TERN_HEADER);
+	skb_put_data(nskb, skb->data + len, rest);
+	*TERN_SKB_CB(nskb) = *cb;
+	TERN_SKB_CB(nskb)->seq = cb->seq + len;
+	cb->end_seq = cb->seq + len;
+	cb->flags &= ~TERN_FLAG_EOR;
+	skb_trim(skb, len);
+	sk_wmem_queued_add(sk, nskb->truesize);
+	sk_mem_charge(sk, nskb->truesize);
+	__skb_queue_after(&sk->sk_write_queue, skb, nskb);
+	return 0;
+}
+
+/* Send (a copy of) a segment of the write queue, no larger than the MSS. */
+static int tern_transmit_skb(struct sock *sk, struct sk_buff *skb, gfp_t gfp)
+{
+	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+	struct sk_buff *nskb;
+
+	if (unlikely(skb->len > tern_sk(sk)->mss_cache))
+		tern_split_skb(sk, skb, tern_sk(sk)->mss_cache);
+	if (!cb->first_tx)
+		cb->first_tx = jiffies | 1;
+	if (unlikely(skb_cloned(skb)))
+		nskb = pskb_copy(skb, gfp);
+	else
+		nskb = skb_clone(skb, gfp);
+	if (!nskb)
+		return -ENOBUFS;
+	cb->sent_us = tern_clock_us();
+	return tern_xmit(sk, nskb, cb->flags, cb->seq);
+}
+
+int tern_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+{
+	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+	struct tern_sock *tsk = tern_sk(sk);
+	int err;
+
+	err = tern_transmit_skb(sk, skb, GFP_ATOMIC);
+	if (err)
+		return err;
+	if (cb->sacked & TERN_SKB_LOST) {
+		tsk->lost_out -= cb->end_seq - cb->seq;
+		cb->sacked &= ~TERN_SKB_LOST;
+	}
+	cb->sacked |= TERN_SKB_RETRANS;
+	TERN_INC_STATS(sock_net(sk), TERN_MIB_RETRANSSEGS);
+	return 0;
+}
+
+/* Nagle: hold a small segment while data is unacknowledged. */
+static bool tern_nagle_holds(struct sock *sk, struct sk_buff *skb)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+
+	return !tsk->nodelay && cb->end_seq - cb->seq < tsk->mss_cache &&
+	       !(cb->flags & TERN_FLAG_FIN) && tsk->snd_nxt != tsk->snd_una &&
+	       skb_queue_is_last(&sk->sk_write_queue, skb);
+}
+
+/* Send what the window, cwnd and Nagle allow. */
+void tern_push(struct sock *sk)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	struct sk_buff *skb;
+	bool sent = false;
+
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_CLOSE | TCPF_LISTEN))
+		return;
+	while ((skb = tsk->send_head)) {
+		struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+		u32 len = cb->end_seq - cb->seq;
+
+		if (!(cb->flags & TERN_FLAG_FIN) || skb->len) {
+			u64 wnd_end = tsk->snd_una + tsk->snd_wnd;
+			u64 avail = tern_after(wnd_end, cb->seq) ?
+				    wnd_end - cb->seq : 0;
+
+			/*
+			 * Sender silly window avoidance (RFC 1122 4.2.3.4):
+			 * fill a window that is at least half the largest.
+			 */
+			if (tern_after(cb->end_seq, wnd_end) && avail &&
+			    avail >= max(tsk->max_window / 2, 1U) &&
+			    avail < skb->len && !tern_split_skb(sk, skb, avail))
+				len = cb->end_seq - cb->seq;
+			if (tern_after(cb->end_seq, wnd_end)) {
+				if (tsk->snd_nxt == tsk->snd_una &&
+				    tsk->timer_kind == TERN_TIMER_NONE)
+					tern_arm_timer(sk, TERN_TIMER_PROBE,
+						       inet_csk(sk)->icsk_rto);
+				break;
+			}
+			if (!tern_cc_can_send(sk, len))
+				break;
+			if (tern_nagle_holds(sk, skb))
+				break;
+		}
+		if (tern_transmit_skb(sk, skb, sk_gfp_mask(sk, GFP_ATOMIC))) {
+			/*
+			 * Not sent (no route, no memory). With nothing in
+			 * flight no ACK will come: the probe timer retries,
+			 * backs off and gives up as a retransmission would.
+			 */
+			if (tsk->snd_nxt == tsk->snd_una &&
+			    tsk->timer_kind == TERN_TIMER_NONE)
+				tern_arm_timer(sk, TERN_TIMER_PROBE,
+					       inet_csk(sk)->icsk_rto);
+			break;
+		}
+		WRITE_ONCE(tsk->snd_nxt, cb->end_seq);
+		tsk->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+				 NULL : skb->next;
+		sent = true;
+	}
+	if (sent && tsk->timer_kind != TERN_TIMER_RTO)
+		tern_rearm_rto(sk);
+}
+
+static struct sk_buff *tern_alloc_ctl(struct sock *sk, gfp_t gfp)
+{
+	struct sk_buff *skb = alloc_skb(MAX_TERN_HEADER, gfp);
+
+	if (skb)
+		skb_reserve(skb, MAX_TERN_HEADER);
+	return skb;
+}
+
+/* An ACK with the current window (and SACK blocks), not queued. */
+void tern_send_ack(struct sock *sk)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	struct sk_buff *skb;
+
+	if ((sk->sk_state == TCP_CLOSE && !tsk->tw) ||
+	    sk->sk_state == TCP_LISTEN)
+		return;
+	skb = tern_alloc_ctl(sk, GFP_ATOMIC);
+	if (!skb) {
+		tern_schedule_ack(sk);
+		return;
+	}
+	tern_xmit(sk, skb, 0, tsk->snd_nxt);
+}
+
+/*
+ * Zero-window probe and keepalive: a segment with an old sequence number,
+ * which the peer must answer with an ACK carrying its window.
+ */
+void tern_send_probe(struct sock *sk)
+{
+	struct sk_buff *skb = tern_alloc_ctl(sk, GFP_ATOMIC);
+
+	if (skb)
+		tern_xmit(sk, skb, 0, tern_sk(sk)->snd_una - 1);
+}
+
+void tern_send_active_reset(struct sock *sk, gfp_t gfp)
+{
+	struct sk_buff *skb = tern_alloc_ctl(sk, gfp);
+
+	if (skb)
+		tern_xmit(sk, skb, TERN_FLAG_RST, tern_sk(sk)->snd_nxt);
+}
+
+/* Queue a control segment (SYN, FIN) that takes one sequence number. */
+static struct sk_buff *tern_queue_ctl(struct sock *sk, u8 flags)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	struct sk_buff *skb;
+
+	skb = alloc_skb_fclone(MAX_TERN_HEADER, sk->sk_allocation);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, MAX_TERN_HEADER);
+	TERN_SKB_CB(skb)->seq = tsk->write_seq;
+	TERN_SKB_CB(skb)->end_seq = tsk->write_seq + 1;
+	TERN_SKB_CB(skb)->flags = flags;
+	TERN_SKB_CB(skb)->sacked = 0;
+	TERN_SKB_CB(skb)->first_tx = 0;
+	if (!sk_wmem_schedule(sk, skb->truesize)) {
+		kfree_skb(skb);
+		return NULL;
+	}
+	WRITE_ONCE(tsk->write_seq, tsk->write_seq + 1);
+	sk_wmem_queued_add(sk, skb->truesize);
+	sk_mem_charge(sk, skb->truesize);
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	if (!tsk->send_head)
+		tsk->send_head = skb;
+	return skb;
+}
+
+int tern_send_syn(struct sock *sk)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	struct sk_buff *skb;
+
+	skb = tern_queue_ctl(sk, TERN_FLAG_SYN);
+	if (!skb)
+		return -ENOBUFS;
+	tsk->send_head = NULL;
+	WRITE_ONCE(tsk->snd_nxt, tsk->write_seq);
+	tern_transmit_skb(sk, skb, sk->sk_allocation);
+	TERN_INC_STATS(sock_net(sk), TERN_MIB_ACTIVEOPENS);
+	tern_rearm_rto(sk);
+	return 0;
+}
+
+void tern_send_fin(struct sock *sk)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+
+	if (tsk->fin_queued)
+		return;
+	if (!tern_queue_ctl(sk, TERN_FLAG_FIN)) {
+		/* No memory for a FIN: end it with a reset instead. */
+		tern_send_active_reset(sk, GFP_KERNEL);
+		tern_done(sk);
+		return;
+	}
+	tsk->fin_queued = 1;
+	tern_push(sk);
+}
+
+/*
+ * Replies for which there is no connection: a reset, or a listener's
+ * SYN-ACK (the cookie is its sequence number). The reply mirrors the
+ * segment's addresses and goes out through the control socket.
+ */
+static void tern_send_reply(struct net *net, struct sk_buff *in, u8 flags,
+			    u64 seq, u64 ack, u32 window, u16 mss)
+{
+	const struct ternhdr *ith = tern_hdr(in);
+	struct tern_net *tn = tern_pernet(net);
+	struct sk_buff *skb;
+	struct ternhdr *th;
+	int hlen = sizeof(*th) + ((flags & TERN_FLAG_SYN) ? 4 : 0);
+
+	skb = alloc_skb(MAX_TERN_HEADER + hlen, GFP_ATOMIC);
+	if (!skb)
+		return;
+	skb_reserve(skb, MAX_TERN_HEADER + hlen);
+	th = skb_push(skb, hlen);
+	skb_reset_transport_header(skb);
+	memset(th, 0, hlen);
+	th->source = ith->dest;
+	th->dest = ith->source;
+	th->doff = hlen / 4;
+	th->flags = flags;
+	th->seq = cpu_to_be64(seq);
+	th->ack_seq = cpu_to_be64(ack);
+	th->window = htonl(window);
+	th->version = TERN_VERSION;
+	if (flags & TERN_FLAG_SYN) {
+		u8 *opt = (u8 *)(th + 1);
+
+		opt[0] = TERN_OPT_MSS;
+		opt[1] = 4;
+		put_unaligned_be16(mss, opt + 2);
+	}
+
+	if (in->protocol == htons(ETH_P_IP)) {
+		const struct iphdr *iph = ip_hdr(in);
+		struct flowi4 fl4;
+		struct rtable *rt;
+
+		tern_v4_checksum(skb, iph->daddr, iph->saddr);
+		flowi4_init_output(&fl4, 0, in->mark, 0,
+				   RT_SCOPE_UNIVERSE, IPPROTO_TERN, 0,
+				   iph->saddr, iph->daddr, th->dest,
+				   th->source, sock_net_uid(net, NULL));
+		rt = ip_route_output_key(net, &fl4);
+		if (IS_ERR(rt)) {
+			kfree_skb(skb);
+			return;
+		}
+		skb_dst_set(skb, &rt->dst);
+		ip_build_and_send_pkt(skb, tn->ctl_sk, iph->daddr, iph->saddr,
+				      NULL, 0);
+#if IS_ENABLED(CONFIG_IPV6)
+	} else {
+		const struct ipv6hdr *ip6h = ipv6_hdr(in);
+		struct dst_entry *dst;
+		struct flowi6 fl6 = {
+			.daddr = ip6h->saddr,
+			.saddr = ip6h->daddr,
+			.flowi6_proto = IPPROTO_TERN,
+			.flowi6_mark = in->mark,
+			.fl6_dport = th->dest,
+			.fl6_sport = th->source,
+		};
+
+		if (!tn->ctl_sk6) {
+			kfree_skb(skb);
+			return;
+		}
+		if (ipv6_addr_type(&fl6.daddr) & IPV6_ADDR_LINKLOCAL)
+			fl6.flowi6_oif = TERN_SKB_CB(in)->iif;
+		tern_v6_checksum(skb, &fl6.saddr, &fl6.daddr);
+		dst = ip6_dst_lookup_flow(net, tn->ctl_sk6, &fl6, NULL);
+		if (IS_ERR(dst)) {
+			kfree_skb(skb);
+			return;
+		}
+		skb_dst_set(skb, dst);
+		ip6_xmit(tn->ctl_sk6, skb, &fl6, in->mark, NULL, 0, 0);
+#endif
+	}
+	TERN_INC_STATS(net, TERN_MIB_OUTSEGS);
+	if (flags & TERN_FLAG_RST)
+		TERN_INC_STATS(net, TERN_MIB_OUTRSTS);
+}
+
+/* RFC 9293 3.10.7.1: the reset a closed port sends. */
+void tern_send_reset_reply(struct net *net, struct sk_buff *skb)
+{
+	const struct ternhdr *th = tern_hdr(skb);
+	const struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+
+	if (th->flags & TERN_FLAG_RST)
+		return;
+	if (th->flags & TERN_FLAG_ACK)
+		tern_send_reply(net, skb, TERN_FLAG_RST,
+				be64_to_cpu(th->ack_seq), 0, 0, 0);
+	else
+		tern_send_reply(net, skb, TERN_FLAG_RST | TERN_FLAG_ACK, 0,
+				cb->end_seq, 0, 0);
+}
+
+void tern_send_synack_reply(struct sock *listener, struct sk_buff *skb,
+			    u64 cookie)
+{
+	u32 win = tern_rcv_space(listener);
+	int mtu = skb->dev ? READ_ONCE(skb->dev->mtu) : IPV6_MIN_MTU;
+	int mss;
+
+	mss = mtu - (skb->protocol == htons(ETH_P_IP) ?
+		     sizeof(struct iphdr) : sizeof(struct ipv6hdr)) -
+	      sizeof(struct ternhdr);
+	if (tern_sk(listener)->max_seg)
+		mss = min_t(int, mss, tern_sk(listener)->max_seg);
+	mss = clamp_t(int, mss, TERN_MIN_MSS, TERN_MAX_SEG);
+	tern_send_reply(sock_net(listener), skb, TERN_FLAG_SYN | TERN_FLAG_ACK,
+			cookie, TERN_SKB_CB(skb)->seq + 1, win, mss);
+	TERN_INC_STATS(sock_net(listener), TERN_MIB_COOKIESSENT);
+}

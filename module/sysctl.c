@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tern: per-namespace sysctls, net.tern.*. Defaults are TCP's.
+ */
+
+#include <linux/sysctl.h>
+#include <net/net_namespace.h>
+
+#include "tern.h"
+
+static int tern_one = 1;
+static int tern_max_syncnt = TERN_MAX_SYNCNT;
+static int tern_max_retries = 255;
+static int tern_max_ms = 3600 * 1000;
+static int tern_max_keepidle = TERN_MAX_KEEPIDLE;
+static int tern_max_keepcnt = TERN_MAX_KEEPCNT;
+
+#define TERN_SYSCTL(_name, _field, _min, _max)			\
+	{							\
+		.procname	= _name,			\
+		.data		= &init_tern_net._field,	\
+		.maxlen		= sizeof(int),			\
+		.mode		= 0644,				\
+		.proc_handler	= proc_dointvec_minmax,		\
+		.extra1		= _min,				\
+		.extra2		= _max,				\
+	}
+
+/* Only for offsets: each namespace points .data into its own tern_net. */
+static struct tern_net init_tern_net;
+
+static struct ctl_table tern_sysctl_table[] = {
+	TERN_SYSCTL("syn_retries", syn_retries, &tern_one, &tern_max_syncnt),
+	TERN_SYSCTL("retries", retries, &tern_one, &tern_max_retries),
+	TERN_SYSCTL("fin_timeout_ms", fin_timeout_ms, &tern_one, &tern_max_ms),
+	TERN_SYSCTL("tw_timeout_ms", tw_timeout_ms, &tern_one, &tern_max_ms),
+	TERN_SYSCTL("keepalive_time", keepalive_time_s, &tern_one,
+		    &tern_max_keepidle),
+	TERN_SYSCTL("keepalive_intvl", keepalive_intvl_s, &tern_one,
+		    &tern_max_keepidle),
+	TERN_SYSCTL("keepalive_probes", keepalive_probes, &tern_one,
+		    &tern_max_keepcnt),
+	TERN_SYSCTL("rto_min_ms", rto_min_ms, &tern_one, &tern_max_ms),
+	TERN_SYSCTL_END
+};
+
+int tern_sysctl_net_init(struct net *net)
+{
+	struct tern_net *tn = tern_pernet(net);
+	struct ctl_table *table;
+	int i;
+
+	tn->syn_retries = 6;
+	tn->retries = 15;
+	tn->fin_timeout_ms = 60 * 1000;
+	tn->tw_timeout_ms = 60 * 1000;
+	tn->keepalive_time_s = 2 * 60 * 60;
+	tn->keepalive_intvl_s = 75;
+	tn->keepalive_probes = 9;
+	tn->rto_min_ms = 200;
+
+	table = kmemdup(tern_sysctl_table, sizeof(tern_sysctl_table),
+			GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+	for (i = 0; i < TERN_SYSCTL_COUNT(tern_sysctl_table); i++)
+		table[i].data = (char *)tn + ((char *)tern_sysctl_table[i].data -
+					      (char *)&init_tern_net);
+	tn->sysctl_hdr = tern_register_net_sysctl(net, "net/tern", table,
+						  TERN_SYSCTL_COUNT(tern_sysctl_table));
+	if (!tn->sysctl_hdr) {
+		kfree(table);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void tern_sysctl_net_exit(struct net *net)
+{
+	struct tern_net *tn = tern_pernet(net);
+	const struct ctl_table *table = tn->sysctl_hdr->ctl_table_arg;
+
+	unregister_net_sysctl_table(tn->sysctl_hdr);
+	kfree(table);
+}

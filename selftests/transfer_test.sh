@@ -1,0 +1,346 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Data transfer between two network namespaces over a veth pair, both
+# directions at once, with tern_connect: a server in one namespace, a
+# client in the other, each sending its own random file and writing what it
+# receives; both must exit 0 and both received files must equal what was
+# sent (cmp). One case per line of the matrix below, each in fresh
+# namespaces, each bounded in time.
+#
+# The matrix covers every dimension without the full cross product: sizes
+# (0 B one way, 1 B, 1000 B, 64 KiB, 1 MiB, 16 MiB, 64 MiB), IPv4 and IPv6,
+# the modes poll, blocking and sendfile, equal and lopsided directions, and
+# SO_SNDBUF/SO_RCVBUF 4096; each line runs for SOCK_STREAM and for
+# SOCK_SEQPACKET.
+#
+# Environment:
+#   TERN_PROTO         tern (default), or tcp or sctp to validate the test
+#                      itself: TCP has no SOCK_SEQPACKET and SCTP's
+#                      SOCK_STREAM is not what is tested here, so those
+#                      cases are skipped
+#   TERN_BINDIR        built selftests (tern_connect), default build/selftests
+#   TERN_TRANSFER_MAX  largest file, default 64M (suffix K, M or G); larger
+#                      sizes in the matrix are lowered to it
+#   TERN_NETEM         1 (default): also the impaired-link matrix (netem
+#                      loss, delay, reorder, duplicate, corrupt, tbf rate
+#                      limit, 1 MiB each way, capped by TERN_TRANSFER_MAX);
+#                      "only": that matrix alone; 0: without it. It can run
+#                      longer than run.sh's default 600 s per program:
+#                      vm/check.sh raises TERN_TEST_TIMEOUT.
+#   TERN_NETEM_WAIT    seconds each impaired-link case may take, default 300
+#   TERN_TRANSFER_CASES  run only the cases whose name matches this
+#                      extended regular expression
+source "$(dirname "$0")/lib.sh"
+
+proto=${TERN_PROTO:-tern}
+bindir=${TERN_BINDIR:-$(cd "$(dirname "$0")/.." && pwd)/build/selftests}
+tool=$bindir/tern_connect
+
+case $proto in
+tern) types=(stream seqpacket) ;;
+tcp) types=(stream) ;;
+sctp) types=(seqpacket) ;;
+*) echo "Bail out! TERN_PROTO=$proto: not tern, tcp or sctp"; exit 1 ;;
+esac
+[ -x "$tool" ] || { echo "Bail out! $tool is not built"; exit 1; }
+
+# bytes N[K|M|G]
+bytes() {
+	local n=${1%[KkMmGg]}
+	[[ $n =~ ^[0-9]+$ ]] || return 1
+	case $1 in
+	*[Kk]) echo $((n << 10)) ;;
+	*[Mm]) echo $((n << 20)) ;;
+	*[Gg]) echo $((n << 30)) ;;
+	*) echo "$n" ;;
+	esac
+}
+max=$(bytes "${TERN_TRANSFER_MAX:-64M}") ||
+	{ echo "Bail out! TERN_TRANSFER_MAX=$TERN_TRANSFER_MAX is not N[K|M|G]"; exit 1; }
+
+# 1048576 -> 1MiB
+label() {
+	if [ "$1" -ge 1048576 ] && [ $(($1 % 1048576)) = 0 ]; then
+		echo "$(($1 >> 20))MiB"
+	elif [ "$1" -ge 1024 ] && [ $(($1 % 1024)) = 0 ]; then
+		echo "$(($1 >> 10))KiB"
+	else
+		echo "${1}B"
+	fi
+}
+
+dir=$(mktemp -d /tmp/tern-transfer.XXXXXX) || { echo "Bail out! mktemp"; exit 1; }
+ns1=
+ns2=
+cleanup() {
+	cleanup_all_ns
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+
+# The input file of SIZE bytes for side WHO (c or s), made once.
+input() {
+	local f=$dir/in-$2-$1
+
+	[ -f "$f" ] || head -c "$1" /dev/urandom >"$f" || return 1
+	echo "$f"
+}
+
+# ns1 (server, 192.0.2.1, 2001:db8::1) <-veth-> ns2 (client, .2, ::2)
+setup_pair() {
+	ns1=
+	ns2=
+	setup_ns ns1 ns2 >/dev/null || return 1
+	ip link add tv1 netns "$ns1" type veth peer name tv2 netns "$ns2" &&
+	ip -n "$ns1" addr add 192.0.2.1/24 dev tv1 &&
+	ip -n "$ns1" addr add 2001:db8::1/64 dev tv1 nodad &&
+	ip -n "$ns2" addr add 192.0.2.2/24 dev tv2 &&
+	ip -n "$ns2" addr add 2001:db8::2/64 dev tv2 nodad &&
+	ip -n "$ns1" link set tv1 up &&
+	ip -n "$ns2" link set tv2 up || return 1
+	# netem drops ARP and ND too: resolve the neighbours for good
+	local m1 m2
+	m1=$(ip -n "$ns1" -br link show tv1 | awk '{print $3}')
+	m2=$(ip -n "$ns2" -br link show tv2 | awk '{print $3}')
+	ip -n "$ns1" neigh replace 192.0.2.2 lladdr "$m2" dev tv1 nud permanent &&
+	ip -n "$ns2" neigh replace 192.0.2.1 lladdr "$m1" dev tv2 nud permanent &&
+	ip -n "$ns1" neigh replace 2001:db8::2 lladdr "$m2" dev tv1 nud permanent &&
+	ip -n "$ns2" neigh replace 2001:db8::1 lladdr "$m1" dev tv2 nud permanent ||
+		return 1
+	# a short TIME_WAIT, so nothing outlives the case
+	if [ "$proto" = tern ]; then
+		ip netns exec "$ns1" sysctl -qw net.tern.tw_timeout_ms=200 &&
+		ip netns exec "$ns2" sysctl -qw net.tern.tw_timeout_ms=200
+	fi
+}
+
+teardown_pair() {
+	cleanup_ns "$ns1" "$ns2" >/dev/null
+	ns1=
+	ns2=
+}
+
+# Print a file's lines as TAP diagnostics.
+diag_file() {
+	local l
+
+	while IFS= read -r l; do echo "#   $l"; done <"$1"
+}
+
+port=20000
+qdisc=		# set by the netem matrix: a qdisc for both ends of the veth
+
+# transfer NAME TYPE FAMILY MODE CLIENT_BYTES SERVER_BYTES [tern_connect options]
+transfer() {
+	local name=$1 type=$2 fam=$3 mode=$4 csize=$5 ssize=$6
+	shift 6
+	local cin sin addr=192.0.2.1 secs rets retc start took err ok=1 d
+
+	[ -z "${TERN_TRANSFER_CASES:-}" ] || [[ $name =~ $TERN_TRANSFER_CASES ]] || return 0
+	tern_case "$name"
+	case " ${types[*]} " in
+	*" $type "*) ;;
+	*)
+		if [ "$proto" = tcp ]; then
+			tern_skip "TCP has no SOCK_SEQPACKET"
+		else
+			tern_skip "SCTP stands in for seqpacket only; TCP validates stream"
+		fi
+		return 0
+		;;
+	esac
+	if ! cin=$(input "$csize" c) || ! sin=$(input "$ssize" s); then
+		tern_fail "cannot make the input files in $dir"
+		return 1
+	fi
+	# one pair of namespaces serves case after case (making them is slow
+	# on the debug kernel); a failed case gets a fresh pair for the next
+	if [ -z "$ns1" ] && ! setup_pair; then
+		teardown_pair
+		tern_fail "cannot set up the namespaces and the veth pair"
+		return 1
+	fi
+	if [ -n "$qdisc" ]; then
+		for d in "$ns1 tv1" "$ns2 tv2"; do
+			# shellcheck disable=SC2086 # $qdisc is a word list
+			if ! err=$(tc -n ${d% *} qdisc add dev ${d#* } root $qdisc 2>&1); then
+				teardown_pair
+				tern_skip "tc qdisc $qdisc: $err"
+				return 0
+			fi
+		done
+	fi
+	[ "$fam" = 6 ] && addr=2001:db8::1
+	port=$((port + 1))
+	# generous: a minute plus 4 s per MiB of the larger direction
+	secs=$(( (csize > ssize ? csize : ssize) >> 20 ))
+	secs=$((${TERN_CASE_WAIT:-60} + 4 * secs))
+	local opts=(-P "$proto" -t "$type" -m "$mode" -"$fam" -p "$port" -S "$port"
+		    -w "$secs" "$@")
+	rm -f "$dir/ready" "$dir/sout" "$dir/cout" "$dir/slog" "$dir/clog"
+
+	timeout -k 5 $((secs + 30)) ip netns exec "$ns1" "$tool" -l "${opts[@]}" \
+		--ready "$dir/ready" -i "$sin" -o "$dir/sout" "$addr" 2>"$dir/slog" &
+	local spid=$!
+	# the server creates the ready file once it listens
+	local i=0
+	while [ ! -e "$dir/ready" ] && kill -0 "$spid" 2>/dev/null && [ $i -lt 400 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	start=$(date +%s%N)
+	if [ -e "$dir/ready" ]; then
+		timeout -k 5 $((secs + 30)) ip netns exec "$ns2" "$tool" "${opts[@]}" \
+			-i "$cin" -o "$dir/cout" "$addr" 2>"$dir/clog"
+		retc=$?
+	else
+		retc=-
+		echo "client not started: the server never listened" >"$dir/clog"
+	fi
+	wait "$spid"
+	rets=$?
+	took=$(( ($(date +%s%N) - start) / 1000000 ))
+
+	[ "$rets" = 0 ] && [ "$retc" = 0 ] || ok=0
+	# closed sockets finish their close (orphans: FIN, retransmissions)
+	# before the namespaces go; a socket that stays is a failure
+	local ns left=
+	if [ "$proto" = tern ]; then
+		for ns in "$ns1" "$ns2"; do
+			slowwait 120 tern_sockets_are "$ns" 0 && continue
+			left+="${left:+; }$(tern_sockets_in_use "$ns") Tern sockets left in $ns 120 s after the end: $(ip netns exec "$ns" tail -n +2 /proc/net/tern/sockets | tr '\n' '|')"
+		done
+	fi
+	if [ $ok = 1 ]; then
+		cmp -s "$cin" "$dir/sout" || { ok=0; err="server received other data than the client sent: $(cmp "$cin" "$dir/sout" 2>&1)"; }
+		cmp -s "$sin" "$dir/cout" || { ok=0; err="${err:+$err; }client received other data than the server sent: $(cmp "$sin" "$dir/cout" 2>&1)"; }
+	else
+		err="server exit status $rets, client $retc"
+		[ "$rets" = 124 ] || [ "$retc" = 124 ] && err+=" (124: killed by timeout)"
+	fi
+	[ -n "$left" ] && { ok=0; err+="${err:+; }$left"; }
+	if [ $ok = 1 ]; then
+		echo "# $(label "$csize") -> / <- $(label "$ssize") in $((took / 1000)).$(printf %03d $((took % 1000))) s"
+		[ "$type" = seqpacket ] && diag_file "$dir/clog"
+		tern_ok
+	else
+		echo "# server: tern_connect -l ${opts[*]} $addr"
+		diag_file "$dir/slog"
+		echo "# client: tern_connect ${opts[*]} $addr"
+		diag_file "$dir/clog"
+		[ -n "$qdisc" ] && echo "# qdisc on both ends: $qdisc"
+		tern_fail "$err"
+	fi
+	if [ $ok = 1 ] && [ -n "$qdisc" ]; then
+		for d in "$ns1 tv1" "$ns2 tv2"; do
+			tc -n ${d% *} qdisc del dev ${d#* } root 2>/dev/null || ok=0
+		done
+	fi
+	[ $ok = 1 ] || teardown_pair
+	[ $ok = 1 ]
+}
+
+cap() { echo $(($1 < max ? $1 : max)); }
+
+# FAMILY MODE CLIENT_BYTES SERVER_BYTES [tern_connect options];
+# sizes above TERN_TRANSFER_MAX are lowered to it.
+matrix=(
+	"4 poll     1    1"
+	"6 blocking 1    1"
+	"4 sendfile 1000 1000"
+	"6 poll     1000 1000"
+	"4 blocking 64K  64K"
+	"6 sendfile 64K  64K"
+	"4 poll     1M   1M"
+	"6 blocking 1M   1M"
+	"4 sendfile 16M  16M"
+	"6 poll     16M  16M"
+	"4 blocking 64M  64M"
+	"6 sendfile 64M  64M"
+	"4 poll     0    1M"
+	"6 blocking 16M  1"
+	"4 poll     1M   1M   smallbuf"
+	"6 blocking 1M   1M   smallbuf"
+	"4 sendfile 1M   1M   smallbuf"
+)
+
+# SO_SNDBUF and SO_RCVBUF of the smallbuf lines. SCTP aborts the
+# association with 4096 (its receiver drops chunks that do not fit, until
+# the retransmission limit), so it validates those lines with 16384.
+smallbuf=4096
+[ "$proto" = sctp ] && smallbuf=16384
+
+main_matrix() {
+	local row fam mode c s extra type name opts
+
+	for row in "${matrix[@]}"; do
+		read -r fam mode c s extra <<<"$row"
+		c=$(cap "$(bytes "$c")")
+		s=$(cap "$(bytes "$s")")
+		for type in stream seqpacket; do
+			name=${type}_v${fam}_${mode}_$(label "$c")
+			[ "$c" = "$s" ] || name+=_$(label "$s")
+			opts=()
+			if [ "$extra" = smallbuf ]; then
+				name+=_smallbuf
+				opts=(-s "$smallbuf" -r "$smallbuf")
+				# a message larger than the send buffer may be
+				# refused (SCTP: EMSGSIZE): keep them under it
+				[ "$type" = seqpacket ] && opts+=(-M 1024)
+			elif [ "$type.$mode" = seqpacket.sendfile ]; then
+				# see tern_connect.c: larger messages may be
+				# split by sendfile()
+				opts=(-M 61440)
+			fi
+			transfer "$name" "$type" "$fam" "$mode" "$c" "$s" "${opts[@]}"
+		done
+	done
+}
+
+# The impaired link: each case a netem or tbf qdisc on both ends of the
+# veth and 1 MiB each way, rotating through types, families and modes.
+# At 30 % loss both ways 64 KiB: TCP moves about 1 KB/s there (its
+# retransmission timer backs off), so 1 MiB would take a quarter of an hour.
+netem_matrix() {
+	local specs=() loss delay spec size i=0 type fam mode modes=(poll blocking sendfile)
+	local name opts
+
+	for loss in 1 5 10 30; do
+		size=1M
+		[ $loss = 30 ] && size=64K
+		for delay in 0 20 100; do
+			spec="netem loss $loss%"
+			[ $delay = 0 ] || spec="netem delay ${delay}ms loss $loss%"
+			specs+=("loss${loss}_delay${delay}:$size:$spec")
+		done
+	done
+	specs+=("reorder25_delay20:1M:netem delay 20ms reorder 25% 50%"
+		"duplicate5:1M:netem duplicate 5%"
+		"corrupt1:1M:netem corrupt 1%"
+		"tbf8mbit:1M:tbf rate 8mbit burst 32kb latency 200ms")
+	for spec in "${specs[@]}"; do
+		type=${types[i % ${#types[@]}]}
+		fam=$(( (i / 2) % 2 ? 6 : 4 ))
+		mode=${modes[i % 3]}
+		name=netem_${spec%%:*}_${type}_v${fam}_$mode
+		spec=${spec#*:}
+		size=$(cap "$(bytes "${spec%%:*}")")
+		name+=_$(label "$size")
+		qdisc=${spec#*:}
+		opts=()
+		# as in main_matrix: sendfile() may split larger messages
+		[ "$type.$mode" = seqpacket.sendfile ] && opts=(-M 61440)
+		TERN_CASE_WAIT=${TERN_NETEM_WAIT:-300} \
+			transfer "$name" "$type" "$fam" "$mode" "$size" "$size" "${opts[@]}"
+		qdisc=
+		i=$((i + 1))
+	done
+}
+
+tern_test_begin
+[ "$proto" = sctp ] && modprobe sctp 2>/dev/null
+[ "$proto" = tern ] && modprobe tern
+[ "${TERN_NETEM:-1}" = only ] || main_matrix
+case ${TERN_NETEM:-1} in 1|only) netem_matrix ;; esac
+teardown_pair
+tern_test_end
