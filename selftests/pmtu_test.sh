@@ -205,16 +205,17 @@ case_icmp_blind() {
 	ip netns exec "$S" python3 -c '
 import socket, sys, time
 s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET, socket.SOCK_STREAM, 253)
-s.bind((sys.argv[1], 7200)); s.listen(1); s.settimeout(30)
-c, _ = s.accept(); c.settimeout(30); c.recv(10)' "$(addr_of S "$fam")" &
+s.bind((sys.argv[1], 7200)); s.listen(1); s.settimeout(60)
+c, _ = s.accept(); c.settimeout(120); c.recv(10)' "$(addr_of S "$fam")" &
 	pid_s=$!
-	sleep 0.5
+	slowwait 30 bash -c "ip netns exec $S grep -q ':7200 .* LISTEN ' /proc/net/tern/sockets" ||
+		{ err "the listener did not come up"; kill "$pid_s" 2>/dev/null; return; }
 	ip netns exec "$C" python3 -c '
 import socket, sys, time
 c = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET, socket.SOCK_STREAM, 253)
-c.connect((sys.argv[1], 7200)); time.sleep(8); c.close()' "$(addr_of S "$fam")" &
+c.connect((sys.argv[1], 7200)); time.sleep(120)' "$(addr_of S "$fam")" &
 	pid_c=$!
-	slowwait 5 bash -c "ip netns exec $C grep -q ':7200 ESTAB ' /proc/net/tern/sockets" ||
+	slowwait 30 bash -c "ip netns exec $C grep -q ':7200 ESTAB ' /proc/net/tern/sockets" ||
 		{ err "the connection did not come up"; kill "$pid_s" "$pid_c" 2>/dev/null; return; }
 	line=$(ip netns exec "$C" grep ':7200 ESTAB ' /proc/net/tern/sockets)
 	sport=$(awk '{ sub(/.*:/, "", $1); print $1 }' <<<"$line")
@@ -233,7 +234,9 @@ c.connect((sys.argv[1], 7200)); time.sleep(8); c.close()' "$(addr_of S "$fam")" 
 	n1=$(tern_counter "$C" TernOutOfWindowIcmps)
 	[ "$n1" = $((n0 + 1)) ] || err "TernOutOfWindowIcmps went from $n0 to $n1, want one more"
 	echo "# $TERN_CASE: port $sport, una $una: route MTU now $(route_mtu C "$fam")"
-	wait "$pid_c" "$pid_s"
+	# the client idled until now (however slow the kernel): end it
+	kill "$pid_c" 2>/dev/null
+	wait "$pid_c" "$pid_s" 2>/dev/null
 }
 
 run_case() {
