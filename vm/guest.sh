@@ -6,6 +6,9 @@
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=${TERM:-dumb} LANG=C.UTF-8
 
+# The host's / as it is before the guest's own /tmp and /run hide parts of
+# it: a project checked out under /tmp (a CI clone, say) stays reachable.
+mkdir -p /.tern-host && mount --bind / /.tern-host
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs -o mode=0755 tmpfs /run
 mkdir -p /dev/pts /dev/shm /run/tern /run/netns
@@ -20,6 +23,12 @@ ip link set lo up
 
 out=/run/tern
 . "$out/env"
+case $TERN_CWD in
+/tmp/* | /run/*)
+	mkdir -p "$TERN_CWD" && mount --bind "/.tern-host$TERN_CWD" "$TERN_CWD" ||
+		echo "tern-vm: cannot reach $TERN_CWD" >/dev/ttyS0
+	;;
+esac
 # Power off now: the reboot syscall does not return. Nothing may run
 # after it starts (an exec from the 9p root would fail once virtio is
 # down, and PID 1 exiting panics the kernel).
