@@ -679,6 +679,24 @@ drop:
 	return 0;
 }
 
+/* What the peer's SYN (or SYN-ACK) tells: its ISN, window and MSS. */
+static void tern_learn_syn(struct sock *sk, const struct sk_buff *skb)
+{
+	const struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+	struct tern_sock *tsk = tern_sk(sk);
+	struct tern_opts o;
+
+	tern_parse_options(skb, &o);
+	tsk->peer_mss = o.mss ? : TERN_DEFAULT_MSS;
+	WRITE_ONCE(tsk->rcv_nxt, cb->seq + 1);
+	WRITE_ONCE(tsk->copied_seq, tsk->rcv_nxt);
+	WRITE_ONCE(tsk->rcv_eor, tsk->rcv_nxt);
+	tsk->rcv_wup = tsk->rcv_nxt;
+	tsk->snd_wnd = ntohl(tern_hdr(skb)->window);
+	tsk->max_window = tsk->snd_wnd;
+	tsk->snd_wl1 = cb->seq;
+}
+
 /* The answer to our SYN. */
 static int tern_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 {
@@ -686,7 +704,6 @@ static int tern_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	const struct ternhdr *th = tern_hdr(skb);
 	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 	u8 flags = cb->flags;
-	struct tern_opts o;
 	long rtt;
 
 	if (flags & TERN_FLAG_ACK) {
@@ -706,15 +723,7 @@ static int tern_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 		 * Simultaneous open (or a connect to itself): answer with
 		 * SYN-ACK, our SYN again with the ACK it now carries.
 		 */
-		tern_parse_options(skb, &o);
-		tsk->peer_mss = o.mss ? : TERN_DEFAULT_MSS;
-		WRITE_ONCE(tsk->rcv_nxt, cb->seq + 1);
-		WRITE_ONCE(tsk->copied_seq, tsk->rcv_nxt);
-		WRITE_ONCE(tsk->rcv_eor, tsk->rcv_nxt);
-		tsk->rcv_wup = tsk->rcv_nxt;
-		tsk->snd_wnd = ntohl(th->window);
-	tsk->max_window = tsk->snd_wnd;
-		tsk->snd_wl1 = cb->seq;
+		tern_learn_syn(sk, skb);
 		tern_set_state(sk, TCP_SYN_RECV);
 		if (skb_peek(&sk->sk_write_queue))
 			tern_retransmit_skb(sk, skb_peek(&sk->sk_write_queue));
@@ -724,16 +733,8 @@ static int tern_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	    (TERN_FLAG_SYN | TERN_FLAG_ACK))
 		goto drop;
 
-	tern_parse_options(skb, &o);
-	tsk->peer_mss = o.mss ? : TERN_DEFAULT_MSS;
-	WRITE_ONCE(tsk->rcv_nxt, cb->seq + 1);
-	WRITE_ONCE(tsk->copied_seq, tsk->rcv_nxt);
-	WRITE_ONCE(tsk->rcv_eor, tsk->rcv_nxt);
-	tsk->rcv_wup = tsk->rcv_nxt;
+	tern_learn_syn(sk, skb);
 	tsk->rcvq_space_seq = 0;
-	tsk->snd_wnd = ntohl(th->window);
-	tsk->max_window = tsk->snd_wnd;
-	tsk->snd_wl1 = cb->seq;
 	tsk->snd_wl2 = tsk->snd_nxt;
 	rtt = tern_clean_acked(sk, tsk->snd_nxt);
 	WRITE_ONCE(tsk->snd_una, tsk->snd_nxt);

@@ -41,6 +41,40 @@ tern_report_errs() {
 	tern_fail "${ERRS[0]}"
 	for e in "${ERRS[@]:1}"; do echo "# $TERN_CASE: $e"; done
 }
+# tern_run_case NAME COMMAND...: one TAP case; the script's topo_up and
+# topo_down build and remove its namespaces around COMMAND, which (like
+# them) adds what went wrong to ERRS.
+tern_run_case() {
+	local name=$1
+
+	shift
+	ERRS=()
+	tern_case "$name"
+	if topo_up; then
+		"$@"
+	elif [ ${#ERRS[@]} = 0 ]; then
+		ERRS+=("cannot build the topology")
+	fi
+	topo_down
+	tern_report_errs
+}
+
+# tern_ns_remove NS...: delete the namespaces; whatever is still listed
+# after WAIT_S seconds, or a veth left in the initial namespace, goes to
+# ERRS.
+tern_ns_remove() {
+	local ns
+
+	cleanup_ns "$@" >/dev/null
+	for ns in "$@"; do
+		[ -n "$ns" ] || continue
+		slowwait "${WAIT_S:-5}" bash -c "! ip netns list | awk '{ print \$1 }' | grep -qx '$ns'" ||
+			ERRS+=("namespace $ns is still listed")
+	done
+	[ "$(ip -o link show type veth | wc -l)" = 0 ] ||
+		ERRS+=("veth devices left in the initial namespace")
+}
+
 tern_skip() { TERN_TAP_N=$((TERN_TAP_N + 1)); echo "ok $TERN_TAP_N $TERN_CASE # SKIP $*"; }
 
 # Load tern (by name through modprobe, as socket() autoload would).

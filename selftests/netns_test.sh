@@ -84,30 +84,13 @@ ns_listed() {
 
 # Remove the case's namespaces and check nothing is left of them.
 topo_down() {
-	local ns
-
-	cleanup_ns "$A" "$B" >/dev/null
-	for ns in "$A" "$B"; do
-		[ -n "$ns" ] || continue
-		slowwait "$WAIT_S" bash -c "! ip netns list | awk '{ print \$1 }' | grep -qx '$ns'" ||
-			err "namespace $ns is still listed"
-	done
-	[ "$(ip -o link show type veth | wc -l)" = 0 ] ||
-		err "veth devices left in the initial namespace"
+	tern_ns_remove "$A" "$B"
 	A=
 	B=
 }
 
-# run_case NAME FUNCTION: one TAP case, topology around it
-run_case() {
-	ERRS=()
-	tern_case "$1"
-	if topo_up; then
-		"$2"
-	fi
-	topo_down
-	tern_report_errs
-}
+# run_case NAME FUNCTION: one TAP case, topology around it (lib.sh)
+run_case() { tern_run_case "$@"; }
 
 # ---------------------------------------------------------------------
 

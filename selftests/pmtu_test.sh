@@ -239,20 +239,12 @@ c.connect((sys.argv[1], 7200)); time.sleep(120)' "$(addr_of S "$fam")" &
 	wait "$pid_c" "$pid_s" 2>/dev/null
 }
 
-run_case() {
-	local name=$1
-	shift
-	ERRS=()
-	tern_case "$name"
-	if topo_up; then
-		"$@"
-	else
-		err "cannot build the topology"
-	fi
+topo_down() {
 	cleanup_ns "$C" "$R1" "$R2" "$S" >/dev/null
 	C= R1= R2= S=
-	tern_report_errs
 }
+
+run_case() { tern_run_case "$@"; }
 
 tern_test_begin
 [ -x "$tool" ] || { echo "Bail out! $tool is missing (make -C selftests)"; exit 1; }
