@@ -947,17 +947,24 @@ drop:
 }
 
 /*
- * TIME_WAIT: a retransmitted FIN means our last ACK was lost: ACK again
- * and wait anew. Resets are ignored (RFC 1337), the rest dropped.
+ * TIME_WAIT: all of the peer's data and its FIN arrived, but a segment
+ * that takes sequence space (data or FIN) means the peer never heard our
+ * cumulative ACK: ACK again, as TCP does. A peer retransmitting only
+ * from its oldest unacknowledged byte would otherwise wait until we are
+ * gone. A retransmitted FIN also restarts the wait. Resets are ignored
+ * (RFC 1337); bare ACKs are dropped unanswered, so two ends in TIME_WAIT
+ * cannot ACK each other forever.
  */
 static int tern_tw_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 
-	if ((cb->flags & TERN_FLAG_FIN) && !(cb->flags & TERN_FLAG_RST) &&
-	    cb->end_seq == tern_sk(sk)->rcv_nxt) {
+	if (!(cb->flags & (TERN_FLAG_RST | TERN_FLAG_SYN)) &&
+	    cb->end_seq != cb->seq) {
 		tern_send_ack(sk);
-		tern_time_wait(sk);
+		if ((cb->flags & TERN_FLAG_FIN) &&
+		    cb->end_seq == tern_sk(sk)->rcv_nxt)
+			tern_time_wait(sk);
 	}
 	kfree_skb(skb);
 	return 0;

@@ -8,7 +8,7 @@
  */
 #include <ctype.h>
 
-#include "tern_test.h"
+#include "conn_util.h"
 #include "kselftest_harness.h"
 
 /* How long a segment may take to reach the handler (bounded wait). */
@@ -517,6 +517,139 @@ TEST_F(input, mixed_burst)
 		SEND_LEN(&s, 16);		/* header */
 	}
 	EXPECT_DELTAS(5, 10, 5, 0, 5);
+}
+
+/* ------------------------------------------------------------------
+ * TIME_WAIT, seen through the raw socket
+ */
+
+/*
+ * The next segment sport -> dport that reaches fd (a raw socket sees
+ * every segment delivered to its address, both directions on loopback):
+ * 1 with its header in *th and its payload length in *payload, 0 when
+ * none came within timeout_ms.
+ */
+static int recv_seg(int fd, int family, unsigned short sport,
+		    unsigned short dport, struct ternhdr *th, size_t *payload,
+		    int timeout_ms)
+{
+	long long deadline = ct_now_ms() + timeout_ms;
+	static unsigned char buf[65536];
+	size_t off;
+	ssize_t n;
+
+	for (;;) {
+		long long left = deadline - ct_now_ms();
+
+		if (left <= 0)
+			return 0;
+		if (!(ct_poll(fd, POLLIN, left) & POLLIN))
+			continue;
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0)
+			continue;
+		/* IPv4 raw sockets get the IP header, IPv6 ones do not */
+		off = family == AF_INET ? (buf[0] & 0x0f) * 4 : 0;
+		if ((size_t)n < off + TERN_HDR_LEN)
+			continue;
+		memcpy(th, buf + off, sizeof(*th));
+		if (ntohs(th->source) != sport || ntohs(th->dest) != dport)
+			continue;
+		*payload = n - off - th->doff * 4;
+		return 1;
+	}
+}
+
+/*
+ * The server closes first and waits in TIME_WAIT, the client is gone. A
+ * retransmission of the client's data (its ACK of our FIN was lost, say)
+ * is answered with an ACK of everything, as is a retransmitted FIN; a
+ * bare ACK is not answered, or two ends in TIME_WAIT would ACK each
+ * other forever.
+ */
+TEST_F(input, time_wait_acks_retransmission)
+{
+	const char *lo = variant->saddr;
+	int l, c, a, lport = 0, cport, fam = variant->family;
+	uint64_t data_seq = 0, fin_seq = 0, fin_ack = 0;
+	bool have_data = false, have_fin = false, acked = false;
+	struct ternhdr th;
+	struct tern_seg s;
+	size_t plen;
+	char buf[8];
+
+	ASSERT_EQ(0, ct_sysctl_write("/proc/sys/net/tern/tw_timeout_ms", "3000"));
+	l = ct_listener(fam, SOCK_STREAM, IPPROTO_TERN, lo, 0, 1, 0, &lport);
+	ASSERT_LE(0, l);
+	c = ct_connect_to(fam, SOCK_STREAM, IPPROTO_TERN, lo, lport);
+	ASSERT_LE(0, c);
+	cport = ct_port_of(c, 0);
+	ASSERT_LT(0, cport);
+	ASSERT_EQ(0, ct_set_timeo(l, SO_RCVTIMEO, DELIVERY_MS));
+	a = accept(l, NULL, NULL);
+	ASSERT_LE(0, a);
+	ASSERT_EQ(5, send(c, "hello", 5, 0));
+	ASSERT_EQ(0, ct_set_timeo(a, SO_RCVTIMEO, DELIVERY_MS));
+	ASSERT_EQ(5, recv(a, buf, 5, MSG_WAITALL));
+	close(a);
+	ASSERT_EQ(0, ct_set_timeo(c, SO_RCVTIMEO, DELIVERY_MS));
+	ASSERT_EQ(0, recv(c, buf, sizeof(buf), 0));
+	close(c);
+
+	/* the client's data and FIN, then the server's ACK of that FIN */
+	while (!have_data || !have_fin) {
+		ASSERT_EQ(1, recv_seg(self->fd, fam, cport, lport, &th, &plen,
+				      DELIVERY_MS));
+		if (plen && !have_data) {
+			data_seq = be64toh(th.seq);
+			have_data = true;
+		}
+		if ((th.flags & TERN_FLAG_FIN) && !have_fin) {
+			fin_seq = be64toh(th.seq) + plen;
+			fin_ack = be64toh(th.ack_seq);
+			have_fin = true;
+		}
+	}
+	while (!acked) {
+		ASSERT_EQ(1, recv_seg(self->fd, fam, lport, cport, &th, &plen,
+				      DELIVERY_MS));
+		acked = be64toh(th.ack_seq) == fin_seq + 1;
+	}
+
+	/* the client's data again: ACKed up to and including its FIN */
+	SEG(&s);
+	s.sport = cport;
+	s.dport = lport;
+	s.flags = TERN_FLAG_ACK;
+	s.seq = data_seq;
+	s.ack_seq = fin_ack;
+	s.payload = 5;
+	SEND(&s);
+	ASSERT_EQ(1, recv_seg(self->fd, fam, lport, cport, &th, &plen,
+			      DELIVERY_MS)) {
+		TH_LOG("TIME_WAIT left a retransmission of data unanswered");
+	}
+	EXPECT_EQ(fin_seq + 1, be64toh(th.ack_seq));
+	EXPECT_EQ(TERN_FLAG_ACK, th.flags);
+	EXPECT_EQ(0, (int)plen);
+
+	/* the FIN again */
+	s.flags = TERN_FLAG_ACK | TERN_FLAG_FIN;
+	s.seq = fin_seq;
+	s.payload = 0;
+	SEND(&s);
+	ASSERT_EQ(1, recv_seg(self->fd, fam, lport, cport, &th, &plen,
+			      DELIVERY_MS));
+	EXPECT_EQ(fin_seq + 1, be64toh(th.ack_seq));
+
+	/* a bare ACK, old or current: no answer */
+	s.flags = TERN_FLAG_ACK;
+	s.seq = fin_seq + 1;
+	SEND(&s);
+	s.seq = data_seq;
+	SEND(&s);
+	EXPECT_EQ(0, recv_seg(self->fd, fam, lport, cport, &th, &plen, 500));
+	close(l);
 }
 
 TEST_HARNESS_MAIN
