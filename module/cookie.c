@@ -3,15 +3,17 @@
  * Tern: initial sequence numbers and handshake cookies.
  *
  * A listener keeps no state for a handshake: its SYN-ACK's sequence number
- * is a cookie, a keyed MAC over the addresses, the ports, the client's
- * initial sequence number, a coarse clock and the client's MSS, which the
- * cookie also carries. The client's next segment acknowledges cookie + 1;
- * a valid MAC within the clock window proves the client saw the SYN-ACK.
+ * is a cookie, keyed MACs over the addresses, the ports, a coarse clock
+ * and the client's MSS, which the cookie also carries. The tag covers just
+ * those; the MAC covers the client's initial sequence number as well. The
+ * client's next segment acknowledges cookie + 1: a valid tag within the
+ * clock window says the listener issued it, a valid MAC as well proves the
+ * segment is the handshake's last one (sequence number ISN + 1).
  *
- *  63                                     24 23       16 15            0
- * +-----------------------------------------+-----------+---------------+
- * |           MAC (40 bits)                 | clock (8) |   MSS (16)    |
- * +-----------------------------------------+-----------+---------------+
+ *  63                   40 39              24 23       16 15            0
+ * +-----------------------+------------------+-----------+---------------+
+ * |     MAC (24 bits)     |   tag (16 bits)  | clock (8) |   MSS (16)    |
+ * +-----------------------+------------------+-----------+---------------+
  *
  * The clock ticks every 64 s; a cookie is good for TERN_COOKIE_SLOTS ticks.
  * Initial sequence numbers are a keyed hash of the four-tuple plus a clock
@@ -80,13 +82,20 @@ struct tern_cookie_in {
 	__be16 dport;
 	u16 mss;
 	u8 clock;
-	u8 pad;
+	u8 with_isn;	/* MAC (1) or tag (0) */
 	u64 peer_isn;
 };
 
-/* The MAC over what the segment says, in the client's direction. */
-static u64 tern_cookie_mac(const struct sk_buff *skb, u64 peer_isn, u8 clock,
-			   u16 mss)
+#define TERN_COOKIE_MAC_SHIFT	40
+#define TERN_COOKIE_TAG_SHIFT	24
+#define TERN_COOKIE_TAG_MASK	0xffffULL
+
+/*
+ * The MAC (with_isn) or the tag over what the segment says, in the
+ * client's direction: the hash's top bits, as many as the cookie holds.
+ */
+static u64 tern_cookie_hash(const struct sk_buff *skb, u64 peer_isn, u8 clock,
+			    u16 mss, bool with_isn)
 {
 	const struct ternhdr *th = tern_hdr(skb);
 	struct tern_cookie_in in = {
@@ -94,8 +103,10 @@ static u64 tern_cookie_mac(const struct sk_buff *skb, u64 peer_isn, u8 clock,
 		.dport = th->dest,
 		.mss = mss,
 		.clock = clock,
-		.peer_isn = peer_isn,
+		.with_isn = with_isn,
+		.peer_isn = with_isn ? peer_isn : 0,
 	};
+	u64 hash;
 
 	if (skb->protocol == htons(ETH_P_IP)) {
 		ipv6_addr_set_v4mapped(ip_hdr(skb)->saddr, &in.saddr);
@@ -104,7 +115,8 @@ static u64 tern_cookie_mac(const struct sk_buff *skb, u64 peer_isn, u8 clock,
 		in.saddr = ipv6_hdr(skb)->saddr;
 		in.daddr = ipv6_hdr(skb)->daddr;
 	}
-	return siphash(&in, sizeof(in), &tern_cookie_key) >> 24;
+	hash = siphash(&in, sizeof(in), &tern_cookie_key);
+	return with_isn ? hash >> TERN_COOKIE_MAC_SHIFT : hash >> 48;
 }
 
 static u8 tern_cookie_clock(void)
@@ -116,18 +128,32 @@ u64 tern_cookie_make(const struct sk_buff *skb, u64 peer_isn, u16 mss)
 {
 	u8 clock = tern_cookie_clock();
 
-	return tern_cookie_mac(skb, peer_isn, clock, mss) << 24 |
+	return tern_cookie_hash(skb, peer_isn, clock, mss, true) <<
+	       TERN_COOKIE_MAC_SHIFT |
+	       tern_cookie_hash(skb, 0, clock, mss, false) <<
+	       TERN_COOKIE_TAG_SHIFT |
 	       (u64)clock << 16 | mss;
 }
 
-bool tern_cookie_check(const struct sk_buff *skb, u64 cookie, u64 peer_isn,
-		       u16 *mss)
+/*
+ * What a segment acknowledging cookie + 1 with sequence number
+ * peer_isn + 1 is: the handshake's last segment (*mss set), a later one of
+ * a handshake whose last segment was lost, or nothing this listener
+ * issued.
+ */
+enum tern_cookie_verdict tern_cookie_check(const struct sk_buff *skb,
+					   u64 cookie, u64 peer_isn, u16 *mss)
 {
 	u8 clock = (cookie >> 16) & 0xff;
 	u8 age = tern_cookie_clock() - clock;
 
 	*mss = cookie & 0xffff;
-	if (age >= TERN_COOKIE_SLOTS || *mss < TERN_MIN_MSS)
-		return false;
-	return tern_cookie_mac(skb, peer_isn, clock, *mss) == cookie >> 24;
+	if (age >= TERN_COOKIE_SLOTS || *mss < TERN_MIN_MSS ||
+	    tern_cookie_hash(skb, 0, clock, *mss, false) !=
+	    ((cookie >> TERN_COOKIE_TAG_SHIFT) & TERN_COOKIE_TAG_MASK))
+		return TERN_COOKIE_BAD;
+	if (tern_cookie_hash(skb, peer_isn, clock, *mss, true) !=
+	    cookie >> TERN_COOKIE_MAC_SHIFT)
+		return TERN_COOKIE_LATER;
+	return TERN_COOKIE_OK;
 }

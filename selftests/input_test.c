@@ -652,4 +652,111 @@ TEST_F(input, time_wait_acks_retransmission)
 	close(l);
 }
 
+/*
+ * A listener answers a segment that acknowledges nothing it issued (a
+ * connection gone, a forgery) with a reset, as TCP does, so a peer still
+ * holding the connection learns at once.
+ */
+TEST_F(input, listener_resets_foreign_ack)
+{
+	int l, lport = 0, fam = variant->family;
+	long long failed = ct_counter("TernCookiesFailed");
+	struct ternhdr th;
+	struct tern_seg s;
+	size_t plen;
+
+	l = ct_listener(fam, SOCK_STREAM, IPPROTO_TERN, variant->saddr, 0, 1,
+			0, &lport);
+	ASSERT_LE(0, l);
+	SEG(&s);
+	s.dport = lport;
+	s.flags = TERN_FLAG_ACK;
+	s.seq = 0x1122334455667788ULL;
+	s.ack_seq = 0x0123456789abcdefULL;
+	s.payload = 3;
+	SEND(&s);
+	ASSERT_EQ(1, recv_seg(self->fd, fam, lport, s.sport, &th, &plen,
+			      DELIVERY_MS));
+	EXPECT_EQ(TERN_FLAG_RST, th.flags);
+	EXPECT_EQ(s.ack_seq, be64toh(th.seq));
+	EXPECT_EQ(failed + 1, ct_counter("TernCookiesFailed"));
+	close(l);
+}
+
+/*
+ * The listener's confirmation of a new connection may be lost: the client
+ * then resends its handshake ACK, a bare ACK with sequence number C + 1
+ * acknowledging K + 1, and the connection answers it. Once the client
+ * has sent data, a bare ACK is no such thing and gets no answer.
+ */
+TEST_F(input, handshake_ack_resent_is_answered)
+{
+	int l, c, a, lport = 0, cport, fam = variant->family;
+	uint64_t c_isn = 0, k = 0;
+	bool have_syn = false, have_synack = false;
+	struct ternhdr th;
+	struct tern_seg s;
+	size_t plen;
+	char buf[4];
+
+	ASSERT_EQ(0, ct_sysctl_write("/proc/sys/net/tern/tw_timeout_ms", "1000"));
+	l = ct_listener(fam, SOCK_STREAM, IPPROTO_TERN, variant->saddr, 0, 1,
+			0, &lport);
+	ASSERT_LE(0, l);
+	c = ct_connect_to(fam, SOCK_STREAM, IPPROTO_TERN, variant->saddr, lport);
+	ASSERT_LE(0, c);
+	cport = ct_port_of(c, 0);
+	ASSERT_LT(0, cport);
+	ASSERT_EQ(0, ct_set_timeo(l, SO_RCVTIMEO, DELIVERY_MS));
+	a = accept(l, NULL, NULL);
+	ASSERT_LE(0, a);
+	while (!have_syn) {
+		ASSERT_EQ(1, recv_seg(self->fd, fam, cport, lport, &th, &plen,
+				      DELIVERY_MS));
+		if (th.flags & TERN_FLAG_SYN) {
+			c_isn = be64toh(th.seq);
+			have_syn = true;
+		}
+	}
+	while (!have_synack) {
+		ASSERT_EQ(1, recv_seg(self->fd, fam, lport, cport, &th, &plen,
+				      DELIVERY_MS));
+		if (th.flags & TERN_FLAG_SYN) {
+			k = be64toh(th.seq);
+			have_synack = true;
+		}
+	}
+	/* the confirmation, and anything else on the way, goes by first */
+	while (recv_seg(self->fd, fam, lport, cport, &th, &plen, 300))
+		;
+
+	SEG(&s);
+	s.sport = cport;
+	s.dport = lport;
+	s.flags = TERN_FLAG_ACK;
+	s.seq = c_isn + 1;
+	s.ack_seq = k + 1;
+	SEND(&s);
+	ASSERT_EQ(1, recv_seg(self->fd, fam, lport, cport, &th, &plen,
+			      DELIVERY_MS)) {
+		TH_LOG("a resent handshake ACK went unanswered");
+	}
+	EXPECT_EQ(TERN_FLAG_ACK, th.flags);
+	EXPECT_EQ(c_isn + 1, be64toh(th.ack_seq));
+	EXPECT_EQ(k + 1, be64toh(th.seq));
+
+	/* the client has spoken: a bare ACK now is just an ACK */
+	ASSERT_EQ(1, send(c, "x", 1, 0));
+	ASSERT_EQ(0, ct_set_timeo(a, SO_RCVTIMEO, DELIVERY_MS));
+	ASSERT_EQ(1, recv(a, buf, sizeof(buf), 0));
+	while (recv_seg(self->fd, fam, lport, cport, &th, &plen, 300))
+		;
+	s.seq = c_isn + 2;
+	SEND(&s);
+	EXPECT_EQ(0, recv_seg(self->fd, fam, lport, cport, &th, &plen, 500));
+	close(a);
+	close(c);
+	close(l);
+}
+
 TEST_HARNESS_MAIN
