@@ -671,9 +671,11 @@ static int tern_conn_rcv(struct sock *sk, struct sk_buff *skb)
 		/*
 		 * Until the client shows it heard us (data, or an ACK of
 		 * ours), its bare ACK is its handshake ACK resent: our
-		 * confirmation was lost, send it again.
+		 * confirmation was lost, send it again. Once we have data in
+		 * flight, that data (resent if need be) confirms instead.
 		 */
-		if (cb->end_seq != cb->seq || tsk->snd_una != prior_una) {
+		if (cb->end_seq != cb->seq || tsk->snd_una != prior_una ||
+		    tsk->snd_nxt != tsk->snd_una) {
 			tsk->hs_confirm = 0;
 		} else if (cb->seq == tsk->rcv_nxt) {
 			tsk->ack_pending++;
