@@ -560,6 +560,48 @@ static int recv_seg(int fd, int family, unsigned short sport,
 	}
 }
 
+/* The next segment sport -> dport with all of flags set; as recv_seg(). */
+static int recv_seg_with(int fd, int family, unsigned short sport,
+			 unsigned short dport, uint8_t flags, struct ternhdr *th,
+			 size_t *payload, int timeout_ms)
+{
+	long long deadline = ct_now_ms() + timeout_ms;
+	long long left;
+
+	while ((left = deadline - ct_now_ms()) > 0) {
+		if (!recv_seg(fd, family, sport, dport, th, payload, left))
+			return 0;
+		if ((th->flags & flags) == flags)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A Tern stream connection over loopback: l listening, c connected, a
+ * accepted, with bounded receive timeouts; lport and cport their ports.
+ */
+static void open_conn(struct __test_metadata *_metadata, int fam,
+		      const char *addr, int *l, int *c, int *a, int *lport,
+		      int *cport)
+{
+	*l = ct_listener(fam, SOCK_STREAM, IPPROTO_TERN, addr, 0, 1, 0, lport);
+	ASSERT_LE(0, *l);
+	*c = ct_connect_to(fam, SOCK_STREAM, IPPROTO_TERN, addr, *lport);
+	ASSERT_LE(0, *c);
+	*cport = ct_port_of(*c, 0);
+	ASSERT_LT(0, *cport);
+	ASSERT_EQ(0, ct_set_timeo(*l, SO_RCVTIMEO, DELIVERY_MS));
+	*a = accept(*l, NULL, NULL);
+	ASSERT_LE(0, *a);
+	ASSERT_EQ(0, ct_set_timeo(*a, SO_RCVTIMEO, DELIVERY_MS));
+	ASSERT_EQ(0, ct_set_timeo(*c, SO_RCVTIMEO, DELIVERY_MS));
+}
+
+#define OPEN_CONN(l, c, a, lport, cport) \
+	open_conn(_metadata, variant->family, variant->saddr, (l), (c), (a), \
+		  (lport), (cport))
+
 /*
  * The server closes first and waits in TIME_WAIT, the client is gone. A
  * retransmission of the client's data (its ACK of our FIN was lost, say)
@@ -569,47 +611,32 @@ static int recv_seg(int fd, int family, unsigned short sport,
  */
 TEST_F(input, time_wait_acks_retransmission)
 {
-	const char *lo = variant->saddr;
 	int l, c, a, lport = 0, cport, fam = variant->family;
-	uint64_t data_seq = 0, fin_seq = 0, fin_ack = 0;
-	bool have_data = false, have_fin = false, acked = false;
+	uint64_t data_seq, fin_seq, fin_ack;
+	bool acked = false;
 	struct ternhdr th;
 	struct tern_seg s;
 	size_t plen;
 	char buf[8];
 
 	ASSERT_EQ(0, ct_sysctl_write("/proc/sys/net/tern/tw_timeout_ms", "3000"));
-	l = ct_listener(fam, SOCK_STREAM, IPPROTO_TERN, lo, 0, 1, 0, &lport);
-	ASSERT_LE(0, l);
-	c = ct_connect_to(fam, SOCK_STREAM, IPPROTO_TERN, lo, lport);
-	ASSERT_LE(0, c);
-	cport = ct_port_of(c, 0);
-	ASSERT_LT(0, cport);
-	ASSERT_EQ(0, ct_set_timeo(l, SO_RCVTIMEO, DELIVERY_MS));
-	a = accept(l, NULL, NULL);
-	ASSERT_LE(0, a);
+	OPEN_CONN(&l, &c, &a, &lport, &cport);
 	ASSERT_EQ(5, send(c, "hello", 5, 0));
-	ASSERT_EQ(0, ct_set_timeo(a, SO_RCVTIMEO, DELIVERY_MS));
 	ASSERT_EQ(5, recv(a, buf, 5, MSG_WAITALL));
 	close(a);
-	ASSERT_EQ(0, ct_set_timeo(c, SO_RCVTIMEO, DELIVERY_MS));
 	ASSERT_EQ(0, recv(c, buf, sizeof(buf), 0));
 	close(c);
 
 	/* the client's data and FIN, then the server's ACK of that FIN */
-	while (!have_data || !have_fin) {
+	do {
 		ASSERT_EQ(1, recv_seg(self->fd, fam, cport, lport, &th, &plen,
 				      DELIVERY_MS));
-		if (plen && !have_data) {
-			data_seq = be64toh(th.seq);
-			have_data = true;
-		}
-		if ((th.flags & TERN_FLAG_FIN) && !have_fin) {
-			fin_seq = be64toh(th.seq) + plen;
-			fin_ack = be64toh(th.ack_seq);
-			have_fin = true;
-		}
-	}
+	} while (!plen);
+	data_seq = be64toh(th.seq);
+	ASSERT_EQ(1, recv_seg_with(self->fd, fam, cport, lport, TERN_FLAG_FIN,
+				   &th, &plen, DELIVERY_MS));
+	fin_seq = be64toh(th.seq) + plen;
+	fin_ack = be64toh(th.ack_seq);
 	while (!acked) {
 		ASSERT_EQ(1, recv_seg(self->fd, fam, lport, cport, &th, &plen,
 				      DELIVERY_MS));
@@ -692,40 +719,20 @@ TEST_F(input, listener_resets_foreign_ack)
 TEST_F(input, handshake_ack_resent_is_answered)
 {
 	int l, c, a, lport = 0, cport, fam = variant->family;
-	uint64_t c_isn = 0, k = 0;
-	bool have_syn = false, have_synack = false;
+	uint64_t c_isn, k;
 	struct ternhdr th;
 	struct tern_seg s;
 	size_t plen;
 	char buf[4];
 
 	ASSERT_EQ(0, ct_sysctl_write("/proc/sys/net/tern/tw_timeout_ms", "1000"));
-	l = ct_listener(fam, SOCK_STREAM, IPPROTO_TERN, variant->saddr, 0, 1,
-			0, &lport);
-	ASSERT_LE(0, l);
-	c = ct_connect_to(fam, SOCK_STREAM, IPPROTO_TERN, variant->saddr, lport);
-	ASSERT_LE(0, c);
-	cport = ct_port_of(c, 0);
-	ASSERT_LT(0, cport);
-	ASSERT_EQ(0, ct_set_timeo(l, SO_RCVTIMEO, DELIVERY_MS));
-	a = accept(l, NULL, NULL);
-	ASSERT_LE(0, a);
-	while (!have_syn) {
-		ASSERT_EQ(1, recv_seg(self->fd, fam, cport, lport, &th, &plen,
-				      DELIVERY_MS));
-		if (th.flags & TERN_FLAG_SYN) {
-			c_isn = be64toh(th.seq);
-			have_syn = true;
-		}
-	}
-	while (!have_synack) {
-		ASSERT_EQ(1, recv_seg(self->fd, fam, lport, cport, &th, &plen,
-				      DELIVERY_MS));
-		if (th.flags & TERN_FLAG_SYN) {
-			k = be64toh(th.seq);
-			have_synack = true;
-		}
-	}
+	OPEN_CONN(&l, &c, &a, &lport, &cport);
+	ASSERT_EQ(1, recv_seg_with(self->fd, fam, cport, lport, TERN_FLAG_SYN,
+				   &th, &plen, DELIVERY_MS));
+	c_isn = be64toh(th.seq);
+	ASSERT_EQ(1, recv_seg_with(self->fd, fam, lport, cport, TERN_FLAG_SYN,
+				   &th, &plen, DELIVERY_MS));
+	k = be64toh(th.seq);
 	/* the confirmation, and anything else on the way, goes by first */
 	while (recv_seg(self->fd, fam, lport, cport, &th, &plen, 300))
 		;
@@ -747,7 +754,6 @@ TEST_F(input, handshake_ack_resent_is_answered)
 
 	/* the client has spoken: a bare ACK now is just an ACK */
 	ASSERT_EQ(1, send(c, "x", 1, 0));
-	ASSERT_EQ(0, ct_set_timeo(a, SO_RCVTIMEO, DELIVERY_MS));
 	ASSERT_EQ(1, recv(a, buf, sizeof(buf), 0));
 	while (recv_seg(self->fd, fam, lport, cport, &th, &plen, 300))
 		;
