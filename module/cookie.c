@@ -3,17 +3,21 @@
  * Tern: initial sequence numbers and handshake cookies.
  *
  * A listener keeps no state for a handshake: its SYN-ACK's sequence number
- * is a cookie, a keyed MAC over the addresses, the ports, the client's
- * initial sequence number, a coarse clock and the client's MSS, which the
- * cookie also carries. The client's next segment acknowledges cookie + 1;
- * a valid MAC within the clock window proves the client saw the SYN-ACK.
+ * is a cookie, keyed MACs over the addresses, the ports, a coarse clock
+ * and the client's MSS, which the cookie also carries. The tag covers just
+ * those; the MAC covers the client's initial sequence number as well. The
+ * client's next segment acknowledges cookie + 1: a valid tag within the
+ * clock window says the listener issued it, a valid MAC as well proves the
+ * segment is the handshake's last one (sequence number ISN + 1).
  *
- *  63                                     24 23       16 15            0
- * +-----------------------------------------+-----------+---------------+
- * |           MAC (40 bits)                 | clock (8) |   MSS (16)    |
- * +-----------------------------------------+-----------+---------------+
+ *  63                             28 27       20 19   16 15            0
+ * +---------------------------------+-----------+-------+---------------+
+ * |          MAC (36 bits)          |  tag (8)  | clock |   MSS (16)    |
+ * +---------------------------------+-----------+-------+---------------+
  *
  * The clock ticks every 64 s; a cookie is good for TERN_COOKIE_SLOTS ticks.
+ * It carries the clock's low four bits; the MACs cover the whole clock,
+ * so an old cookie does not come back valid when those bits wrap.
  * Initial sequence numbers are a keyed hash of the four-tuple plus a clock
  * in 64 ns units, as the kernel does for TCP (RFC 6528).
  */
@@ -78,24 +82,37 @@ struct tern_cookie_in {
 	struct in6_addr daddr;
 	__be16 sport;
 	__be16 dport;
+	u32 clock;	/* the whole clock, not just the bits in the cookie */
 	u16 mss;
-	u8 clock;
+	u8 with_isn;	/* MAC (1) or tag (0) */
 	u8 pad;
+	u32 pad2;
 	u64 peer_isn;
 };
 
-/* The MAC over what the segment says, in the client's direction. */
-static u64 tern_cookie_mac(const struct sk_buff *skb, u64 peer_isn, u8 clock,
-			   u16 mss)
+#define TERN_COOKIE_MAC_SHIFT	28	/* MAC: bits 63..28 */
+#define TERN_COOKIE_TAG_SHIFT	20	/* tag: bits 27..20 */
+#define TERN_COOKIE_TAG_MASK	0xffULL
+#define TERN_COOKIE_CLOCK_SHIFT	16	/* clock: bits 19..16 */
+#define TERN_COOKIE_CLOCK_MASK	0xfU
+
+/*
+ * The MAC (with_isn) or the tag over what the segment says, in the
+ * client's direction: the hash's top bits, as many as the cookie holds.
+ */
+static u64 tern_cookie_hash(const struct sk_buff *skb, u64 peer_isn,
+			    u32 clock, u16 mss, bool with_isn)
 {
 	const struct ternhdr *th = tern_hdr(skb);
 	struct tern_cookie_in in = {
 		.sport = th->source,
 		.dport = th->dest,
-		.mss = mss,
 		.clock = clock,
-		.peer_isn = peer_isn,
+		.mss = mss,
+		.with_isn = with_isn,
+		.peer_isn = with_isn ? peer_isn : 0,
 	};
+	u64 hash;
 
 	if (skb->protocol == htons(ETH_P_IP)) {
 		ipv6_addr_set_v4mapped(ip_hdr(skb)->saddr, &in.saddr);
@@ -104,30 +121,51 @@ static u64 tern_cookie_mac(const struct sk_buff *skb, u64 peer_isn, u8 clock,
 		in.saddr = ipv6_hdr(skb)->saddr;
 		in.daddr = ipv6_hdr(skb)->daddr;
 	}
-	return siphash(&in, sizeof(in), &tern_cookie_key) >> 24;
+	hash = siphash(&in, sizeof(in), &tern_cookie_key);
+	if (with_isn)
+		return hash >> TERN_COOKIE_MAC_SHIFT;
+	return hash >> (64 - 8);
 }
 
-static u8 tern_cookie_clock(void)
+static u32 tern_cookie_clock(void)
 {
-	return (u8)(ktime_get_seconds() >> TERN_COOKIE_SHIFT);
+	return (u32)(ktime_get_seconds() >> TERN_COOKIE_SHIFT);
 }
 
 u64 tern_cookie_make(const struct sk_buff *skb, u64 peer_isn, u16 mss)
 {
-	u8 clock = tern_cookie_clock();
+	u32 clock = tern_cookie_clock();
 
-	return tern_cookie_mac(skb, peer_isn, clock, mss) << 24 |
-	       (u64)clock << 16 | mss;
+	return tern_cookie_hash(skb, peer_isn, clock, mss, true) <<
+	       TERN_COOKIE_MAC_SHIFT |
+	       tern_cookie_hash(skb, 0, clock, mss, false) <<
+	       TERN_COOKIE_TAG_SHIFT |
+	       (u64)(clock & TERN_COOKIE_CLOCK_MASK) << TERN_COOKIE_CLOCK_SHIFT |
+	       mss;
 }
 
-bool tern_cookie_check(const struct sk_buff *skb, u64 cookie, u64 peer_isn,
-		       u16 *mss)
+/*
+ * What a segment acknowledging cookie + 1 with sequence number
+ * peer_isn + 1 is: the handshake's last segment (*mss set), a later one of
+ * a handshake whose last segment was lost, or nothing this listener
+ * issued. The cookie's four clock bits give its age; the whole clock the
+ * MACs cover is the current one less that age.
+ */
+enum tern_cookie_verdict tern_cookie_check(const struct sk_buff *skb,
+					   u64 cookie, u64 peer_isn, u16 *mss)
 {
-	u8 clock = (cookie >> 16) & 0xff;
-	u8 age = tern_cookie_clock() - clock;
+	u32 now = tern_cookie_clock();
+	u32 age = (now - (u32)(cookie >> TERN_COOKIE_CLOCK_SHIFT)) &
+		  TERN_COOKIE_CLOCK_MASK;
+	u32 clock = now - age;
 
 	*mss = cookie & 0xffff;
-	if (age >= TERN_COOKIE_SLOTS || *mss < TERN_MIN_MSS)
-		return false;
-	return tern_cookie_mac(skb, peer_isn, clock, *mss) == cookie >> 24;
+	if (age >= TERN_COOKIE_SLOTS || *mss < TERN_MIN_MSS ||
+	    tern_cookie_hash(skb, 0, clock, *mss, false) !=
+	    ((cookie >> TERN_COOKIE_TAG_SHIFT) & TERN_COOKIE_TAG_MASK))
+		return TERN_COOKIE_BAD;
+	if (tern_cookie_hash(skb, peer_isn, clock, *mss, true) !=
+	    cookie >> TERN_COOKIE_MAC_SHIFT)
+		return TERN_COOKIE_LATER;
+	return TERN_COOKIE_OK;
 }

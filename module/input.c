@@ -267,6 +267,15 @@ static bool tern_ack(struct sock *sk, struct sk_buff *skb,
 			tsk->retrans_stamp = 0;
 		}
 	}
+	/*
+	 * A peer that answers our zero-window probes is alive: wait for its
+	 * window as long as it answers (RFC 1122 4.2.2.17), as TCP does.
+	 * An orphan still gives up after its retries, the user timeout
+	 * still counts from the first probe.
+	 */
+	if (tsk->timer_kind == TERN_TIMER_PROBE && !tsk->snd_wnd &&
+	    !sock_flag(sk, SOCK_DEAD))
+		tsk->retries = 0;
 	if (o->nsacks)
 		tern_sacktag(sk, o);
 	if (tern_after(ack, prior_una)) {
@@ -282,7 +291,13 @@ static bool tern_ack(struct sock *sk, struct sk_buff *skb,
 		sk->sk_write_space(sk);
 	}
 	tern_rack_detect(sk);
-	if (tern_after(ack, prior_una) || tsk->lost_out)
+	/*
+	 * Only new data acknowledged restarts a running timeout (RFC 6298
+	 * 5.3): duplicate ACKs, which keep coming while the peer sends, must
+	 * not put off forever the retransmission that gets us going again.
+	 */
+	if (tern_after(ack, prior_una) ||
+	    (tsk->lost_out && tsk->timer_kind != TERN_TIMER_RTO))
 		tern_rearm_rto(sk);
 	return true;
 }
@@ -409,9 +424,12 @@ static struct sk_buff *tern_rmem_compact(struct sk_buff *skb)
  */
 static struct sk_buff *tern_rmem_charge(struct sock *sk, struct sk_buff *skb)
 {
-	bool first = skb_queue_empty(&sk->sk_receive_queue) &&
-		     !tern_after(TERN_SKB_CB(skb)->seq, tern_sk(sk)->rcv_nxt);
+	bool in_seq = !tern_after(TERN_SKB_CB(skb)->seq, tern_sk(sk)->rcv_nxt);
+	bool first = in_seq && skb_queue_empty(&sk->sk_receive_queue);
 
+	/* a bare FIN in sequence is never queued: always taken */
+	if (!skb->len && in_seq)
+		return skb;
 	if (!tern_rmem_fits(sk, skb))
 		skb = tern_rmem_compact(skb);
 	if ((!tern_rmem_fits(sk, skb) && !first) ||
@@ -607,6 +625,7 @@ static int tern_conn_rcv(struct sock *sk, struct sk_buff *skb)
 	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 	u8 flags = cb->flags;
 	struct tern_opts o;
+	u64 prior_una;
 
 	tsk->rcv_tstamp = get_jiffies_64();
 	inet_csk(sk)->icsk_probes_out = 0;
@@ -617,7 +636,11 @@ static int tern_conn_rcv(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	}
 	if (tsk->hs_pending) {
+		/* the listener answered: the handshake's retries are over */
 		tsk->hs_pending = 0;
+		tsk->retries = 0;
+		tsk->retrans_stamp = 0;
+		inet_csk(sk)->icsk_rto = max(tsk->rto, tern_rto_min(sk));
 		tern_rearm_rto(sk);
 	}
 	if (!tern_seq_acceptable(tsk, cb)) {
@@ -638,17 +661,39 @@ static int tern_conn_rcv(struct sock *sk, struct sk_buff *skb)
 	if (!(flags & TERN_FLAG_ACK))
 		goto drop;
 	tern_parse_options(skb, &o);
+	prior_una = tsk->snd_una;
 	if (!tern_ack(sk, skb, &o))
 		goto drop;
 	if (tsk->fin_queued && tsk->snd_una == tsk->write_seq &&
 	    !tern_fin_acked(sk))
 		goto drop;
+	if (tsk->hs_confirm) {
+		/*
+		 * Until the client shows it heard us (data, or an ACK of
+		 * ours), its bare ACK is its handshake ACK resent: our
+		 * confirmation was lost, send it again. Once we have data in
+		 * flight, that data (resent if need be) confirms instead.
+		 */
+		if (cb->end_seq != cb->seq || tsk->snd_una != prior_una ||
+		    tsk->snd_nxt != tsk->snd_una) {
+			tsk->hs_confirm = 0;
+		} else if (cb->seq == tsk->rcv_nxt) {
+			tsk->ack_pending++;
+			tsk->quickack = 1;
+		}
+	}
 
 	if (cb->end_seq != cb->seq && !tern_after(cb->end_seq, tsk->rcv_nxt)) {
 		/* all of it arrived before: say so at once */
 		TERN_INC_STATS(sock_net(sk), TERN_MIB_DUPSEGS);
 		tsk->ack_pending++;
 		tsk->quickack = 1;
+		/*
+		 * A FIN resent from CLOSING that also acks ours just took us
+		 * to TIME_WAIT: the ACK it asks for is still owed.
+		 */
+		if (tsk->tw)
+			tern_send_ack(sk);
 		kfree_skb(skb);
 	} else if (cb->end_seq != cb->seq &&
 		   ((1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) &&
@@ -798,6 +843,18 @@ static int tern_synrecv_rcv(struct sock *sk, struct sk_buff *skb)
 		sk->sk_state_change(sk);
 		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
 	}
+	/*
+	 * Closed, or shut down for writing, in SYN_RECV (simultaneous
+	 * open): the FIN waited for the handshake to end.
+	 */
+	if ((sk->sk_shutdown & SEND_SHUTDOWN) && !tsk->fin_queued) {
+		tern_set_state(sk, TCP_FIN_WAIT1);
+		tern_send_fin(sk, GFP_ATOMIC);
+		if (sk->sk_state == TCP_CLOSE) {
+			kfree_skb(skb);
+			return 0;
+		}
+	}
 	if (cb->flags & TERN_FLAG_SYN) {
 		tern_send_ack(sk);	/* the peer's SYN-ACK */
 		kfree_skb(skb);
@@ -890,6 +947,7 @@ static int tern_listen_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	const struct ternhdr *th = tern_hdr(skb);
 	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+	enum tern_cookie_verdict verdict;
 	struct tern_opts o;
 	struct sock *child;
 	u64 cookie;
@@ -914,14 +972,18 @@ static int tern_listen_rcv(struct sock *sk, struct sk_buff *skb)
 	}
 	if (!(cb->flags & TERN_FLAG_ACK))
 		goto drop;
-	if (!tern_cookie_check(skb, be64_to_cpu(th->ack_seq) - 1,
-			       cb->seq - 1, &mss)) {
-		/*
-		 * Not the handshake's last segment: a later one whose
-		 * predecessors were lost (the client resends from its first
-		 * byte), a stale one, or a forgery. Nothing to answer.
-		 */
+	verdict = tern_cookie_check(skb, be64_to_cpu(th->ack_seq) - 1,
+				    cb->seq - 1, &mss);
+	if (verdict != TERN_COOKIE_OK) {
 		TERN_INC_STATS(sock_net(sk), TERN_MIB_COOKIESFAILED);
+		/*
+		 * A later segment of a handshake whose last one was lost
+		 * waits for the client to resend from its first byte. Any
+		 * other is from a connection gone (an orphan's FIN_WAIT2
+		 * ran out, a TIME_WAIT ended) or a forgery: reset, as TCP.
+		 */
+		if (verdict == TERN_COOKIE_BAD)
+			tern_send_reset_reply(sock_net(sk), skb);
 		goto drop;
 	}
 	if (sk_acceptq_is_full(sk)) {
@@ -935,6 +997,7 @@ static int tern_listen_rcv(struct sock *sk, struct sk_buff *skb)
 	/* confirm at once: the client resends its ACK until it hears us */
 	tern_sk(child)->quickack = 1;
 	tern_sk(child)->ack_pending = 1;
+	tern_sk(child)->hs_confirm = 1;
 	tern_conn_rcv(child, skb);
 	bh_unlock_sock(child);
 	sock_put(child);
@@ -947,17 +1010,24 @@ drop:
 }
 
 /*
- * TIME_WAIT: a retransmitted FIN means our last ACK was lost: ACK again
- * and wait anew. Resets are ignored (RFC 1337), the rest dropped.
+ * TIME_WAIT: all of the peer's data and its FIN arrived, but a segment
+ * that takes sequence space (data or FIN) means the peer never heard our
+ * cumulative ACK: ACK again, as TCP does. A peer retransmitting only
+ * from its oldest unacknowledged byte would otherwise wait until we are
+ * gone. A retransmitted FIN also restarts the wait. Resets are ignored
+ * (RFC 1337); bare ACKs are dropped unanswered, so two ends in TIME_WAIT
+ * cannot ACK each other forever.
  */
 static int tern_tw_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 
-	if ((cb->flags & TERN_FLAG_FIN) && !(cb->flags & TERN_FLAG_RST) &&
-	    cb->end_seq == tern_sk(sk)->rcv_nxt) {
+	if (!(cb->flags & (TERN_FLAG_RST | TERN_FLAG_SYN)) &&
+	    cb->end_seq != cb->seq) {
 		tern_send_ack(sk);
-		tern_time_wait(sk);
+		if ((cb->flags & TERN_FLAG_FIN) &&
+		    cb->end_seq == tern_sk(sk)->rcv_nxt)
+			tern_time_wait(sk);
 	}
 	kfree_skb(skb);
 	return 0;

@@ -438,12 +438,12 @@ void tern_send_active_reset(struct sock *sk, gfp_t gfp)
 }
 
 /* Queue a control segment (SYN, FIN) that takes one sequence number. */
-static struct sk_buff *tern_queue_ctl(struct sock *sk, u8 flags)
+static struct sk_buff *tern_queue_ctl(struct sock *sk, u8 flags, gfp_t gfp)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 	struct sk_buff *skb;
 
-	skb = alloc_skb_fclone(MAX_TERN_HEADER, sk->sk_allocation);
+	skb = alloc_skb_fclone(MAX_TERN_HEADER, gfp);
 	if (!skb)
 		return NULL;
 	skb_reserve(skb, MAX_TERN_HEADER);
@@ -470,7 +470,7 @@ int tern_send_syn(struct sock *sk)
 	struct tern_sock *tsk = tern_sk(sk);
 	struct sk_buff *skb;
 
-	skb = tern_queue_ctl(sk, TERN_FLAG_SYN);
+	skb = tern_queue_ctl(sk, TERN_FLAG_SYN, sk->sk_allocation);
 	if (!skb)
 		return -ENOBUFS;
 	tsk->send_head = NULL;
@@ -481,15 +481,15 @@ int tern_send_syn(struct sock *sk)
 	return 0;
 }
 
-void tern_send_fin(struct sock *sk)
+void tern_send_fin(struct sock *sk, gfp_t gfp)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 
 	if (tsk->fin_queued)
 		return;
-	if (!tern_queue_ctl(sk, TERN_FLAG_FIN)) {
+	if (!tern_queue_ctl(sk, TERN_FLAG_FIN, gfp)) {
 		/* No memory for a FIN: end it with a reset instead. */
-		tern_send_active_reset(sk, GFP_KERNEL);
+		tern_send_active_reset(sk, gfp);
 		tern_done(sk);
 		return;
 	}

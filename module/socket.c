@@ -174,6 +174,7 @@ void tern_sock_init_conn(struct sock *sk)
 	tsk->ack_pending = 0;
 	tsk->quickack = 0;
 	tsk->hs_pending = 0;
+	tsk->hs_confirm = 0;
 	tsk->fin_queued = 0;
 	WRITE_ONCE(tsk->fin_rcvd, 0);
 	tsk->tw = 0;
@@ -518,7 +519,7 @@ static void tern_shutdown(struct sock *sk, int how)
 		return;
 	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT) &&
 	    tern_close_state(sk))
-		tern_send_fin(sk);
+		tern_send_fin(sk, sk->sk_allocation);
 }
 
 static void tern_close(struct sock *sk, long timeout)
@@ -546,7 +547,7 @@ static void tern_close(struct sock *sk, long timeout)
 		tern_set_state(sk, TCP_CLOSE);
 		tern_clear_timers(sk);
 	} else if (tern_close_state(sk)) {
-		tern_send_fin(sk);
+		tern_send_fin(sk, sk->sk_allocation);
 	}
 	sk_stream_wait_close(sk, timeout);
 

@@ -133,6 +133,7 @@ struct tern_sock {
 	/* options */
 	u8	nodelay;
 	u8	hs_pending;	/* client: handshake not confirmed yet */
+	u8	hs_confirm;	/* server: the client may not have heard us */
 	u8	fin_queued;	/* a FIN is on the write queue */
 	u8	fin_rcvd;	/* the peer's FIN is in sequence */
 	u8	tw;		/* TIME_WAIT, kept as TCP_CLOSE (see timer.c) */
@@ -298,8 +299,14 @@ u64 tern_isn_v4(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
 u64 tern_isn_v6(const struct in6_addr *saddr, const struct in6_addr *daddr,
 		__be16 sport, __be16 dport);
 u64 tern_cookie_make(const struct sk_buff *skb, u64 peer_isn, u16 mss);
-bool tern_cookie_check(const struct sk_buff *skb, u64 cookie, u64 peer_isn,
-		       u16 *mss);
+enum tern_cookie_verdict {
+	TERN_COOKIE_OK,		/* the handshake's last segment */
+	TERN_COOKIE_LATER,	/* one after it: the last one was lost */
+	TERN_COOKIE_BAD,	/* not a cookie of ours */
+};
+
+enum tern_cookie_verdict tern_cookie_check(const struct sk_buff *skb,
+					   u64 cookie, u64 peer_isn, u16 *mss);
 
 /* input.c */
 int tern_rcv(struct sk_buff *skb);
@@ -316,7 +323,7 @@ void tern_push(struct sock *sk);
 int tern_send_syn(struct sock *sk);
 void tern_send_ack(struct sock *sk);
 void tern_send_probe(struct sock *sk);
-void tern_send_fin(struct sock *sk);
+void tern_send_fin(struct sock *sk, gfp_t gfp);
 void tern_send_active_reset(struct sock *sk, gfp_t gfp);
 void tern_send_reset_reply(struct net *net, struct sk_buff *skb);
 void tern_mtu_reduced(struct sock *sk, u32 mtu);

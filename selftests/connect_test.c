@@ -39,6 +39,7 @@ struct ct_proto {
 	int sol;			/* option level */
 	const char *inuse4, *inuse6;	/* /proc/net/protocols names */
 	const char *syn_retries;	/* sysctls */
+	const char *retries;
 	const char *keepalive_time;
 	const char *keepalive_intvl;
 	const char *keepalive_probes;
@@ -50,6 +51,7 @@ static const struct ct_proto tern_proto = {
 	.inuse4 = "TERN",
 	.inuse6 = "TERNv6",
 	.syn_retries = "/proc/sys/net/tern/syn_retries",
+	.retries = "/proc/sys/net/tern/retries",
 	.keepalive_time = "/proc/sys/net/tern/keepalive_time",
 	.keepalive_intvl = "/proc/sys/net/tern/keepalive_intvl",
 	.keepalive_probes = "/proc/sys/net/tern/keepalive_probes",
@@ -61,6 +63,7 @@ static const struct ct_proto tcp_proto = {
 	.inuse4 = "TCP",
 	.inuse6 = "TCPv6",
 	.syn_retries = "/proc/sys/net/ipv4/tcp_syn_retries",
+	.retries = "/proc/sys/net/ipv4/tcp_retries2",
 	.keepalive_time = "/proc/sys/net/ipv4/tcp_keepalive_time",
 	.keepalive_intvl = "/proc/sys/net/ipv4/tcp_keepalive_intvl",
 	.keepalive_probes = "/proc/sys/net/ipv4/tcp_keepalive_probes",
@@ -455,6 +458,60 @@ TEST_F(conn, connect_timeout_sysctl)
 	}
 	EXPECT_EQ(ETIMEDOUT, so_error(fd));
 	EXPECT_LE(1500, ms);
+}
+
+/*
+ * A reader that pauses leaves the writer facing a zero window. Its probes
+ * are answered, so it waits as long as the reader does, well past the
+ * budget of unanswered retries (net.tern.retries, tcp_retries2: 3 here,
+ * about 3 s of backed-off probes), and every byte arrives afterwards. The
+ * small receive buffer is the listener's, so the window is small from
+ * the start and never has to shrink.
+ */
+TEST_F(conn, zero_window_outlives_retries)
+{
+	long long probes = 0;
+	ssize_t sent, more;
+	int l, c, a, port;
+
+	ASSERT_EQ(0, ct_sysctl_write(variant->p->retries, "3"));
+	l = SOCK(FAM);
+	ASSERT_EQ(0, ct_set_int(l, SOL_SOCKET, SO_RCVBUF, 4096));
+	ASSERT_EQ(0, bind_to(l, FAM, LO, 0));
+	ASSERT_EQ(0, listen(l, 1));
+	port = ct_port_of(l, 0);
+	c = ct_connect_to(FAM, variant->type, variant->p->protocol, LO, port);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, ct_set_timeo(l, SO_RCVTIMEO, WAIT_MS));
+	a = accept(l, NULL, NULL);
+	ASSERT_LE(0, a);
+	ASSERT_EQ(0, ct_set_timeo(a, SO_RCVTIMEO, 10000));
+	ASSERT_EQ(0, ct_set_nonblock(c, 1));
+	sent = ct_send_pattern(c, 16 << 20, 0, 9, 4096);
+	ASSERT_LT(0, sent);
+	tern_msleep(500);
+	/* what the window took made room in the send buffer: fill it again */
+	more = ct_send_pattern(c, 16 << 20, sent, 9, 4096);
+	if (more > 0)
+		sent += more;
+	if (variant->p == &tern_proto) {
+		/* the 4th probe is one more than the retries allow */
+		long long end = ct_now_ms() + 15000;
+
+		while ((probes = ct_counter("TernZeroWinProbes")) < 4 &&
+		       ct_now_ms() < end)
+			tern_msleep(100);
+		EXPECT_LE(4, probes);
+	} else {
+		tern_msleep(4500);
+	}
+	TH_LOG("%zd bytes queued, %lld zero-window probes", sent, probes);
+	EXPECT_EQ(0, so_error(c));
+	EXPECT_EQ(sent, ct_recv_pattern(a, sent, 0, 9));
+	EXPECT_EQ(0, so_error(c));
+	close(a);
+	close(c);
+	close(l);
 }
 
 /* Nonblocking to a listener: EINPROGRESS, POLLOUT, then 0, then EISCONN. */
@@ -1127,6 +1184,31 @@ TEST_F(conn, close_unread_resets)
 	EXPECT_EQ(ECONNRESET, err_of(recv(p.a, buf, sizeof(buf), 0)));
 	EXPECT_EQ(0, recv(p.a, buf, sizeof(buf), 0));
 	EXPECT_EQ(EPIPE, err_of(send(p.a, "x", 1, MSG_NOSIGNAL)));
+}
+
+/*
+ * The server closes first and its orphan's FIN_WAIT2 runs out (after 1 s
+ * here). What the client sends next reaches the listener (TCP: what is
+ * left of the FIN_WAIT2), which answers with a reset: the client learns
+ * at once instead of retransmitting into silence.
+ */
+TEST_F(conn, stale_segment_reset_by_listener)
+{
+	const char *in4 = variant->p->inuse4, *in6 = variant->p->inuse6;
+	char buf[8];
+	struct pair p;
+	long n0;
+
+	PAIR(&p);
+	n0 = ct_inuse(in4, in6);
+	close(p.a);
+	EXPECT_NE(0, ct_wait_events(p.c, POLLRDHUP, WAIT_MS) & POLLRDHUP);
+	EXPECT_EQ(0, recv(p.c, buf, sizeof(buf), 0));
+	EXPECT_EQ(n0 - 1, ct_wait_inuse(in4, in6, n0 - 1, WAIT_MS));
+	EXPECT_EQ(1, send(p.c, "x", 1, MSG_NOSIGNAL));
+	EXPECT_NE(0, ct_wait_events(p.c, POLLERR, WAIT_MS) & POLLERR);
+	/* a reset in CLOSE_WAIT is EPIPE (tcp_reset()) */
+	EXPECT_EQ(EPIPE, so_error(p.c));
 }
 
 /* SO_LINGER {1, 0}: close() resets. */

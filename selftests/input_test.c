@@ -8,7 +8,7 @@
  */
 #include <ctype.h>
 
-#include "tern_test.h"
+#include "conn_util.h"
 #include "kselftest_harness.h"
 
 /* How long a segment may take to reach the handler (bounded wait). */
@@ -517,6 +517,252 @@ TEST_F(input, mixed_burst)
 		SEND_LEN(&s, 16);		/* header */
 	}
 	EXPECT_DELTAS(5, 10, 5, 0, 5);
+}
+
+/* ------------------------------------------------------------------
+ * TIME_WAIT, seen through the raw socket
+ */
+
+/*
+ * The next segment sport -> dport that reaches fd (a raw socket sees
+ * every segment delivered to its address, both directions on loopback):
+ * 1 with its header in *th and its payload length in *payload, 0 when
+ * none came within timeout_ms.
+ */
+static int recv_seg(int fd, int family, unsigned short sport,
+		    unsigned short dport, struct ternhdr *th, size_t *payload,
+		    int timeout_ms)
+{
+	long long deadline = ct_now_ms() + timeout_ms;
+	static unsigned char buf[65536];
+	size_t off;
+	ssize_t n;
+
+	for (;;) {
+		long long left = deadline - ct_now_ms();
+
+		if (left <= 0)
+			return 0;
+		if (!(ct_poll(fd, POLLIN, left) & POLLIN))
+			continue;
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0)
+			continue;
+		/* IPv4 raw sockets get the IP header, IPv6 ones do not */
+		off = family == AF_INET ? (buf[0] & 0x0f) * 4 : 0;
+		if ((size_t)n < off + TERN_HDR_LEN)
+			continue;
+		memcpy(th, buf + off, sizeof(*th));
+		if (ntohs(th->source) != sport || ntohs(th->dest) != dport)
+			continue;
+		*payload = n - off - th->doff * 4;
+		return 1;
+	}
+}
+
+/* The next segment sport -> dport with all of flags set; as recv_seg(). */
+static int recv_seg_with(int fd, int family, unsigned short sport,
+			 unsigned short dport, uint8_t flags, struct ternhdr *th,
+			 size_t *payload, int timeout_ms)
+{
+	long long deadline = ct_now_ms() + timeout_ms;
+	long long left;
+
+	while ((left = deadline - ct_now_ms()) > 0) {
+		if (!recv_seg(fd, family, sport, dport, th, payload, left))
+			return 0;
+		if ((th->flags & flags) == flags)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A Tern stream connection over loopback: l listening, c connected, a
+ * accepted, with bounded receive timeouts; lport and cport their ports.
+ */
+static void open_conn(struct __test_metadata *_metadata, int fam,
+		      const char *addr, int *l, int *c, int *a, int *lport,
+		      int *cport)
+{
+	*l = ct_listener(fam, SOCK_STREAM, IPPROTO_TERN, addr, 0, 1, 0, lport);
+	ASSERT_LE(0, *l);
+	*c = ct_connect_to(fam, SOCK_STREAM, IPPROTO_TERN, addr, *lport);
+	ASSERT_LE(0, *c);
+	*cport = ct_port_of(*c, 0);
+	ASSERT_LT(0, *cport);
+	ASSERT_EQ(0, ct_set_timeo(*l, SO_RCVTIMEO, DELIVERY_MS));
+	*a = accept(*l, NULL, NULL);
+	ASSERT_LE(0, *a);
+	ASSERT_EQ(0, ct_set_timeo(*a, SO_RCVTIMEO, DELIVERY_MS));
+	ASSERT_EQ(0, ct_set_timeo(*c, SO_RCVTIMEO, DELIVERY_MS));
+}
+
+#define OPEN_CONN(l, c, a, lport, cport) \
+	open_conn(_metadata, variant->family, variant->saddr, (l), (c), (a), \
+		  (lport), (cport))
+
+/*
+ * The server closes first and waits in TIME_WAIT, the client is gone. A
+ * retransmission of the client's data (its ACK of our FIN was lost, say)
+ * is answered with an ACK of everything, as is a retransmitted FIN; a
+ * bare ACK is not answered, or two ends in TIME_WAIT would ACK each
+ * other forever.
+ */
+TEST_F(input, time_wait_acks_retransmission)
+{
+	int l, c, a, lport = 0, cport, fam = variant->family;
+	uint64_t data_seq, fin_seq, fin_ack;
+	bool acked = false;
+	struct ternhdr th;
+	struct tern_seg s;
+	size_t plen;
+	char buf[8];
+
+	ASSERT_EQ(0, ct_sysctl_write("/proc/sys/net/tern/tw_timeout_ms", "3000"));
+	OPEN_CONN(&l, &c, &a, &lport, &cport);
+	ASSERT_EQ(5, send(c, "hello", 5, 0));
+	ASSERT_EQ(5, recv(a, buf, 5, MSG_WAITALL));
+	close(a);
+	ASSERT_EQ(0, recv(c, buf, sizeof(buf), 0));
+	close(c);
+
+	/* the client's data and FIN, then the server's ACK of that FIN */
+	do {
+		ASSERT_EQ(1, recv_seg(self->fd, fam, cport, lport, &th, &plen,
+				      DELIVERY_MS));
+	} while (!plen);
+	data_seq = be64toh(th.seq);
+	ASSERT_EQ(1, recv_seg_with(self->fd, fam, cport, lport, TERN_FLAG_FIN,
+				   &th, &plen, DELIVERY_MS));
+	fin_seq = be64toh(th.seq) + plen;
+	fin_ack = be64toh(th.ack_seq);
+	while (!acked) {
+		ASSERT_EQ(1, recv_seg(self->fd, fam, lport, cport, &th, &plen,
+				      DELIVERY_MS));
+		acked = be64toh(th.ack_seq) == fin_seq + 1;
+	}
+
+	/* the client's data again: ACKed up to and including its FIN */
+	SEG(&s);
+	s.sport = cport;
+	s.dport = lport;
+	s.flags = TERN_FLAG_ACK;
+	s.seq = data_seq;
+	s.ack_seq = fin_ack;
+	s.payload = 5;
+	SEND(&s);
+	ASSERT_EQ(1, recv_seg(self->fd, fam, lport, cport, &th, &plen,
+			      DELIVERY_MS)) {
+		TH_LOG("TIME_WAIT left a retransmission of data unanswered");
+	}
+	EXPECT_EQ(fin_seq + 1, be64toh(th.ack_seq));
+	EXPECT_EQ(TERN_FLAG_ACK, th.flags);
+	EXPECT_EQ(0, (int)plen);
+
+	/* the FIN again */
+	s.flags = TERN_FLAG_ACK | TERN_FLAG_FIN;
+	s.seq = fin_seq;
+	s.payload = 0;
+	SEND(&s);
+	ASSERT_EQ(1, recv_seg(self->fd, fam, lport, cport, &th, &plen,
+			      DELIVERY_MS));
+	EXPECT_EQ(fin_seq + 1, be64toh(th.ack_seq));
+
+	/* a bare ACK, old or current: no answer */
+	s.flags = TERN_FLAG_ACK;
+	s.seq = fin_seq + 1;
+	SEND(&s);
+	s.seq = data_seq;
+	SEND(&s);
+	EXPECT_EQ(0, recv_seg(self->fd, fam, lport, cport, &th, &plen, 500));
+	close(l);
+}
+
+/*
+ * A listener answers a segment that acknowledges nothing it issued (a
+ * connection gone, a forgery) with a reset, as TCP does, so a peer still
+ * holding the connection learns at once.
+ */
+TEST_F(input, listener_resets_foreign_ack)
+{
+	int l, lport = 0, fam = variant->family;
+	long long failed = ct_counter("TernCookiesFailed");
+	struct ternhdr th;
+	struct tern_seg s;
+	size_t plen;
+
+	l = ct_listener(fam, SOCK_STREAM, IPPROTO_TERN, variant->saddr, 0, 1,
+			0, &lport);
+	ASSERT_LE(0, l);
+	SEG(&s);
+	s.dport = lport;
+	s.flags = TERN_FLAG_ACK;
+	s.seq = 0x1122334455667788ULL;
+	s.ack_seq = 0x0123456789abcdefULL;
+	s.payload = 3;
+	SEND(&s);
+	ASSERT_EQ(1, recv_seg(self->fd, fam, lport, s.sport, &th, &plen,
+			      DELIVERY_MS));
+	EXPECT_EQ(TERN_FLAG_RST, th.flags);
+	EXPECT_EQ(s.ack_seq, be64toh(th.seq));
+	EXPECT_EQ(failed + 1, ct_counter("TernCookiesFailed"));
+	close(l);
+}
+
+/*
+ * The listener's confirmation of a new connection may be lost: the client
+ * then resends its handshake ACK, a bare ACK with sequence number C + 1
+ * acknowledging K + 1, and the connection answers it. Once the client
+ * has sent data, a bare ACK is no such thing and gets no answer.
+ */
+TEST_F(input, handshake_ack_resent_is_answered)
+{
+	int l, c, a, lport = 0, cport, fam = variant->family;
+	uint64_t c_isn, k;
+	struct ternhdr th;
+	struct tern_seg s;
+	size_t plen;
+	char buf[4];
+
+	ASSERT_EQ(0, ct_sysctl_write("/proc/sys/net/tern/tw_timeout_ms", "1000"));
+	OPEN_CONN(&l, &c, &a, &lport, &cport);
+	ASSERT_EQ(1, recv_seg_with(self->fd, fam, cport, lport, TERN_FLAG_SYN,
+				   &th, &plen, DELIVERY_MS));
+	c_isn = be64toh(th.seq);
+	ASSERT_EQ(1, recv_seg_with(self->fd, fam, lport, cport, TERN_FLAG_SYN,
+				   &th, &plen, DELIVERY_MS));
+	k = be64toh(th.seq);
+	/* the confirmation, and anything else on the way, goes by first */
+	while (recv_seg(self->fd, fam, lport, cport, &th, &plen, 300))
+		;
+
+	SEG(&s);
+	s.sport = cport;
+	s.dport = lport;
+	s.flags = TERN_FLAG_ACK;
+	s.seq = c_isn + 1;
+	s.ack_seq = k + 1;
+	SEND(&s);
+	ASSERT_EQ(1, recv_seg(self->fd, fam, lport, cport, &th, &plen,
+			      DELIVERY_MS)) {
+		TH_LOG("a resent handshake ACK went unanswered");
+	}
+	EXPECT_EQ(TERN_FLAG_ACK, th.flags);
+	EXPECT_EQ(c_isn + 1, be64toh(th.ack_seq));
+	EXPECT_EQ(k + 1, be64toh(th.seq));
+
+	/* the client has spoken: a bare ACK now is just an ACK */
+	ASSERT_EQ(1, send(c, "x", 1, 0));
+	ASSERT_EQ(1, recv(a, buf, sizeof(buf), 0));
+	while (recv_seg(self->fd, fam, lport, cport, &th, &plen, 300))
+		;
+	s.seq = c_isn + 2;
+	SEND(&s);
+	EXPECT_EQ(0, recv_seg(self->fd, fam, lport, cport, &th, &plen, 500));
+	close(a);
+	close(c);
+	close(l);
 }
 
 TEST_HARNESS_MAIN

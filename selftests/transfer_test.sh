@@ -203,12 +203,15 @@ transfer() {
 
 	[ "$rets" = 0 ] && [ "$retc" = 0 ] || ok=0
 	# closed sockets finish their close (orphans: FIN, retransmissions)
-	# before the namespaces go; a socket that stays is a failure
+	# before the namespaces go; a socket that stays is a failure. An
+	# orphan gives up after 8 unanswered retransmissions: at 30 % loss
+	# each way and 100 ms delay, backed off from a ~400 ms RTO, that is
+	# up to ~200 s, so wait longer than that.
 	local ns left=
 	if [ "$proto" = tern ]; then
 		for ns in "$ns1" "$ns2"; do
-			slowwait 120 tern_sockets_are "$ns" 0 && continue
-			left+="${left:+; }$(tern_sockets_in_use "$ns") Tern sockets left in $ns 120 s after the end: $(ip netns exec "$ns" tail -n +2 /proc/net/tern/sockets | tr '\n' '|')"
+			slowwait 240 tern_sockets_are "$ns" 0 && continue
+			left+="${left:+; }$(tern_sockets_in_use "$ns") Tern sockets left in $ns 240 s after the end: $(ip netns exec "$ns" tail -n +2 /proc/net/tern/sockets | tr '\n' '|')"
 		done
 	fi
 	if [ $ok = 1 ]; then
