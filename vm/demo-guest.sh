@@ -102,6 +102,11 @@ run sha256sum "$dir/file" "$dir/received"
 cmp "$dir/file" "$dir/received" && echo "identical"
 run ip netns exec A "$ternstat" -a TernOutSegs TernRetransSegs TernFastRetrans TernRTOs TernTLPs
 rm -rf "$dir"
+# B's FIN may still be on its way (loss): A is in FIN-WAIT-2 until then
+for _ in $(seq 100); do
+	ip netns exec A grep -q TIME-WAIT /proc/net/tern/sockets && break
+	sleep 0.1
+done
 echo "A's side closed first: it waits in TIME-WAIT"
 run ip netns exec A cat /proc/net/tern/sockets
 
