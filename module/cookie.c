@@ -22,6 +22,7 @@
  * in 64 ns units, as the kernel does for TCP (RFC 6528).
  */
 
+#include <linux/bits.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/random.h>
@@ -92,7 +93,8 @@ struct tern_cookie_in {
 
 #define TERN_COOKIE_MAC_SHIFT	28	/* MAC: bits 63..28 */
 #define TERN_COOKIE_TAG_SHIFT	20	/* tag: bits 27..20 */
-#define TERN_COOKIE_TAG_MASK	0xffULL
+#define TERN_COOKIE_TAG_BITS	(TERN_COOKIE_MAC_SHIFT - TERN_COOKIE_TAG_SHIFT)
+#define TERN_COOKIE_TAG_MASK	GENMASK_ULL(TERN_COOKIE_TAG_BITS - 1, 0)
 #define TERN_COOKIE_CLOCK_SHIFT	16	/* clock: bits 19..16 */
 #define TERN_COOKIE_CLOCK_MASK	0xfU
 
@@ -124,7 +126,7 @@ static u64 tern_cookie_hash(const struct sk_buff *skb, u64 peer_isn,
 	hash = siphash(&in, sizeof(in), &tern_cookie_key);
 	if (with_isn)
 		return hash >> TERN_COOKIE_MAC_SHIFT;
-	return hash >> (64 - 8);
+	return hash >> (64 - TERN_COOKIE_TAG_BITS);
 }
 
 static u32 tern_cookie_clock(void)
