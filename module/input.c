@@ -783,8 +783,7 @@ static int tern_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	tsk->snd_wl2 = tsk->snd_nxt;
 	rtt = tern_clean_acked(sk, tsk->snd_nxt);
 	WRITE_ONCE(tsk->snd_una, tsk->snd_nxt);
-	if (rtt >= 0)
-		tern_rtt_sample(sk, rtt);
+	tern_rtt_handshake(sk, rtt);
 	tsk->retries = 0;
 	tsk->retrans_stamp = 0;
 	tern_sync_mss_now(sk);

@@ -348,6 +348,7 @@ void tern_time_wait(struct sock *sk);
 void tern_release_cb(struct sock *sk);
 void tern_rtt_sample(struct sock *sk, long rtt_us);
 u32 tern_rto_min(const struct sock *sk);
+void tern_rtt_handshake(struct sock *sk, long rtt_us);
 
 /* cc.c */
 void tern_cc_init(struct sock *sk);

@@ -18,6 +18,14 @@
 
 #define TERN_RTO_MAX		(120 * HZ)
 #define TERN_RTO_INIT		HZ
+#define TERN_RTO_FALLBACK	(3 * HZ)	/* RFC 6298 5.7 */
+/*
+ * Until the listener confirms a new connection it holds nothing of it,
+ * and the cookie our segments carry expires 64 to 128 s after it was
+ * issued: while unconfirmed, resend at least this often, so that the
+ * segment that completes the handshake gets many chances in that time.
+ */
+#define TERN_HS_RTO_MAX		(8 * HZ)
 #define TERN_DELACK_MAX		(HZ / 25)
 #define TERN_TLP_MIN_US		10000
 #define TERN_ORPHAN_RETRIES	8
@@ -49,6 +57,21 @@ void tern_rtt_sample(struct sock *sk, long rtt_us)
 	inet_csk(sk)->icsk_rto = clamp_t(u32, usecs_to_jiffies(rto_us),
 					 tern_rto_min(sk), TERN_RTO_MAX);
 	tsk->rto = inet_csk(sk)->icsk_rto;
+}
+
+/*
+ * The handshake is over: the RTO from its RTT, or 3 s when the SYN had to
+ * be resent and gave no sample (RFC 6298 5.7), not the SYN's backed-off
+ * timeout.
+ */
+void tern_rtt_handshake(struct sock *sk, long rtt_us)
+{
+	if (rtt_us >= 0) {
+		tern_rtt_sample(sk, rtt_us);
+		return;
+	}
+	inet_csk(sk)->icsk_rto = TERN_RTO_FALLBACK;
+	tern_sk(sk)->rto = TERN_RTO_FALLBACK;	/* until the first sample */
 }
 
 /* Jiffies left before TERN_USER_TIMEOUT ends the connection, or 0. */
@@ -193,6 +216,7 @@ static void tern_rto_expired(struct sock *sk)
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct tern_sock *tsk = tern_sk(sk);
 	struct sk_buff *skb;
+	u32 rto_max;
 
 	if (tern_retry_or_give_up(sk))
 		return;
@@ -209,7 +233,10 @@ static void tern_rto_expired(struct sock *sk)
 		/* the handshake's last ACK, until the server confirms */
 		tern_send_ack(sk);
 	}
-	icsk->icsk_rto = min_t(u32, icsk->icsk_rto << 1, TERN_RTO_MAX);
+	rto_max = TERN_RTO_MAX;
+	if (tsk->hs_pending)
+		rto_max = max_t(u32, TERN_HS_RTO_MAX, tsk->rto);
+	icsk->icsk_rto = min_t(u32, icsk->icsk_rto << 1, rto_max);
 	tern_arm_timer(sk, TERN_TIMER_RTO, icsk->icsk_rto);
 }
 

@@ -7,6 +7,7 @@
  * so its counters start at zero and nothing else moves them.
  */
 #include <ctype.h>
+#include <limits.h>
 
 #include "conn_util.h"
 #include "kselftest_harness.h"
@@ -763,6 +764,106 @@ TEST_F(input, handshake_ack_resent_is_answered)
 	close(a);
 	close(c);
 	close(l);
+}
+
+/*
+ * A field ("rto", "retries", "una") of the line of /proc/net/tern/sockets
+ * whose local port is port, once it equals want, waiting up to wait_ms;
+ * what it was at the end, or NO_FIELD when there is no such socket.
+ */
+#define NO_FIELD ULLONG_MAX
+static unsigned long long sock_field(int port, const char *key,
+				     unsigned long long want, int wait_ms)
+{
+	long long end = ct_now_ms() + wait_ms;
+	unsigned long long v;
+	char line[512], name[32], *rest, *colon, *p;
+	FILE *f;
+
+	snprintf(name, sizeof(name), " %s=", key);
+	for (;;) {
+		v = NO_FIELD;
+		f = fopen("/proc/net/tern/sockets", "r");
+		if (!f)
+			return NO_FIELD;
+		while (fgets(line, sizeof(line), f)) {
+			rest = strchr(line, ' ');
+			if (!rest)
+				continue;
+			*rest++ = '\0';
+			colon = strrchr(line, ':');
+			if (!colon || atoi(colon + 1) != port)
+				continue;
+			p = strstr(rest, name);
+			if (p)
+				v = strtoull(p + strlen(name), NULL, 10);
+			break;
+		}
+		fclose(f);
+		if (v == want || ct_now_ms() >= end)
+			return v;
+		tern_msleep(20);
+	}
+}
+
+/*
+ * A listener keeps nothing of a handshake until the segment completing it
+ * arrives, and the cookie that segment carries expires a minute or two
+ * after it was issued. A client whose SYN had to be resent starts with a
+ * 3 s RTO (RFC 6298 5.7), not the SYN's backed-off one, and until the
+ * listener confirms the connection it backs off no further than 8 s. A
+ * filter on lo drops everything the client sends; the SYN-ACK comes from
+ * the raw socket.
+ */
+TEST_F(input, unconfirmed_handshake_resends_often)
+{
+	const int lport = 4242, fam = variant->family;
+	const uint64_t k = 0x5000000000000000ULL;
+	struct linger abort_now = { 1, 0 };
+	unsigned long long c_isn;
+	struct tern_seg s;
+	int c, cport;
+
+	/* IPv4 and IPv6 loopback segments carry no IP options or extensions */
+	ASSERT_EQ(0, ct_sh("tc qdisc add dev lo root handle 1: prio && "
+			   "tc filter add dev lo parent 1: protocol ip prio 1 u32 "
+			   "match ip protocol 253 0xff match u16 %d 0xffff at 22 action drop && "
+			   "tc filter add dev lo parent 1: protocol ipv6 prio 2 u32 "
+			   "match ip6 protocol 253 0xff match u16 %d 0xffff at 42 action drop",
+			   lport, lport));
+	c = socket(fam, SOCK_STREAM, IPPROTO_TERN);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, ct_set_nonblock(c, 1));
+	ASSERT_EQ(EINPROGRESS, ct_connect_fd(c, fam, variant->saddr, lport));
+	cport = ct_port_of(c, 0);
+	ASSERT_LT(0, cport);
+	c_isn = sock_field(cport, "una", 0, 0);
+	ASSERT_NE(NO_FIELD, c_isn);
+	/* the SYN and two retransmissions, 1 s and 2 s later */
+	ASSERT_EQ(2ULL, sock_field(cport, "retries", 2, 5000));
+
+	SEG(&s);
+	s.sport = lport;
+	s.dport = cport;
+	s.flags = TERN_FLAG_SYN | TERN_FLAG_ACK;
+	s.seq = k;
+	s.ack_seq = c_isn + 1;
+	s.window = 65536;
+	SEND(&s);
+	ASSERT_EQ(POLLOUT, ct_wait_events(c, POLLOUT, DELIVERY_MS) & POLLOUT);
+	ASSERT_EQ(0, ct_get_int(c, SOL_SOCKET, SO_ERROR));
+	EXPECT_EQ(3000ULL, sock_field(cport, "rto", 3000, 0));
+
+	/* resent after 3 s, then after 6 s; the next wait is 8 s, not 12 */
+	ASSERT_EQ(1, send(c, "x", 1, 0));
+	EXPECT_EQ(6000ULL, sock_field(cport, "rto", 6000, 3000 + DELIVERY_MS));
+	EXPECT_EQ(8000ULL, sock_field(cport, "rto", 8000, 6000 + DELIVERY_MS));
+	EXPECT_EQ(2ULL, sock_field(cport, "retries", 2, 0));
+
+	ASSERT_EQ(0, setsockopt(c, SOL_SOCKET, SO_LINGER, &abort_now,
+				sizeof(abort_now)));
+	close(c);
+	EXPECT_EQ(0, ct_sh("tc qdisc del dev lo root"));
 }
 
 TEST_HARNESS_MAIN

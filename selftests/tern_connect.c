@@ -97,6 +97,7 @@ static struct {
 	size_t maxmsg;
 	const char *ready;
 	bool verbose;
+	bool linger;
 } cfg = {
 	.port = DEF_PORT,
 	.proto = IPPROTO_TERN,
@@ -146,9 +147,27 @@ static void usage(FILE *f)
 		"  -w SECONDS       give up after this long (default %d)\n"
 		"  -S SEED          seqpacket message size sequence seed (default 1)\n"
 		"  -M BYTES         largest seqpacket message (default %d)\n"
+		"  -L               close() waits until the peer has acknowledged\n"
+		"                   everything (SO_LINGER, for the time -w leaves)\n"
 		"  --ready FILE     server: create FILE once listening\n"
 		"  -v               print socket details\n",
 		prog, prog, DEF_PORT, IPPROTO_TERN, DEF_WAIT, DEF_MAXMSG);
+}
+
+/*
+ * -L: close() returns once the peer has acknowledged all our data and our
+ * end, so the socket keeps its full retransmission budget until then
+ * instead of an orphan's shorter one. The alarm stays armed and fires
+ * first: a close still waiting at the deadline is reported as a time out.
+ */
+static void linger_on_close(int fd)
+{
+	unsigned int left = alarm(0) ? : 1;	/* 0: under half a second */
+	struct linger l = { .l_onoff = 1, .l_linger = left + 1 };
+
+	alarm(left);
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)))
+		die_err(errno, "setsockopt(SO_LINGER, %d)", l.l_linger);
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -878,7 +897,7 @@ static void parse_opts(int argc, char **argv)
 	};
 	int c, i;
 
-	while ((c = getopt_long(argc, argv, "l46p:P:t:m:i:o:s:r:w:S:M:vh",
+	while ((c = getopt_long(argc, argv, "l46p:P:t:m:i:o:s:r:w:S:M:Lvh",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
@@ -943,6 +962,9 @@ static void parse_opts(int argc, char **argv)
 			break;
 		case 'R':
 			cfg.ready = optarg;
+			break;
+		case 'L':
+			cfg.linger = true;
 			break;
 		case 'v':
 			cfg.verbose = true;
@@ -1028,6 +1050,8 @@ int main(int argc, char **argv)
 		run_threads(&s, &r);
 
 	st_phase = "closing";
+	if (cfg.linger)
+		linger_on_close(fd);
 	if (close(fd))
 		die_err(errno, "close of the socket");
 	if (r.out != STDOUT_FILENO && close(r.out))

@@ -28,6 +28,7 @@
 #                      longer than run.sh's default 600 s per program:
 #                      vm/check.sh raises TERN_TEST_TIMEOUT.
 #   TERN_NETEM_WAIT    seconds each impaired-link case may take, default 300
+#                      (twice that at 30 % loss)
 #   TERN_TRANSFER_CASES  run only the cases whose name matches this
 #                      extended regular expression
 source "$(dirname "$0")/lib.sh"
@@ -178,6 +179,10 @@ transfer() {
 	local opts=(-P "$proto" -t "$type" -m "$mode" -"$fam" -p "$port" -S "$port"
 		    -w "$secs" "$@")
 	rm -f "$dir/ready" "$dir/sout" "$dir/cout" "$dir/slog" "$dir/clog"
+	if [ "$proto" = tern ]; then
+		ip netns exec "$ns1" cat /proc/net/tern/snmp >"$dir/snmp.$ns1"
+		ip netns exec "$ns2" cat /proc/net/tern/snmp >"$dir/snmp.$ns2"
+	fi
 
 	timeout -k 5 $((secs + 30)) ip netns exec "$ns1" "$tool" -l "${opts[@]}" \
 		--ready "$dir/ready" -i "$sin" -o "$dir/sout" "$addr" 2>"$dir/slog" &
@@ -232,6 +237,13 @@ transfer() {
 		echo "# client: tern_connect ${opts[*]} $addr"
 		diag_file "$dir/clog"
 		[ -n "$qdisc" ] && echo "# qdisc on both ends: $qdisc"
+		[ "$proto" = tern ] && for ns in "$ns1" "$ns2"; do
+			# what each end did in this case: its counters that moved
+			echo "# counters in $ns: $(ip netns exec "$ns" cat /proc/net/tern/snmp |
+				awk 'NR == FNR { base[$1] = $2; next }
+				     $2 != base[$1] { printf "%s%s %d", sep, $1, $2 - base[$1]; sep = ", " }' \
+				"$dir/snmp.$ns" -)"
+		done
 		tern_fail "$err"
 	fi
 	if [ $ok = 1 ] && [ -n "$qdisc" ]; then
@@ -306,7 +318,7 @@ main_matrix() {
 # retransmission timer backs off), so 1 MiB would take a quarter of an hour.
 netem_matrix() {
 	local specs=() loss delay spec size i=0 type fam mode modes=(poll blocking sendfile)
-	local name opts
+	local name opts wait
 
 	for loss in 1 5 10 30; do
 		size=1M
@@ -331,9 +343,19 @@ netem_matrix() {
 		name+=_$(label "$size")
 		qdisc=${spec#*:}
 		opts=()
+		wait=${TERN_NETEM_WAIT:-300}
 		# as in main_matrix: sendfile() may split larger messages
 		[ "$type.$mode" = seqpacket.sendfile ] && opts=(-M 61440)
-		TERN_CASE_WAIT=${TERN_NETEM_WAIT:-300} \
+		# At 30 % loss each way a retransmission and its ACK both
+		# get through half the time: an orphan's 8 tries (as TCP's)
+		# run out now and then, and backoff stretches the tail. The
+		# ends close with SO_LINGER, keeping their full retry budget
+		# until the peer has everything, and get more time.
+		if [[ $spec = *loss\ 30%* ]]; then
+			opts+=(-L)
+			wait=$((2 * wait))
+		fi
+		TERN_CASE_WAIT=$wait \
 			transfer "$name" "$type" "$fam" "$mode" "$size" "$size" "${opts[@]}"
 		qdisc=
 		i=$((i + 1))
