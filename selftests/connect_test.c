@@ -1197,15 +1197,25 @@ TEST_F(conn, stale_segment_reset_by_listener)
 	const char *in4 = variant->p->inuse4, *in6 = variant->p->inuse6;
 	char buf[8];
 	struct pair p;
-	long n0;
+	long n0, n;
 
 	PAIR(&p);
 	n0 = ct_inuse(in4, in6);
 	close(p.a);
 	EXPECT_NE(0, ct_wait_events(p.c, POLLRDHUP, WAIT_MS) & POLLRDHUP);
 	EXPECT_EQ(0, recv(p.c, buf, sizeof(buf), 0));
-	EXPECT_EQ(n0 - 1, ct_wait_inuse(in4, in6, n0 - 1, WAIT_MS));
-	EXPECT_EQ(1, send(p.c, "x", 1, MSG_NOSIGNAL));
+	n = ct_wait_inuse(in4, in6, n0 - 1, WAIT_MS);
+	if (variant->p->protocol == IPPROTO_TCP && n == n0 - 2) {
+		/*
+		 * TCP, when the ACK of the FIN reached the server while
+		 * close() still held its socket: the orphan's FIN_WAIT2 ran
+		 * out on its keepalive timer, which resets the peer itself
+		 * (tcp_keepalive_timer()).
+		 */
+	} else {
+		EXPECT_EQ(n0 - 1, n);
+		EXPECT_EQ(1, send(p.c, "x", 1, MSG_NOSIGNAL));
+	}
 	EXPECT_NE(0, ct_wait_events(p.c, POLLERR, WAIT_MS) & POLLERR);
 	/* a reset in CLOSE_WAIT is EPIPE (tcp_reset()) */
 	EXPECT_EQ(EPIPE, so_error(p.c));
