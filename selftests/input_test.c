@@ -806,32 +806,39 @@ static unsigned long long sock_field(int port, const char *key,
 	}
 }
 
+/* The two ends of far_peer()'s veth pair: ours, and the far peer's. */
+static const char *far_addr(int fam, bool far)
+{
+	if (fam == AF_INET)
+		return far ? "10.77.0.2" : "10.77.0.1";
+	return far ? "2001:db8:77::2" : "2001:db8:77::1";
+}
+
 /*
  * A second namespace behind a veth pair (ti-a here, ti-b there, static
  * neighbours), for a peer whose segments must come from elsewhere than
- * loopback: a raw socket there bound to its address. Everything sent from
- * here over the pair is dropped (netem loss 100 % on ti-a). *here and
- * *there get the two addresses; the raw socket, or -errno. Called and
- * returning in our namespace; the other one goes with the raw socket.
+ * loopback: a raw socket there bound to far_addr(fam, true). Everything
+ * sent from here over the pair is dropped (netem loss 100 % on ti-a).
+ * The raw socket, or -errno; called and returning in our namespace, the
+ * other one goes with the raw socket.
  */
-static int far_peer(int fam, struct sockaddr_storage *here,
-		    struct sockaddr_storage *there)
+static int far_peer(int fam)
 {
-	const char *a = fam == AF_INET ? "10.77.0.1" : "2001:db8:77::1";
-	const char *b = fam == AF_INET ? "10.77.0.2" : "2001:db8:77::2";
+	const char *a = far_addr(fam, false), *b = far_addr(fam, true);
 	const char *plen = fam == AF_INET ? "24" : "64 nodad";
 	int ours, theirs = -1, raw = -EIO;
+	struct in6_addr baddr;
 
-	ct_addr(here, fam, a, 0);
-	ct_addr(there, fam, b, 0);
+	if (inet_pton(fam, b, &baddr) != 1)
+		return -EINVAL;
 	ours = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (ours < 0)
 		return -errno;
 	if (unshare(CLONE_NEWNET))
-		goto out;
+		goto fail;
 	theirs = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (theirs < 0 || setns(ours, CLONE_NEWNET))
-		goto out;
+		goto fail;
 	if (ct_sh("ip link add ti-a address 02:00:00:00:77:01 type veth peer "
 		  "name ti-b address 02:00:00:00:77:02 netns /proc/%d/fd/%d && "
 		  "ip addr add %s/%s dev ti-a && ip link set ti-a up && "
@@ -840,29 +847,24 @@ static int far_peer(int fam, struct sockaddr_storage *here,
 		  getpid(), theirs, a, plen, b))
 		goto out;
 	if (setns(theirs, CLONE_NEWNET))
-		goto out;
+		goto fail;
 	if (!ct_sh("ip addr add %s/%s dev ti-b && ip link set ti-b up && "
 		   "ip neigh replace %s lladdr 02:00:00:00:77:01 dev ti-b nud permanent",
 		   b, plen, a))
-		raw = tern_raw_socket(fam, fam == AF_INET ?
-				      (void *)&((struct sockaddr_in *)there)->sin_addr :
-				      (void *)&((struct sockaddr_in6 *)there)->sin6_addr);
-	if (setns(ours, CLONE_NEWNET) && raw >= 0) {
-		close(raw);
-		raw = -errno;
+		raw = tern_raw_socket(fam, &baddr);
+	if (setns(ours, CLONE_NEWNET)) {
+		if (raw >= 0)
+			close(raw);
+		goto fail;
 	}
+	goto out;
+fail:
+	raw = -errno;
 out:
 	if (theirs >= 0)
 		close(theirs);
 	close(ours);
 	return raw;
-}
-
-static const void *in_addr_of(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return &((const struct sockaddr_in *)ss)->sin_addr;
-	return &((const struct sockaddr_in6 *)ss)->sin6_addr;
 }
 
 /*
@@ -879,21 +881,21 @@ TEST_F(input, unconfirmed_handshake_resends_often)
 	const int lport = 4242, fam = variant->family;
 	const uint64_t k = 0x5000000000000000ULL;
 	struct linger abort_now = { 1, 0 };
-	struct sockaddr_storage here, there;
+	struct in6_addr here, there;	/* room for either family */
 	unsigned long long c_isn;
 	struct tern_seg s;
 	int raw, c, cport;
-	char addr[INET6_ADDRSTRLEN];
 
-	raw = far_peer(fam, &here, &there);
+	ASSERT_EQ(1, inet_pton(fam, far_addr(fam, false), &here));
+	ASSERT_EQ(1, inet_pton(fam, far_addr(fam, true), &there));
+	raw = far_peer(fam);
 	ASSERT_LE(0, raw) {
 		TH_LOG("second namespace: %s", strerror(-raw));
 	}
 	c = socket(fam, SOCK_STREAM, IPPROTO_TERN);
 	ASSERT_LE(0, c);
 	ASSERT_EQ(0, ct_set_nonblock(c, 1));
-	inet_ntop(fam, in_addr_of(&there), addr, sizeof(addr));
-	ASSERT_EQ(EINPROGRESS, ct_connect_fd(c, fam, addr, lport));
+	ASSERT_EQ(EINPROGRESS, ct_connect_fd(c, fam, far_addr(fam, true), lport));
 	cport = ct_port_of(c, 0);
 	ASSERT_LT(0, cport);
 	c_isn = sock_field(cport, "una", 0, 0);
@@ -901,14 +903,14 @@ TEST_F(input, unconfirmed_handshake_resends_often)
 	/* the SYN and two retransmissions, 1 s and 2 s later */
 	ASSERT_EQ(2ULL, sock_field(cport, "retries", 2, 5000));
 
-	tern_seg_init(&s, fam, in_addr_of(&there), in_addr_of(&here));
+	tern_seg_init(&s, fam, &there, &here);
 	s.sport = lport;
 	s.dport = cport;
 	s.flags = TERN_FLAG_SYN | TERN_FLAG_ACK;
 	s.seq = k;
 	s.ack_seq = c_isn + 1;
 	s.window = 65536;
-	send_seg(_metadata, raw, fam, in_addr_of(&here), &s, -1);
+	send_seg(_metadata, raw, fam, &here, &s, -1);
 	ASSERT_EQ(POLLOUT, ct_wait_events(c, POLLOUT, DELIVERY_MS) & POLLOUT);
 	ASSERT_EQ(0, ct_get_int(c, SOL_SOCKET, SO_ERROR));
 	EXPECT_EQ(3000ULL, sock_field(cport, "rto", 3000, 0));

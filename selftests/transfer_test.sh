@@ -184,10 +184,10 @@ transfer() {
 	local opts=(-P "$proto" -t "$type" -m "$mode" -"$fam" -p "$port" -S "$port"
 		    -w "$secs" "$@")
 	rm -f "$dir/ready" "$dir/sout" "$dir/cout" "$dir/slog" "$dir/clog"
-	if [ "$proto" = tern ]; then
-		ip netns exec "$ns1" cat /proc/net/tern/snmp >"$dir/snmp.$ns1"
-		ip netns exec "$ns2" cat /proc/net/tern/snmp >"$dir/snmp.$ns2"
-	fi
+	# counters before the case, to show what moved if it fails
+	[ "$proto" = tern ] && for ns in "$ns1" "$ns2"; do
+		ip netns exec "$ns" cat /proc/net/tern/snmp >"$dir/snmp.$ns"
+	done
 
 	timeout -k 5 $((secs + 30)) ip netns exec "$ns1" "$tool" -l "${opts[@]}" \
 		--ready "$dir/ready" -i "$sin" -o "$dir/sout" "$addr" 2>"$dir/slog" &
