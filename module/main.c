@@ -142,8 +142,6 @@ static int tern6_init(void)
 
 	if (!ipv6_mod_enabled())
 		return 0;
-	tern_set_ipv6_pinfo_offset(&tern6_prot,
-				   offsetof(struct tern6_sock, inet6));
 	err = proto_register(&tern6_prot, 1);
 	if (err)
 		return err;
@@ -192,6 +190,9 @@ static int __init tern_init(void)
 	tern_hash_init();
 	tern_cookie_init();
 	tern_memory_init();
+#if IS_ENABLED(CONFIG_IPV6)
+	tern6_prot_build();	/* from tern_prot, before it is registered */
+#endif
 
 	err = proto_register(&tern_prot, 1);
 	if (err)

@@ -140,18 +140,6 @@ void tern_write_queue_purge(struct sock *sk)
 	tsk->fin_queued = 0;
 }
 
-static void tern_ooo_queue_purge(struct sock *sk)
-{
-	struct tern_sock *tsk = tern_sk(sk);
-	struct rb_node *node;
-
-	while ((node = rb_first(&tsk->ooo_queue))) {
-		rb_erase(node, &tsk->ooo_queue);
-		kfree_skb(rb_to_skb(node));
-	}
-	tsk->ooo_len = 0;
-}
-
 /* Connection state as a fresh socket (or a fresh child) has it. */
 void tern_sock_init_conn(struct sock *sk)
 {
@@ -189,16 +177,7 @@ void tern_sock_init_conn(struct sock *sk)
 	tsk->mss_cache = TERN_DEFAULT_MSS;	/* as TCP's, until a route */
 }
 
-static const struct inet_connection_sock_af_ops tern_ipv4_af_ops = {
-	.queue_xmit	= ip_queue_xmit,
-	.rebuild_header	= inet_sk_rebuild_header,
-	.setsockopt	= ip_setsockopt,
-	.getsockopt	= ip_getsockopt,
-	.net_header_len	= sizeof(struct iphdr),
-	.sockaddr_len	= sizeof(struct sockaddr_in),
-};
-
-static void tern_init_common(struct sock *sk)
+void tern_init_common(struct sock *sk)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 
@@ -218,18 +197,11 @@ static void tern_init_common(struct sock *sk)
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
 }
 
-static int tern_v4_init_sock(struct sock *sk)
-{
-	inet_csk(sk)->icsk_af_ops = &tern_ipv4_af_ops;
-	tern_init_common(sk);
-	return 0;
-}
-
 static void tern_destroy_sock(struct sock *sk)
 {
 	tern_clear_timers(sk);
 	tern_write_queue_purge(sk);
-	tern_ooo_queue_purge(sk);
+	tern_ooo_purge(sk);
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
 }
 
@@ -241,7 +213,7 @@ static void tern_unhash(struct sock *sk)
 
 /* ---- connect ---- */
 
-static int tern_connect_start(struct sock *sk)
+int tern_connect_start(struct sock *sk)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 
@@ -255,78 +227,6 @@ static int tern_connect_start(struct sock *sk)
 	tsk->retries = 0;
 	tsk->retrans_stamp = 0;
 	return tern_send_syn(sk);
-}
-
-/* IPv4 (and v4-mapped IPv6) connect; the socket is locked. */
-static int tern_v4_connect_addr(struct sock *sk, __be32 daddr, __be16 dport)
-{
-	struct inet_sock *inet = inet_sk(sk);
-	__be16 orig_sport = inet->inet_sport;
-	struct flowi4 *fl4 = &inet->cork.fl.u.ip4;
-	struct rtable *rt;
-	int err;
-
-	rt = ip_route_connect(fl4, daddr, inet->inet_saddr,
-			      sk->sk_bound_dev_if, IPPROTO_TERN, orig_sport,
-			      dport, sk);
-	if (IS_ERR(rt))
-		return PTR_ERR(rt);
-	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
-		ip_rt_put(rt);
-		return -ENETUNREACH;
-	}
-	if (!inet->inet_saddr)
-		inet->inet_saddr = fl4->saddr;
-	sk_rcv_saddr_set(sk, inet->inet_saddr);
-	inet->inet_dport = dport;
-	sk_daddr_set(sk, daddr);
-#if IS_ENABLED(CONFIG_IPV6)
-	if (sk->sk_family == AF_INET6) {
-		ipv6_addr_set_v4mapped(daddr, &sk->sk_v6_daddr);
-		ipv6_addr_set_v4mapped(inet->inet_saddr, &sk->sk_v6_rcv_saddr);
-		inet6_sk(sk)->saddr = sk->sk_v6_rcv_saddr;
-	}
-#endif
-	inet_csk(sk)->icsk_ext_hdr_len = 0;
-	tern_set_state(sk, TCP_SYN_SENT);
-	err = tern_connect_port(sk);
-	if (err)
-		goto failure;
-	rt = ip_route_newports(fl4, rt, orig_sport, dport, inet->inet_sport,
-			       inet->inet_dport, sk);
-	if (IS_ERR(rt)) {
-		err = PTR_ERR(rt);
-		rt = NULL;
-		goto failure;
-	}
-	sk_setup_caps(sk, &rt->dst);
-	rt = NULL;
-	tern_sk(sk)->write_seq = tern_isn_v4(inet->inet_saddr, daddr,
-					     inet->inet_sport, dport);
-	atomic_set(&inet->inet_id, get_random_u16());
-	err = tern_connect_start(sk);
-	if (err)
-		goto failure;
-	return 0;
-
-failure:
-	tern_set_state(sk, TCP_CLOSE);
-	ip_rt_put(rt);
-	sk->sk_route_caps = 0;
-	inet->inet_dport = 0;
-	return err;
-}
-
-static int tern_v4_connect(struct sock *sk, struct sockaddr *uaddr,
-			   int addr_len)
-{
-	struct sockaddr_in *usin = (struct sockaddr_in *)uaddr;
-
-	if (addr_len < sizeof(struct sockaddr_in))
-		return -EINVAL;
-	if (usin->sin_family != AF_INET)
-		return -EAFNOSUPPORT;
-	return tern_v4_connect_addr(sk, usin->sin_addr.s_addr, usin->sin_port);
 }
 
 /* connect(AF_UNSPEC), a failed connect: back to a fresh socket. */
@@ -354,7 +254,7 @@ static int tern_disconnect(struct sock *sk, int flags)
 	tern_clear_timers(sk);
 	__skb_queue_purge(&sk->sk_receive_queue);
 	tern_write_queue_purge(sk);
-	tern_ooo_queue_purge(sk);
+	tern_ooo_purge(sk);
 	inet->inet_dport = 0;
 	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
 		inet_reset_saddr(sk);
@@ -374,7 +274,7 @@ static int tern_disconnect(struct sock *sk, int flags)
 
 /* ---- listen and accept ---- */
 
-static int tern_listen(struct socket *sock, int backlog)
+int tern_listen(struct socket *sock, int backlog)
 {
 	struct sock *sk = sock->sk;
 	int err;
@@ -537,7 +437,7 @@ static void tern_close(struct sock *sk, long timeout)
 	}
 	unread = tsk->rcv_nxt - tsk->copied_seq > tsk->fin_rcvd;
 	__skb_queue_purge(&sk->sk_receive_queue);
-	tern_ooo_queue_purge(sk);
+	tern_ooo_purge(sk);
 	if (sk->sk_state == TCP_CLOSE)
 		goto adjudge;
 	if (unread || (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime)) {
@@ -814,15 +714,6 @@ out_err:
 
 /* ---- receive ---- */
 
-/* Bytes readable: everything in sequence but a FIN. */
-static u32 tern_inq(const struct sock *sk)
-{
-	const struct tern_sock *tsk = tern_sk(sk);
-
-	return READ_ONCE(tsk->rcv_nxt) - READ_ONCE(tsk->copied_seq) -
-	       READ_ONCE(tsk->fin_rcvd);
-}
-
 /*
  * SOCK_SEQPACKET: the end of the message at seq, or 0 while its last
  * segment has not arrived. With the socket locked.
@@ -1042,8 +933,7 @@ out:
 
 /* ---- poll, ioctl, options ---- */
 
-static __poll_t tern_poll(struct file *file, struct socket *sock,
-			  poll_table *wait)
+__poll_t tern_poll(struct file *file, struct socket *sock, poll_table *wait)
 {
 	struct sock *sk = sock->sk;
 	__poll_t mask = 0;
@@ -1085,153 +975,6 @@ static __poll_t tern_poll(struct file *file, struct socket *sock,
 	    !skb_queue_empty_lockless(&sk->sk_error_queue))
 		mask |= EPOLLERR;
 	return mask;
-}
-
-int tern_ioctl_val(struct sock *sk, int cmd, int *karg)
-{
-	struct tern_sock *tsk = tern_sk(sk);
-
-	switch (cmd) {
-	case SIOCINQ:
-		if (sk->sk_state == TCP_LISTEN)
-			return -EINVAL;
-		lock_sock(sk);
-		*karg = tern_inq(sk);
-		release_sock(sk);
-		return 0;
-	case SIOCOUTQ:
-	case SIOCOUTQNSD:
-		if (sk->sk_state == TCP_LISTEN)
-			return -EINVAL;
-		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
-			*karg = 0;	/* the SYN is no data */
-		else if (cmd == SIOCOUTQ)
-			*karg = READ_ONCE(tsk->write_seq) -
-				READ_ONCE(tsk->snd_una);
-		else
-			*karg = READ_ONCE(tsk->write_seq) -
-				READ_ONCE(tsk->snd_nxt);
-		return 0;
-	}
-	return -ENOIOCTLCMD;
-}
-
-static int tern_setsockopt_int(struct sock *sk, int optname, int val)
-{
-	struct tern_sock *tsk = tern_sk(sk);
-
-	switch (optname) {
-	case TERN_NODELAY:
-		tsk->nodelay = !!val;
-		if (val)
-			tern_push(sk);
-		return 0;
-	case TERN_MAXSEG:
-		if (val && (val < TERN_MIN_MSS || val > TERN_MAX_MAXSEG))
-			return -EINVAL;
-		tsk->max_seg = val;
-		return 0;
-	case TERN_KEEPIDLE:
-		if (val < 1 || val > TERN_MAX_KEEPIDLE)
-			return -EINVAL;
-		tsk->keepalive_time = val * HZ;
-		if (sock_flag(sk, SOCK_KEEPOPEN))
-			tern_set_keepalive(sk, 1);
-		return 0;
-	case TERN_KEEPINTVL:
-		if (val < 1 || val > TERN_MAX_KEEPINTVL)
-			return -EINVAL;
-		tsk->keepalive_intvl = val * HZ;
-		return 0;
-	case TERN_KEEPCNT:
-		if (val < 1 || val > TERN_MAX_KEEPCNT)
-			return -EINVAL;
-		tsk->keepalive_probes = val;
-		return 0;
-	case TERN_SYNCNT:
-		if (val < 1 || val > TERN_MAX_SYNCNT)
-			return -EINVAL;
-		tsk->syn_retries = val;
-		return 0;
-	case TERN_USER_TIMEOUT:
-		if (val < 0)
-			return -EINVAL;
-		tsk->user_timeout = val;
-		return 0;
-	}
-	return -ENOPROTOOPT;
-}
-
-static int tern_setsockopt(struct sock *sk, int level, int optname,
-			   sockptr_t optval, unsigned int optlen)
-{
-	int val, err;
-
-	if (level != SOL_TERN)
-		return inet_csk(sk)->icsk_af_ops->setsockopt(sk, level, optname,
-							     optval, optlen);
-	if (optlen < sizeof(int))
-		return -EINVAL;	/* TCP checks the length first, too */
-	if (copy_from_sockptr(&val, optval, sizeof(val)))
-		return -EFAULT;
-	lock_sock(sk);
-	err = tern_setsockopt_int(sk, optname, val);
-	release_sock(sk);
-	return err;
-}
-
-static int tern_getsockopt(struct sock *sk, int level, int optname,
-			   char __user *optval, int __user *optlen)
-{
-	struct tern_sock *tsk = tern_sk(sk);
-	struct tern_net *tn = tern_pernet(sock_net(sk));
-	int len, val;
-
-	if (level != SOL_TERN)
-		return inet_csk(sk)->icsk_af_ops->getsockopt(sk, level, optname,
-							     optval, optlen);
-	if (get_user(len, optlen))
-		return -EFAULT;
-	if (len < 0)
-		return -EINVAL;
-	switch (optname) {
-	case TERN_NODELAY:
-		val = tsk->nodelay;
-		break;
-	case TERN_MAXSEG:
-		val = tsk->max_seg ? : tsk->mss_cache;
-		break;
-	case TERN_KEEPIDLE:
-		val = (tsk->keepalive_time ? :
-		       tn->keepalive_time_s * HZ) / HZ;
-		break;
-	case TERN_KEEPINTVL:
-		val = (tsk->keepalive_intvl ? :
-		       tn->keepalive_intvl_s * HZ) / HZ;
-		break;
-	case TERN_KEEPCNT:
-		val = tsk->keepalive_probes ? : tn->keepalive_probes;
-		break;
-	case TERN_SYNCNT:
-		val = tsk->syn_retries ? : tn->syn_retries;
-		break;
-	case TERN_USER_TIMEOUT:
-		val = tsk->user_timeout;
-		break;
-	default:
-		return -ENOPROTOOPT;
-	}
-	len = min_t(unsigned int, len, sizeof(int));
-	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
-		return -EFAULT;
-	return 0;
-}
-
-/* SO_RCVLOWAT: proto_ops.set_rcvlowat */
-static int tern_set_rcvlowat(struct sock *sk, int val)
-{
-	WRITE_ONCE(sk->sk_rcvlowat, val ? : 1);
-	return 0;
 }
 
 struct proto tern_prot = {
@@ -1288,205 +1031,3 @@ const struct proto_ops tern_inet_ops = {
 	.mmap		= sock_no_mmap,
 	.set_rcvlowat	= tern_set_rcvlowat,
 };
-
-#if IS_ENABLED(CONFIG_IPV6)
-static const struct inet_connection_sock_af_ops tern_ipv6_af_ops = {
-	.queue_xmit	= inet6_csk_xmit,
-	.rebuild_header	= inet6_sk_rebuild_header,
-	.setsockopt	= ipv6_setsockopt,
-	.getsockopt	= ipv6_getsockopt,
-	.net_header_len	= sizeof(struct ipv6hdr),
-	.sockaddr_len	= sizeof(struct sockaddr_in6),
-};
-
-/* An IPv6 socket talking to an IPv4 peer through a v4-mapped address. */
-static const struct inet_connection_sock_af_ops tern_ipv6_mapped_af_ops = {
-	.queue_xmit	= ip_queue_xmit,
-	.rebuild_header	= inet_sk_rebuild_header,
-	.setsockopt	= ipv6_setsockopt,
-	.getsockopt	= ipv6_getsockopt,
-	.net_header_len	= sizeof(struct iphdr),
-	.sockaddr_len	= sizeof(struct sockaddr_in6),
-};
-
-void tern_v6_mapped_ops(struct sock *sk)
-{
-	inet_csk(sk)->icsk_af_ops = &tern_ipv6_mapped_af_ops;
-	inet_csk(sk)->icsk_sync_mss = tern_sync_mss;
-}
-
-/* A child of an IPv6 listener: its own IPv6 data, nothing shared. */
-void tern_v6_init_child(struct sock *sk, const struct sock *listener)
-{
-	struct tern6_sock *t6 = (struct tern6_sock *)sk;
-	struct ipv6_pinfo *np = &t6->inet6;
-
-	inet_sk(sk)->pinet6 = np;
-	memcpy(np, inet6_sk(listener), sizeof(*np));
-	np->ipv6_mc_list = NULL;
-	np->ipv6_ac_list = NULL;
-	tern_clear_ipv6_fl_list(sk, np);
-	np->pktoptions = NULL;
-	RCU_INIT_POINTER(np->opt, NULL);
-	inet_csk(sk)->icsk_ext_hdr_len = 0;
-}
-
-static int tern_v6_connect(struct sock *sk, struct sockaddr *uaddr,
-			   int addr_len)
-{
-	struct sockaddr_in6 *usin = (struct sockaddr_in6 *)uaddr;
-	struct inet_connection_sock *icsk = inet_csk(sk);
-	struct inet_sock *inet = inet_sk(sk);
-	struct ipv6_pinfo *np = inet6_sk(sk);
-	struct in6_addr *saddr = NULL, *final_p, final;
-	struct ipv6_txoptions *opt;
-	struct dst_entry *dst;
-	struct flowi6 fl6;
-	int addr_type, err;
-
-	if (addr_len < SIN6_LEN_RFC2133)
-		return -EINVAL;
-	if (usin->sin6_family != AF_INET6)
-		return -EAFNOSUPPORT;
-	if (ipv6_addr_any(&usin->sin6_addr)) {
-		if (ipv6_addr_v4mapped(&sk->sk_v6_rcv_saddr))
-			ipv6_addr_set_v4mapped(htonl(INADDR_LOOPBACK),
-					       &usin->sin6_addr);
-		else
-			usin->sin6_addr = in6addr_loopback;
-	}
-	addr_type = ipv6_addr_type(&usin->sin6_addr);
-	if (addr_type & IPV6_ADDR_MULTICAST)
-		return -ENETUNREACH;
-	if (addr_type & IPV6_ADDR_LINKLOCAL) {
-		if (addr_len >= sizeof(struct sockaddr_in6) &&
-		    usin->sin6_scope_id) {
-			if (!sk_dev_equal_l3scope(sk, usin->sin6_scope_id))
-				return -EINVAL;
-			WRITE_ONCE(sk->sk_bound_dev_if, usin->sin6_scope_id);
-		}
-		if (!sk->sk_bound_dev_if)
-			return -EINVAL;
-	}
-	if (addr_type & IPV6_ADDR_MAPPED) {
-		if (ipv6_only_sock(sk))
-			return -ENETUNREACH;
-		tern_v6_mapped_ops(sk);
-		err = tern_v4_connect_addr(sk, usin->sin6_addr.s6_addr32[3],
-					   usin->sin6_port);
-		if (err)
-			icsk->icsk_af_ops = &tern_ipv6_af_ops;
-		return err;
-	}
-	if (ipv6_addr_v4mapped(&sk->sk_v6_rcv_saddr))
-		return -EAFNOSUPPORT;	/* bound to IPv4, connecting to IPv6 */
-	if (!ipv6_addr_any(&sk->sk_v6_rcv_saddr))
-		saddr = &sk->sk_v6_rcv_saddr;
-
-	memset(&fl6, 0, sizeof(fl6));
-	fl6.flowi6_proto = IPPROTO_TERN;
-	fl6.daddr = usin->sin6_addr;
-	fl6.saddr = saddr ? *saddr : np->saddr;
-	fl6.flowi6_oif = sk->sk_bound_dev_if;
-	fl6.flowi6_mark = sk->sk_mark;
-	fl6.fl6_dport = usin->sin6_port;
-	fl6.fl6_sport = inet->inet_sport;
-	fl6.flowi6_uid = sk->sk_uid;
-	opt = rcu_dereference_protected(np->opt, lockdep_sock_is_held(sk));
-	final_p = fl6_update_dst(&fl6, opt, &final);
-	security_sk_classify_flow(sk, flowi6_to_flowi_common(&fl6));
-	dst = ip6_dst_lookup_flow(sock_net(sk), sk, &fl6, final_p);
-	if (IS_ERR(dst))
-		return PTR_ERR(dst);
-
-	sk->sk_v6_daddr = usin->sin6_addr;
-	if (!saddr) {
-		saddr = &fl6.saddr;
-		sk->sk_v6_rcv_saddr = *saddr;
-	}
-	np->saddr = *saddr;
-	inet->inet_rcv_saddr = LOOPBACK4_IPV6;
-	ip6_dst_store(sk, dst, NULL, NULL);
-	icsk->icsk_ext_hdr_len = opt ? opt->opt_flen + opt->opt_nflen : 0;
-	inet->inet_dport = usin->sin6_port;
-	tern_set_state(sk, TCP_SYN_SENT);
-	err = tern_connect_port(sk);
-	if (err)
-		goto failure;
-	tern_sk(sk)->write_seq = tern_isn_v6(&np->saddr, &sk->sk_v6_daddr,
-					     inet->inet_sport,
-					     inet->inet_dport);
-	err = tern_connect_start(sk);
-	if (err)
-		goto failure;
-	return 0;
-
-failure:
-	tern_set_state(sk, TCP_CLOSE);
-	inet->inet_dport = 0;
-	sk->sk_route_caps = 0;
-	return err;
-}
-
-static int tern_v6_init_sock(struct sock *sk)
-{
-	inet_csk(sk)->icsk_af_ops = &tern_ipv6_af_ops;
-	tern_init_common(sk);
-	return 0;
-}
-
-struct proto tern6_prot = {
-	.name			= "TERNv6",
-	.owner			= THIS_MODULE,
-	.close			= tern_close,
-	.connect		= tern_v6_connect,
-	.disconnect		= tern_disconnect,
-	.accept			= tern_accept,
-	.ioctl			= tern_ioctl,
-	.init			= tern_v6_init_sock,
-	.destroy		= tern_destroy_sock,
-	.shutdown		= tern_shutdown,
-	.setsockopt		= tern_setsockopt,
-	.getsockopt		= tern_getsockopt,
-	.keepalive		= tern_set_keepalive,
-	.sendmsg		= tern_sendmsg,
-	.recvmsg		= tern_recvmsg,
-	.backlog_rcv		= tern_do_rcv,
-	.release_cb		= tern_release_cb,
-	.unhash			= tern_unhash,
-	.get_port		= tern_get_port,
-	.put_port		= tern_put_port,
-	.enter_memory_pressure	= tern_enter_memory_pressure,
-	.memory_pressure	= &tern_memory_pressure,
-	.memory_allocated	= &tern_memory_allocated,
-	.per_cpu_fw_alloc	= &tern_memory_per_cpu_fw_alloc,
-	.orphan_count		= &tern_orphan_count,
-	.sysctl_mem		= sysctl_tern_mem,
-	.sysctl_wmem		= sysctl_tern_wmem,
-	.sysctl_rmem		= sysctl_tern_rmem,
-	.max_header		= MAX_TERN_HEADER,
-	.obj_size		= sizeof(struct tern6_sock),
-	.no_autobind		= true,
-};
-
-const struct proto_ops tern_inet6_ops = {
-	.family		= PF_INET6,
-	.owner		= THIS_MODULE,
-	.release	= inet6_release,
-	.bind		= inet6_bind,
-	.connect	= inet_stream_connect,
-	.socketpair	= sock_no_socketpair,
-	.accept		= inet_accept,
-	.getname	= inet6_getname,
-	.poll		= tern_poll,
-	.ioctl		= inet6_ioctl,
-	.listen		= tern_listen,
-	.shutdown	= inet_shutdown,
-	.setsockopt	= sock_common_setsockopt,
-	.getsockopt	= sock_common_getsockopt,
-	.sendmsg	= inet_sendmsg,
-	.recvmsg	= inet_recvmsg,
-	.mmap		= sock_no_mmap,
-	.set_rcvlowat	= tern_set_rcvlowat,
-};
-#endif

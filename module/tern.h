@@ -36,6 +36,13 @@ static inline bool tern_before(u64 a, u64 b)
 
 #define tern_after(a, b)	tern_before(b, a)
 
+/* What a segment's options say (options.c). */
+struct tern_opts {
+	u16 mss;
+	int nsacks;
+	u64 sack[TERN_MAX_SACKS][2];
+};
+
 /* Per-skb state, sent and received. */
 struct tern_skb_cb {
 	u64	seq;		/* first sequence number */
@@ -169,6 +176,11 @@ static inline struct ternhdr *tern_hdr(const struct sk_buff *skb)
 	return (struct ternhdr *)skb_transport_header(skb);
 }
 
+static inline u32 tern_payload_len(const struct sk_buff *skb)
+{
+	return skb->len - tern_hdr(skb)->doff * 4;
+}
+
 static inline u64 tern_clock_us(void)
 {
 	return div_u64(ktime_get_ns(), NSEC_PER_USEC);
@@ -177,6 +189,15 @@ static inline u64 tern_clock_us(void)
 static inline bool tern_seqpacket(const struct sock *sk)
 {
 	return sk->sk_type == SOCK_SEQPACKET;
+}
+
+/* Bytes readable: everything in sequence but a FIN. */
+static inline u32 tern_inq(const struct sock *sk)
+{
+	const struct tern_sock *tsk = tern_sk(sk);
+
+	return READ_ONCE(tsk->rcv_nxt) - READ_ONCE(tsk->copied_seq) -
+	       READ_ONCE(tsk->fin_rcvd);
 }
 
 /* Bytes sent and not yet acknowledged nor known to be held or lost. */
@@ -255,28 +276,51 @@ static inline struct tern_net *tern_pernet(const struct net *net)
 #define TERN_ADD_STATS(net, field, val) \
 	SNMP_ADD_STATS(tern_pernet(net)->mib, field, val)
 
-/* socket.c */
-extern struct proto tern_prot;
-extern const struct proto_ops tern_inet_ops;
+/* ipv4.c: receive entry (both families), ICMP, IPv4 connect */
+int tern_rcv(struct sk_buff *skb);
+int tern_do_rcv(struct sock *sk, struct sk_buff *skb);
+int tern_v4_err(struct sk_buff *skb, u32 info);
+void tern_mtu_reduced(struct sock *sk, u32 mtu);
+bool tern_icmp_seq_ok(const struct sock *sk, u64 seq);
+void tern_err(struct sock *sk, int err, bool mtu, u32 info);
+int tern_v4_init_sock(struct sock *sk);
+int tern_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+int tern_v4_connect_addr(struct sock *sk, __be32 daddr, __be16 dport);
+
+/* ipv6.c */
 #if IS_ENABLED(CONFIG_IPV6)
 extern struct proto tern6_prot;
 extern const struct proto_ops tern_inet6_ops;
+void tern6_prot_build(void);
+int tern_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,
+		u8 code, int offset, __be32 info);
+void tern_v6_mapped_ops(struct sock *sk);
+void tern_v6_init_child(struct sock *sk, const struct sock *listener);
 #endif
+
+/* socket.c: the socket calls */
+extern struct proto tern_prot;
+extern const struct proto_ops tern_inet_ops;
 void tern_set_state(struct sock *sk, int state);
 void tern_done(struct sock *sk);
 void tern_reset(struct sock *sk);
 void tern_write_space(struct sock *sk);
 void tern_sock_init_conn(struct sock *sk);
+void tern_init_common(struct sock *sk);
+int tern_connect_start(struct sock *sk);
 void tern_write_queue_purge(struct sock *sk);
+void tern_ooo_purge(struct sock *sk);
 void tern_listen_stop(struct sock *sk);
+int tern_listen(struct socket *sock, int backlog);
+__poll_t tern_poll(struct file *file, struct socket *sock, poll_table *wait);
 void tern_memory_init(void);
-#if IS_ENABLED(CONFIG_IPV6)
-void tern_v6_mapped_ops(struct sock *sk);
-void tern_v6_init_child(struct sock *sk, const struct sock *listener);
-#endif
 
-/* output.c */
-int tern_rcv_space(const struct sock *sk);
+/* sockopt.c */
+int tern_setsockopt(struct sock *sk, int level, int optname,
+		    sockptr_t optval, unsigned int optlen);
+int tern_getsockopt(struct sock *sk, int level, int optname,
+		    char __user *optval, int __user *optlen);
+int tern_set_rcvlowat(struct sock *sk, int val);
 
 /* hash.c: bound ports, connections, listeners */
 void tern_hash_init(void);
@@ -308,17 +352,30 @@ enum tern_cookie_verdict {
 enum tern_cookie_verdict tern_cookie_check(const struct sk_buff *skb,
 					   u64 cookie, u64 peer_isn, u16 *mss);
 
-/* input.c */
-int tern_rcv(struct sk_buff *skb);
-int tern_do_rcv(struct sock *sk, struct sk_buff *skb);
+/* minisocks.c: the listener and TIME_WAIT */
+int tern_listen_rcv(struct sock *sk, struct sk_buff *skb);
+int tern_tw_rcv(struct sock *sk, struct sk_buff *skb);
+void tern_time_wait(struct sock *sk);
+
+/* input.c: a synchronized connection's input */
+int tern_synsent_rcv(struct sock *sk, struct sk_buff *skb);
+int tern_synrecv_rcv(struct sock *sk, struct sk_buff *skb);
+int tern_conn_rcv(struct sock *sk, struct sk_buff *skb);
+long tern_clean_acked(struct sock *sk, u64 ack);
+
+/* options.c */
+void tern_parse_options(const struct sk_buff *skb, struct tern_opts *o);
+int tern_write_options(struct sock *sk, u8 *opt, u8 flags, int room, u16 mss);
+
+/* recovery.c: SACK, RACK, lost segments */
+void tern_update_rack(struct tern_sock *tsk, const struct sk_buff *skb);
+void tern_sacktag(struct sock *sk, const struct tern_opts *o);
+void tern_rack_detect(struct sock *sk);
 void tern_mark_all_lost(struct sock *sk);
-int tern_v4_err(struct sk_buff *skb, u32 info);
-#if IS_ENABLED(CONFIG_IPV6)
-int tern_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,
-		u8 code, int offset, __be32 info);
-#endif
+void tern_retransmit_lost(struct sock *sk);
 
 /* output.c */
+int tern_rcv_space(const struct sock *sk);
 void tern_push(struct sock *sk);
 int tern_send_syn(struct sock *sk);
 void tern_send_ack(struct sock *sk);
@@ -326,7 +383,6 @@ void tern_send_probe(struct sock *sk);
 void tern_send_fin(struct sock *sk, gfp_t gfp);
 void tern_send_active_reset(struct sock *sk, gfp_t gfp);
 void tern_send_reset_reply(struct net *net, struct sk_buff *skb);
-void tern_mtu_reduced(struct sock *sk, u32 mtu);
 void tern_send_synack_reply(struct sock *listener, struct sk_buff *skb,
 			    u64 cookie);
 int tern_retransmit_skb(struct sock *sk, struct sk_buff *skb);
@@ -339,12 +395,12 @@ u16 tern_advmss(struct sock *sk);
 /* timer.c */
 void tern_init_timers(struct sock *sk);
 void tern_clear_timers(struct sock *sk);
+void tern_stop_retransmit_timer(struct sock *sk);
 void tern_rearm_rto(struct sock *sk);
 void tern_arm_timer(struct sock *sk, int kind, unsigned long when);
 void tern_schedule_ack(struct sock *sk);
 void tern_reset_keepalive(struct sock *sk);
 void tern_set_keepalive(struct sock *sk, int on);
-void tern_time_wait(struct sock *sk);
 void tern_release_cb(struct sock *sk);
 void tern_rtt_sample(struct sock *sk, long rtt_us);
 u32 tern_rto_min(const struct sock *sk);

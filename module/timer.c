@@ -109,7 +109,7 @@ void tern_arm_timer(struct sock *sk, int kind, unsigned long when)
 	sk_reset_timer(sk, &icsk->icsk_retransmit_timer, icsk->icsk_timeout);
 }
 
-static void tern_stop_retransmit_timer(struct sock *sk)
+void tern_stop_retransmit_timer(struct sock *sk)
 {
 	tern_sk(sk)->timer_kind = TERN_TIMER_NONE;
 	sk_stop_timer(sk, &inet_csk(sk)->icsk_retransmit_timer);
@@ -379,25 +379,6 @@ void tern_reset_keepalive(struct sock *sk)
 			       jiffies + tern_keepalive_time(sk));
 	else
 		sk_stop_timer(sk, &inet_csk(sk)->icsk_keepalive_timer);
-}
-
-/*
- * TIME_WAIT. The kernel takes a socket in state TCP_TIME_WAIT for an
- * inet_timewait_sock (sk_fullsock() is false), so a full Tern socket
- * waits in TCP_CLOSE with tsk->tw set, still hashed: it answers a
- * retransmitted FIN and holds its four-tuple until the timer ends it.
- */
-void tern_time_wait(struct sock *sk)
-{
-	struct tern_net *tn = tern_pernet(sock_net(sk));
-
-	tern_sk(sk)->tw = 1;
-	inet_sk_set_state(sk, TCP_CLOSE);
-	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-	tern_stop_retransmit_timer(sk);
-	sk_stop_timer(sk, &inet_csk(sk)->icsk_delack_timer);
-	sk_reset_timer(sk, &inet_csk(sk)->icsk_keepalive_timer,
-		       jiffies + msecs_to_jiffies(tn->tw_timeout_ms));
 }
 
 static void tern_keepalive_handler(struct sock *sk)
