@@ -12,7 +12,9 @@
  */
 
 #include <linux/icmp.h>
+#include <linux/filter.h>
 #include <net/icmp.h>
+#include <net/ip6_route.h>
 #include <net/inet6_connection_sock.h>
 #include <net/inet_hashtables.h>
 #include <net/inet_common.h>
@@ -24,29 +26,23 @@
 
 #include "tern.h"
 
-enum tern_verdict {
-	TERN_SEG_OK,
-	TERN_SEG_HDR_ERR,
-	TERN_SEG_CSUM_ERR,
-};
-
 /* Length, offset, version, ports; the header is linear afterwards. */
-static enum tern_verdict tern_check_header(struct sk_buff *skb)
+static bool tern_header_ok(struct sk_buff *skb)
 {
 	const struct ternhdr *th;
 	unsigned int hlen;
 
 	if (!pskb_may_pull(skb, sizeof(struct ternhdr)))
-		return TERN_SEG_HDR_ERR;
+		return false;
 	th = tern_hdr(skb);
 	hlen = th->doff * 4;
 	if (hlen < sizeof(struct ternhdr) || hlen > skb->len)
-		return TERN_SEG_HDR_ERR;
+		return false;
 	if (th->version != TERN_VERSION || !th->source || !th->dest)
-		return TERN_SEG_HDR_ERR;
+		return false;
 	if (!pskb_may_pull(skb, hlen))
-		return TERN_SEG_HDR_ERR;
-	return TERN_SEG_OK;
+		return false;
+	return true;
 }
 
 /* Checksum over the pseudo-header of the segment's IP version. */
@@ -91,13 +87,39 @@ int tern_do_rcv(struct sock *sk, struct sk_buff *skb)
 	}
 }
 
-static int tern_rcv_finish(struct net *net, struct sk_buff *skb,
-			   enum tern_verdict verdict)
+/*
+ * Only segments addressed to this host alone (uapi/PROTOCOL.md): not a
+ * frame for another host, nor an IP broadcast or multicast destination
+ * carried in a unicast frame.
+ */
+static bool tern_unicast_dst(const struct sk_buff *skb)
 {
-	TERN_INC_STATS(net, verdict == TERN_SEG_HDR_ERR ?
-		       TERN_MIB_INHDRERRORS : TERN_MIB_INCSUMERRORS);
-	kfree_skb(skb);
-	return 0;
+	if (skb->pkt_type != PACKET_HOST)
+		return false;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (skb->protocol == htons(ETH_P_IPV6))
+		return ipv6_unicast_destination(skb);
+#endif
+	return !(skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST));
+}
+
+/* Is the segment fit to look at? Counts and names what is not. */
+static enum skb_drop_reason tern_validate(struct net *net, struct sk_buff *skb)
+{
+	if (!tern_unicast_dst(skb)) {
+		TERN_INC_STATS(net, TERN_MIB_INADDRERRORS);
+		return SKB_DROP_REASON_OTHERHOST;
+	}
+	if (!tern_header_ok(skb)) {
+		TERN_INC_STATS(net, TERN_MIB_INHDRERRORS);
+		return SKB_DROP_REASON_PKT_TOO_SMALL;
+	}
+	if (tern_csum_bad(skb)) {
+		TERN_INC_STATS(net, TERN_MIB_INCSUMERRORS);
+		return SKB_DROP_REASON_TCP_CSUM;
+	}
+	TERN_INC_STATS(net, TERN_MIB_INSEGS);
+	return SKB_NOT_DROPPED_YET;
 }
 
 static void tern_fill_cb(struct sk_buff *skb, int iif)
@@ -124,51 +146,59 @@ static bool tern_policy_ok(struct sock *sk, struct sk_buff *skb)
 	return xfrm4_policy_check(sk, XFRM_POLICY_IN, skb);
 }
 
-/* IP protocol handler for IPv4 and IPv6. */
+/* The connection, else the listener, for a segment (held); its iif. */
+static struct sock *tern_lookup_skb(struct net *net, struct sk_buff *skb,
+				    int *iif)
+{
+	const struct ternhdr *th = tern_hdr(skb);
+
+#if IS_ENABLED(CONFIG_IPV6)
+	if (skb->protocol == htons(ETH_P_IPV6)) {
+		*iif = inet6_iif(skb);
+		return tern_lookup_v6(net, &ipv6_hdr(skb)->saddr, th->source,
+				      &ipv6_hdr(skb)->daddr, th->dest, *iif);
+	}
+#endif
+	*iif = inet_iif(skb);
+	return tern_lookup_v4(net, ip_hdr(skb)->saddr, th->source,
+			      ip_hdr(skb)->daddr, th->dest, *iif);
+}
+
+/*
+ * IP protocol handler for IPv4 and IPv6. The IPsec policy check reads
+ * the IP control block, so it comes before tern_fill_cb() overwrites it;
+ * the socket filter may trim the segment, so it comes before too (the
+ * order of tcp_v4_rcv()).
+ */
 int tern_rcv(struct sk_buff *skb)
 {
 	struct net *net = dev_net(skb->dev);
-	enum tern_verdict verdict;
-	const struct ternhdr *th;
+	enum skb_drop_reason reason;
 	struct sock *sk;
 	int iif;
 
-	if (skb->pkt_type != PACKET_HOST) {
-		TERN_INC_STATS(net, TERN_MIB_INADDRERRORS);
-		kfree_skb(skb);
-		return 0;
-	}
-	verdict = tern_check_header(skb);
-	if (verdict == TERN_SEG_OK && tern_csum_bad(skb))
-		verdict = TERN_SEG_CSUM_ERR;
-	if (verdict != TERN_SEG_OK)
-		return tern_rcv_finish(net, skb, verdict);
-	TERN_INC_STATS(net, TERN_MIB_INSEGS);
-
-	th = tern_hdr(skb);
-	if (IS_ENABLED(CONFIG_IPV6) && skb->protocol == htons(ETH_P_IPV6)) {
-		iif = inet6_iif(skb);
-		sk = tern_lookup_v6(net, &ipv6_hdr(skb)->saddr, th->source,
-				    &ipv6_hdr(skb)->daddr, th->dest, iif);
-	} else {
-		iif = inet_iif(skb);
-		sk = tern_lookup_v4(net, ip_hdr(skb)->saddr, th->source,
-				    ip_hdr(skb)->daddr, th->dest, iif);
-	}
-	tern_fill_cb(skb, iif);
+	reason = tern_validate(net, skb);
+	if (reason)
+		goto drop;
+	sk = tern_lookup_skb(net, skb, &iif);
 	/* the protocol is registered without policy: IPsec checks here */
 	if (!tern_policy_ok(sk, skb)) {
-		if (sk)
-			sock_put(sk);
-		kfree_skb(skb);
-		return 0;
+		reason = SKB_DROP_REASON_XFRM_POLICY;
+		goto put;
 	}
 	if (!sk) {
 		TERN_INC_STATS(net, TERN_MIB_INNOSOCKET);
+		tern_fill_cb(skb, iif);
 		tern_send_reset_reply(net, skb);
-		kfree_skb(skb);
-		return 0;
+		reason = SKB_DROP_REASON_NO_SOCKET;
+		goto drop;
 	}
+	if (sk_filter_trim_cap(sk, skb, tern_hdr(skb)->doff * 4)) {
+		TERN_INC_STATS(net, TERN_MIB_FILTERDROPS);
+		reason = SKB_DROP_REASON_SOCKET_FILTER;
+		goto put;
+	}
+	tern_fill_cb(skb, iif);
 	nf_reset_ct(skb);
 
 	bh_lock_sock_nested(sk);
@@ -177,10 +207,17 @@ int tern_rcv(struct sk_buff *skb)
 	} else if (sk_add_backlog(sk, skb, 2 * READ_ONCE(sk->sk_rcvbuf) +
 				  READ_ONCE(sk->sk_sndbuf) + 65536)) {
 		TERN_INC_STATS(net, TERN_MIB_BACKLOGDROPS);
-		kfree_skb(skb);
+		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_BACKLOG);
 	}
 	bh_unlock_sock(sk);
 	sock_put(sk);
+	return 0;
+
+put:
+	if (sk)
+		sock_put(sk);
+drop:
+	kfree_skb_reason(skb, reason);
 	return 0;
 }
 

@@ -87,7 +87,11 @@ void tern_v6_mapped_ops(struct sock *sk)
 	inet_csk(sk)->icsk_sync_mss = tern_sync_mss;
 }
 
-/* A child of an IPv6 listener: its own IPv6 data, nothing shared. */
+/*
+ * A child of an IPv6 listener: its own IPv6 data, nothing shared (the
+ * listener's options, multicast, anycast and flow label lists are its
+ * own: a child freeing them would free them for all).
+ */
 void tern_v6_init_child(struct sock *sk, const struct sock *listener)
 {
 	struct tern6_sock *t6 = (struct tern6_sock *)sk;
@@ -101,6 +105,25 @@ void tern_v6_init_child(struct sock *sk, const struct sock *listener)
 	np->pktoptions = NULL;
 	RCU_INIT_POINTER(np->opt, NULL);
 	inet_csk(sk)->icsk_ext_hdr_len = 0;
+}
+
+/* The route of an IPv6 child, and its addresses from the request. */
+struct dst_entry *tern_v6_route_child(struct sock *sk,
+				      const struct sock *listener,
+				      struct request_sock *req,
+				      struct flowi *fl)
+{
+	struct inet_request_sock *ireq = inet_rsk(req);
+	struct dst_entry *dst;
+
+	sk->sk_v6_daddr = ireq->ir_v6_rmt_addr;
+	sk->sk_v6_rcv_saddr = ireq->ir_v6_loc_addr;
+	inet6_sk(sk)->saddr = ireq->ir_v6_loc_addr;
+	sk->sk_bound_dev_if = ireq->ir_iif;
+	dst = inet6_csk_route_req(listener, &fl->u.ip6, req, IPPROTO_TERN);
+	if (dst)
+		ip6_dst_store(sk, dst, NULL, NULL);
+	return dst;
 }
 
 static int tern_v6_connect(struct sock *sk, struct sockaddr *uaddr,
@@ -220,6 +243,7 @@ void tern6_prot_build(void)
 	tern6_prot.connect = tern_v6_connect;
 	tern6_prot.init = tern_v6_init_sock;
 	tern6_prot.obj_size = sizeof(struct tern6_sock);
+	tern6_prot.rsk_prot = &tern6_request_sock_ops;
 	tern_set_ipv6_pinfo_offset(&tern6_prot,
 				   offsetof(struct tern6_sock, inet6));
 }

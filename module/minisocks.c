@@ -4,60 +4,128 @@
  * child creation) and TIME_WAIT.
  */
 
+#include <linux/security.h>
 #include <net/inet6_hashtables.h>
+#include <net/inet_connection_sock.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/transp_v6.h>
 
 #include "tern.h"
 
-/* A connection for a valid handshake, ready for accept(). */
-static struct sock *tern_create_child(struct sock *listener,
-				      struct sk_buff *skb, u64 cookie, u16 mss)
+static void tern_req_destructor(struct request_sock *req)
 {
-	const struct ternhdr *th = tern_hdr(skb);
-	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
-	struct sock *sk;
-	struct tern_sock *tsk;
-	struct inet_sock *inet;
+}
 
-	sk = sk_clone_lock(listener, GFP_ATOMIC);
-	if (!sk)
-		return NULL;
-	tsk = tern_sk(sk);
-	inet = inet_sk(sk);
-	tern_sock_init_conn(sk);
-	tsk->deferred = 0;	/* the listener's bits hold no child's refs */
-	sk->sk_ack_backlog = 0;
-	inet->inet_dport = th->source;
-	atomic_set(&inet->inet_id, get_random_u16());
+/* Requests carry no options or saved SYN of their own yet. */
+struct request_sock_ops tern_request_sock_ops = {
+	.family		= PF_INET,
+	.obj_size	= sizeof(struct inet_request_sock),
+	.destructor	= tern_req_destructor,
+};
 
-	if (skb->protocol == htons(ETH_P_IP)) {
-		inet->inet_daddr = ip_hdr(skb)->saddr;
-		inet->inet_rcv_saddr = ip_hdr(skb)->daddr;
-		inet->inet_saddr = ip_hdr(skb)->daddr;
 #if IS_ENABLED(CONFIG_IPV6)
-		if (sk->sk_family == AF_INET6) {
-			tern_v6_init_child(sk, listener);
-			ipv6_addr_set_v4mapped(inet->inet_daddr,
-					       &sk->sk_v6_daddr);
-			ipv6_addr_set_v4mapped(inet->inet_saddr,
-					       &sk->sk_v6_rcv_saddr);
-			inet6_sk(sk)->saddr = sk->sk_v6_rcv_saddr;
-			tern_v6_mapped_ops(sk);
-		}
+struct request_sock_ops tern6_request_sock_ops = {
+	.family		= PF_INET6,
+	.obj_size	= sizeof(struct inet_request_sock),
+	.destructor	= tern_req_destructor,
+};
+#endif
+
+/*
+ * What a child is cloned from: the handshake as inet_csk_clone_lock(), the
+ * route lookup and the LSM hooks read it (addresses, ports, interface,
+ * mark, the security label). With no request queue, it lives only while
+ * the child is made.
+ */
+static struct request_sock *tern_child_req(struct sock *listener,
+					   struct sk_buff *skb)
+{
+	struct inet_request_sock *ireq;
+	struct request_sock *req;
+
+	req = inet_reqsk_alloc(listener->sk_prot->rsk_prot, listener, false);
+	if (!req)
+		return NULL;
+	ireq = inet_rsk(req);
+	ireq->ir_rmt_port = tern_hdr(skb)->source;
+	ireq->ir_num = inet_sk(listener)->inet_num;
+	ireq->ir_iif = READ_ONCE(listener->sk_bound_dev_if);
+	ireq->ir_mark = inet_request_mark(listener, skb);
+	if (skb->protocol == htons(ETH_P_IP)) {
+		ireq->ir_loc_addr = ip_hdr(skb)->daddr;
+		ireq->ir_rmt_addr = ip_hdr(skb)->saddr;
+#if IS_ENABLED(CONFIG_IPV6)
 	} else {
-		tern_v6_init_child(sk, listener);
-		sk->sk_v6_daddr = ipv6_hdr(skb)->saddr;
-		sk->sk_v6_rcv_saddr = ipv6_hdr(skb)->daddr;
-		inet6_sk(sk)->saddr = ipv6_hdr(skb)->daddr;
+		ireq->ir_v6_loc_addr = ipv6_hdr(skb)->daddr;
+		ireq->ir_v6_rmt_addr = ipv6_hdr(skb)->saddr;
+		/* a link-local peer is reached where it was heard */
+		if (!ireq->ir_iif &&
+		    ipv6_addr_type(&ireq->ir_v6_rmt_addr) & IPV6_ADDR_LINKLOCAL)
+			ireq->ir_iif = TERN_SKB_CB(skb)->iif;
+#endif
+	}
+	if (security_inet_conn_request(listener, skb, req)) {
+		reqsk_free(req);
+		return NULL;
+	}
+	return req;
+}
+
+/* An IPv6 listener's child talking IPv4 sees its addresses v4-mapped. */
+static void tern_child_v4mapped(struct sock *sk)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family != AF_INET6)
+		return;
+	ipv6_addr_set_v4mapped(inet_sk(sk)->inet_daddr, &sk->sk_v6_daddr);
+	ipv6_addr_set_v4mapped(inet_sk(sk)->inet_saddr, &sk->sk_v6_rcv_saddr);
+	inet6_sk(sk)->saddr = sk->sk_v6_rcv_saddr;
+#endif
+}
+
+/*
+ * The child's addresses and route, and from the route its MSS; never
+ * from skb->dev, of which the listener's backlog holds no reference.
+ */
+static int tern_child_route(struct sock *sk, const struct sock *listener,
+			    struct request_sock *req, bool v4)
+{
+	struct inet_request_sock *ireq = inet_rsk(req);
+	struct inet_sock *inet = inet_sk(sk);
+	struct dst_entry *dst;
+	struct flowi fl;
+
+	rcu_read_lock();
+	if (v4) {
+		inet->inet_daddr = ireq->ir_rmt_addr;
+		inet->inet_rcv_saddr = ireq->ir_loc_addr;
+		inet->inet_saddr = ireq->ir_loc_addr;
+		tern_child_v4mapped(sk);
+		dst = inet_csk_route_child_sock(listener, sk, req);
+		if (dst)
+			sk_setup_caps(sk, dst);
+#if IS_ENABLED(CONFIG_IPV6)
+	} else {
 		inet->inet_daddr = LOOPBACK4_IPV6;
 		inet->inet_rcv_saddr = LOOPBACK4_IPV6;
 		inet->inet_saddr = LOOPBACK4_IPV6;
-		if (ipv6_addr_type(&sk->sk_v6_daddr) & IPV6_ADDR_LINKLOCAL)
-			sk->sk_bound_dev_if = cb->iif;
+		dst = tern_v6_route_child(sk, listener, req, &fl);
 #endif
 	}
+	rcu_read_unlock();
+	if (!dst)
+		return -EHOSTUNREACH;
+	tern_sync_mss(sk, dst_mtu(dst));
+	return 0;
+}
+
+/* The child's sequence space and window, from the handshake. */
+static void tern_child_seq(struct sock *sk, const struct sk_buff *skb,
+			   u64 cookie, u16 mss)
+{
+	const struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+	struct tern_sock *tsk = tern_sk(sk);
 
 	WRITE_ONCE(tsk->snd_una, cookie + 1);
 	WRITE_ONCE(tsk->snd_nxt, cookie + 1);
@@ -66,28 +134,69 @@ static struct sock *tern_create_child(struct sock *listener,
 	WRITE_ONCE(tsk->copied_seq, cb->seq);
 	WRITE_ONCE(tsk->rcv_eor, cb->seq);
 	tsk->rcv_wup = cb->seq;
-	tsk->snd_wnd = ntohl(th->window);
+	tsk->snd_wnd = ntohl(tern_hdr(skb)->window);
 	tsk->max_window = tsk->snd_wnd;
 	tsk->snd_wl1 = cb->seq;
 	tsk->snd_wl2 = tsk->snd_una;
 	tsk->peer_mss = mss;
-	tern_sync_mss(sk, skb->dev ? READ_ONCE(skb->dev->mtu) : IPV6_MIN_MTU);
-	tern_cc_init(sk);
 	tsk->rcv_tstamp = get_jiffies_64();
+}
 
+/*
+ * A connection for a valid handshake, ready for accept(). The clone
+ * shares nothing the listener owns: IP options and multicast lists stay
+ * the listener's (a child freeing them freed them for every sibling).
+ */
+static struct sock *tern_create_child(struct sock *listener,
+				      struct sk_buff *skb, u64 cookie, u16 mss)
+{
+	bool v4 = skb->protocol == htons(ETH_P_IP);
+	struct request_sock *req;
+	struct sock *sk;
+
+	req = tern_child_req(listener, skb);
+	if (!req)
+		return NULL;
+	sk = inet_csk_clone_lock(listener, req, GFP_ATOMIC);
+	if (!sk)
+		goto out;
+	RCU_INIT_POINTER(inet_sk(sk)->inet_opt, NULL);
+	tern_sock_init_conn(sk);
+	tern_sk(sk)->deferred = 0;	/* the listener's bits hold no child's refs */
+	sk->sk_ack_backlog = 0;
+	atomic_set(&inet_sk(sk)->inet_id, get_random_u16());
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6) {
+		tern_v6_init_child(sk, listener);
+		if (v4)
+			tern_v6_mapped_ops(sk);
+	}
+#endif
+	tern_child_seq(sk, skb, cookie, mss);
+	if (tern_child_route(sk, listener, req, v4))
+		goto fail;
+	tern_cc_init(sk);
 	tern_bind_child(sk, listener);
 	if (tern_hash_conn(sk)) {
 		tern_put_port(sk);
-		sk_free_unlock_clone(sk);
-		return NULL;
+		goto fail;
 	}
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
 	tern_set_state(sk, TCP_ESTABLISHED);
 	tern_reset_keepalive(sk);
-	list_add_tail(&tsk->accept_node, &tern_sk(listener)->accept_queue);
+	list_add_tail(&tern_sk(sk)->accept_node,
+		      &tern_sk(listener)->accept_queue);
 	sk_acceptq_added(listener);
 	TERN_INC_STATS(sock_net(sk), TERN_MIB_PASSIVEOPENS);
+out:
+	reqsk_free(req);
 	return sk;
+
+fail:
+	sk_dst_reset(sk);
+	sk_free_unlock_clone(sk);
+	sk = NULL;
+	goto out;
 }
 
 /* A listener keeps no state until the handshake's last segment. */

@@ -14,6 +14,19 @@
 
 #include "tern.h"
 
+/*
+ * The one MSS formula: payload that fits an MTU behind hdrs bytes of
+ * network headers, no more than max_seg (TERN_MAXSEG) when set.
+ */
+static int tern_mss_for_mtu(int mtu, int hdrs, u32 max_seg)
+{
+	int mss = mtu - hdrs - (int)sizeof(struct ternhdr);
+
+	if (max_seg)
+		mss = min_t(int, mss, max_seg);
+	return clamp_t(int, mss, TERN_MIN_MSS, TERN_MAX_SEG);
+}
+
 /* Payload per segment for a path MTU (also IP's icsk_sync_mss hook). */
 unsigned int tern_sync_mss(struct sock *sk, u32 pmtu)
 {
@@ -21,13 +34,10 @@ unsigned int tern_sync_mss(struct sock *sk, u32 pmtu)
 	struct tern_sock *tsk = tern_sk(sk);
 	int mss;
 
-	mss = pmtu - icsk->icsk_af_ops->net_header_len -
-	      icsk->icsk_ext_hdr_len - sizeof(struct ternhdr);
+	mss = tern_mss_for_mtu(pmtu, icsk->icsk_af_ops->net_header_len +
+			       icsk->icsk_ext_hdr_len, tsk->max_seg);
 	if (tsk->peer_mss)
 		mss = min_t(int, mss, tsk->peer_mss);
-	if (tsk->max_seg)
-		mss = min_t(int, mss, tsk->max_seg);
-	mss = clamp_t(int, mss, TERN_MIN_MSS, TERN_MAX_SEG);
 	icsk->icsk_pmtu_cookie = pmtu;
 	tsk->mss_cache = mss;
 	return mss;
@@ -45,14 +55,10 @@ void tern_sync_mss_now(struct sock *sk)
 u16 tern_advmss(struct sock *sk)
 {
 	const struct dst_entry *dst = __sk_dst_get(sk);
-	int mtu = dst ? dst_mtu(dst) : IPV6_MIN_MTU;
-	int mss;
 
-	mss = mtu - inet_csk(sk)->icsk_af_ops->net_header_len -
-	      sizeof(struct ternhdr);
-	if (tern_sk(sk)->max_seg)
-		mss = min_t(int, mss, tern_sk(sk)->max_seg);
-	return clamp_t(int, mss, TERN_MIN_MSS, TERN_MAX_SEG);
+	return tern_mss_for_mtu(dst ? dst_mtu(dst) : IPV6_MIN_MTU,
+				inet_csk(sk)->icsk_af_ops->net_header_len,
+				tern_sk(sk)->max_seg);
 }
 
 /* Payload bytes the receive buffer can still take. */
@@ -421,18 +427,27 @@ void tern_send_fin(struct sock *sk, gfp_t gfp)
  * SYN-ACK (the cookie is its sequence number). The reply mirrors the
  * segment's addresses and goes out through the control socket.
  */
-static void tern_send_reply(struct net *net, struct sk_buff *in, u8 flags,
-			    u64 seq, u64 ack, u32 window, u16 mss)
+struct tern_reply {
+	u8	flags;
+	u64	seq;
+	u64	ack;
+	u32	window;
+	u32	max_seg;	/* SYN-ACK: the listener's TERN_MAXSEG */
+};
+
+/* The reply's header; its MSS option (SYN) from the route's MTU. */
+static struct sk_buff *tern_reply_build(const struct sk_buff *in,
+					const struct tern_reply *r,
+					const struct dst_entry *dst, int nhlen)
 {
 	const struct ternhdr *ith = tern_hdr(in);
-	struct tern_net *tn = tern_pernet(net);
+	int hlen = sizeof(struct ternhdr) + ((r->flags & TERN_FLAG_SYN) ? 4 : 0);
 	struct sk_buff *skb;
 	struct ternhdr *th;
-	int hlen = sizeof(*th) + ((flags & TERN_FLAG_SYN) ? 4 : 0);
 
 	skb = alloc_skb(MAX_TERN_HEADER + hlen, GFP_ATOMIC);
 	if (!skb)
-		return;
+		return NULL;
 	skb_reserve(skb, MAX_TERN_HEADER + hlen);
 	th = skb_push(skb, hlen);
 	skb_reset_transport_header(skb);
@@ -440,68 +455,95 @@ static void tern_send_reply(struct net *net, struct sk_buff *in, u8 flags,
 	th->source = ith->dest;
 	th->dest = ith->source;
 	th->doff = hlen / 4;
-	th->flags = flags;
-	th->seq = cpu_to_be64(seq);
-	th->ack_seq = cpu_to_be64(ack);
-	th->window = htonl(window);
+	th->flags = r->flags;
+	th->seq = cpu_to_be64(r->seq);
+	th->ack_seq = cpu_to_be64(r->ack);
+	th->window = htonl(r->window);
 	th->version = TERN_VERSION;
-	if (flags & TERN_FLAG_SYN) {
+	if (r->flags & TERN_FLAG_SYN) {
 		u8 *opt = (u8 *)(th + 1);
 
 		opt[0] = TERN_OPT_MSS;
 		opt[1] = 4;
-		put_unaligned_be16(mss, opt + 2);
+		put_unaligned_be16(tern_mss_for_mtu(dst_mtu(dst), nhlen,
+						    r->max_seg), opt + 2);
 	}
+	return skb;
+}
 
-	if (in->protocol == htons(ETH_P_IP)) {
-		const struct iphdr *iph = ip_hdr(in);
-		struct flowi4 fl4;
-		struct rtable *rt;
+static void tern_reply_v4(struct net *net, struct sk_buff *in,
+			  const struct tern_reply *r)
+{
+	const struct iphdr *iph = ip_hdr(in);
+	const struct ternhdr *ith = tern_hdr(in);
+	struct sk_buff *skb;
+	struct flowi4 fl4;
+	struct rtable *rt;
 
-		tern_v4_checksum(skb, iph->daddr, iph->saddr);
-		flowi4_init_output(&fl4, 0, in->mark, 0,
-				   RT_SCOPE_UNIVERSE, IPPROTO_TERN, 0,
-				   iph->saddr, iph->daddr, th->dest,
-				   th->source, sock_net_uid(net, NULL));
-		rt = ip_route_output_key(net, &fl4);
-		if (IS_ERR(rt)) {
-			kfree_skb(skb);
-			return;
-		}
-		skb_dst_set(skb, &rt->dst);
-		ip_build_and_send_pkt(skb, tn->ctl_sk, iph->daddr, iph->saddr,
-				      NULL, 0);
+	flowi4_init_output(&fl4, 0, in->mark, 0, RT_SCOPE_UNIVERSE,
+			   IPPROTO_TERN, 0, iph->saddr, iph->daddr,
+			   ith->source, ith->dest, sock_net_uid(net, NULL));
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt))
+		return;
+	skb = tern_reply_build(in, r, &rt->dst, sizeof(struct iphdr));
+	if (!skb) {
+		ip_rt_put(rt);
+		return;
+	}
+	tern_v4_checksum(skb, iph->daddr, iph->saddr);
+	skb_dst_set(skb, &rt->dst);
+	ip_build_and_send_pkt(skb, tern_pernet(net)->ctl_sk, iph->daddr,
+			      iph->saddr, NULL, 0);
+}
+
 #if IS_ENABLED(CONFIG_IPV6)
-	} else {
-		const struct ipv6hdr *ip6h = ipv6_hdr(in);
-		struct dst_entry *dst;
-		struct flowi6 fl6 = {
-			.daddr = ip6h->saddr,
-			.saddr = ip6h->daddr,
-			.flowi6_proto = IPPROTO_TERN,
-			.flowi6_mark = in->mark,
-			.fl6_dport = th->dest,
-			.fl6_sport = th->source,
-		};
+static void tern_reply_v6(struct net *net, struct sk_buff *in,
+			  const struct tern_reply *r)
+{
+	struct sock *ctl_sk = tern_pernet(net)->ctl_sk6;
+	const struct ipv6hdr *ip6h = ipv6_hdr(in);
+	const struct ternhdr *ith = tern_hdr(in);
+	struct dst_entry *dst;
+	struct sk_buff *skb;
+	struct flowi6 fl6 = {
+		.daddr = ip6h->saddr,
+		.saddr = ip6h->daddr,
+		.flowi6_proto = IPPROTO_TERN,
+		.flowi6_mark = in->mark,
+		.fl6_dport = ith->source,
+		.fl6_sport = ith->dest,
+	};
 
-		if (!tn->ctl_sk6) {
-			kfree_skb(skb);
-			return;
-		}
-		if (ipv6_addr_type(&fl6.daddr) & IPV6_ADDR_LINKLOCAL)
-			fl6.flowi6_oif = TERN_SKB_CB(in)->iif;
-		tern_v6_checksum(skb, &fl6.saddr, &fl6.daddr);
-		dst = ip6_dst_lookup_flow(net, tn->ctl_sk6, &fl6, NULL);
-		if (IS_ERR(dst)) {
-			kfree_skb(skb);
-			return;
-		}
-		skb_dst_set(skb, dst);
-		ip6_xmit(tn->ctl_sk6, skb, &fl6, in->mark, NULL, 0, 0);
-#endif
+	if (!ctl_sk)
+		return;
+	if (ipv6_addr_type(&fl6.daddr) & IPV6_ADDR_LINKLOCAL)
+		fl6.flowi6_oif = TERN_SKB_CB(in)->iif;
+	dst = ip6_dst_lookup_flow(net, ctl_sk, &fl6, NULL);
+	if (IS_ERR(dst))
+		return;
+	skb = tern_reply_build(in, r, dst, sizeof(struct ipv6hdr));
+	if (!skb) {
+		dst_release(dst);
+		return;
 	}
+	tern_v6_checksum(skb, &fl6.saddr, &fl6.daddr);
+	skb_dst_set(skb, dst);
+	ip6_xmit(ctl_sk, skb, &fl6, in->mark, NULL, 0, 0);
+}
+#endif
+
+static void tern_send_reply(struct net *net, struct sk_buff *in,
+			    const struct tern_reply *r)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	if (in->protocol != htons(ETH_P_IP))
+		tern_reply_v6(net, in, r);
+	else
+#endif
+		tern_reply_v4(net, in, r);
 	TERN_INC_STATS(net, TERN_MIB_OUTSEGS);
-	if (flags & TERN_FLAG_RST)
+	if (r->flags & TERN_FLAG_RST)
 		TERN_INC_STATS(net, TERN_MIB_OUTRSTS);
 }
 
@@ -509,32 +551,31 @@ static void tern_send_reply(struct net *net, struct sk_buff *in, u8 flags,
 void tern_send_reset_reply(struct net *net, struct sk_buff *skb)
 {
 	const struct ternhdr *th = tern_hdr(skb);
-	const struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+	struct tern_reply r = { .flags = TERN_FLAG_RST };
 
 	if (th->flags & TERN_FLAG_RST)
 		return;
-	if (th->flags & TERN_FLAG_ACK)
-		tern_send_reply(net, skb, TERN_FLAG_RST,
-				be64_to_cpu(th->ack_seq), 0, 0, 0);
-	else
-		tern_send_reply(net, skb, TERN_FLAG_RST | TERN_FLAG_ACK, 0,
-				cb->end_seq, 0, 0);
+	if (th->flags & TERN_FLAG_ACK) {
+		r.seq = be64_to_cpu(th->ack_seq);
+	} else {
+		r.flags |= TERN_FLAG_ACK;
+		r.ack = TERN_SKB_CB(skb)->end_seq;
+	}
+	tern_send_reply(net, skb, &r);
 }
 
 void tern_send_synack_reply(struct sock *listener, struct sk_buff *skb,
 			    u64 cookie)
 {
-	u32 win = tern_rcv_space(listener);
-	int mtu = skb->dev ? READ_ONCE(skb->dev->mtu) : IPV6_MIN_MTU;
-	int mss;
+	struct tern_reply r = {
+		.flags = TERN_FLAG_SYN | TERN_FLAG_ACK,
+		.seq = cookie,
+		.ack = TERN_SKB_CB(skb)->seq + 1,
+		.window = tern_rcv_space(listener),
+		.max_seg = READ_ONCE(tern_sk(listener)->max_seg),
+	};
+	struct net *net = sock_net(listener);
 
-	mss = mtu - (skb->protocol == htons(ETH_P_IP) ?
-		     sizeof(struct iphdr) : sizeof(struct ipv6hdr)) -
-	      sizeof(struct ternhdr);
-	if (tern_sk(listener)->max_seg)
-		mss = min_t(int, mss, tern_sk(listener)->max_seg);
-	mss = clamp_t(int, mss, TERN_MIN_MSS, TERN_MAX_SEG);
-	tern_send_reply(sock_net(listener), skb, TERN_FLAG_SYN | TERN_FLAG_ACK,
-			cookie, TERN_SKB_CB(skb)->seq + 1, win, mss);
-	TERN_INC_STATS(sock_net(listener), TERN_MIB_COOKIESSENT);
+	tern_send_reply(net, skb, &r);
+	TERN_INC_STATS(net, TERN_MIB_COOKIESSENT);
 }

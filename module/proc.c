@@ -58,6 +58,11 @@ static const char * const tern_mib_names[TERN_MIB_MAX] = {
 	[TERN_MIB_ZEROWINPROBES] = "TernZeroWinProbes",
 	[TERN_MIB_ICMPERRORS]	= "TernInIcmpErrors",
 	[TERN_MIB_OUTOFWINDOWICMPS] = "TernOutOfWindowIcmps",
+	[TERN_MIB_FILTERDROPS]	= "TernFilterDrops",
+	[TERN_MIB_CHALLENGEACKS] = "TernChallengeAcks",
+	[TERN_MIB_ACKSKIPPEDCHALLENGE] = "TernAckSkippedChallenge",
+	[TERN_MIB_ACKSKIPPEDSEQ] = "TernAckSkippedSeq",
+	[TERN_MIB_SACKRENEGING]	= "TernSackReneging",
 };
 
 static int tern_snmp_seq_show(struct seq_file *seq, void *v)
@@ -121,7 +126,8 @@ int tern_proc_net_init(struct net *net)
 	return 0;
 
 err_snmp:
-	remove_proc_entry("tern", net->proc_net);
+	/* whichever file was made is in it: the directory is not empty */
+	remove_proc_subtree("tern", net->proc_net);
 err_mkdir:
 	free_percpu(tn->mib);
 	return -ENOMEM;

@@ -1008,6 +1008,7 @@ struct proto tern_prot = {
 	.sysctl_rmem		= sysctl_tern_rmem,
 	.max_header		= MAX_TERN_HEADER,
 	.obj_size		= sizeof(struct tern_sock),
+	.rsk_prot		= &tern_request_sock_ops,
 	.no_autobind		= true,
 };
 

@@ -239,6 +239,11 @@ enum tern_mib_field {
 	TERN_MIB_ZEROWINPROBES,
 	TERN_MIB_ICMPERRORS,	/* ICMP errors for Tern segments */
 	TERN_MIB_OUTOFWINDOWICMPS, /* ignored: quoted seq not in flight */
+	TERN_MIB_FILTERDROPS,	/* dropped by the socket's filter */
+	TERN_MIB_CHALLENGEACKS,	/* challenge ACKs sent (RFC 5961) */
+	TERN_MIB_ACKSKIPPEDCHALLENGE, /* not sent: over the global limit */
+	TERN_MIB_ACKSKIPPEDSEQ,	/* out-of-window ACK not sent: rate limit */
+	TERN_MIB_SACKRENEGING,	/* SACK marks cleared by a timeout */
 	TERN_MIB_MAX
 };
 
@@ -296,6 +301,10 @@ int tern_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,
 		u8 code, int offset, __be32 info);
 void tern_v6_mapped_ops(struct sock *sk);
 void tern_v6_init_child(struct sock *sk, const struct sock *listener);
+struct dst_entry *tern_v6_route_child(struct sock *sk,
+				      const struct sock *listener,
+				      struct request_sock *req,
+				      struct flowi *fl);
 #endif
 
 /* socket.c: the socket calls */
@@ -353,6 +362,8 @@ enum tern_cookie_verdict tern_cookie_check(const struct sk_buff *skb,
 					   u64 cookie, u64 peer_isn, u16 *mss);
 
 /* minisocks.c: the listener and TIME_WAIT */
+extern struct request_sock_ops tern_request_sock_ops;
+extern struct request_sock_ops tern6_request_sock_ops;
 int tern_listen_rcv(struct sock *sk, struct sk_buff *skb);
 int tern_tw_rcv(struct sock *sk, struct sk_buff *skb);
 void tern_time_wait(struct sock *sk);
