@@ -96,6 +96,26 @@ static inline void tern_clear_ipv6_fl_list(struct sock *sk,
 #endif
 }
 
+/*
+ * The drop reason that means "consumed, not dropped" came in 6.3; before
+ * it a value no real reason has stands for it. tern_free_skb() consumes
+ * or drops accordingly.
+ */
+#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
+#define TERN_SKB_CONSUMED	SKB_CONSUMED
+#else
+#define TERN_SKB_CONSUMED	SKB_DROP_REASON_MAX
+#endif
+
+static inline void tern_free_skb(struct sk_buff *skb,
+				 enum skb_drop_reason reason)
+{
+	if (reason == TERN_SKB_CONSUMED)
+		consume_skb(skb);
+	else
+		kfree_skb_reason(skb, reason);
+}
+
 /* Where sk_memory_allocated_add() and friends live. */
 #if KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE
 #include <net/proto_memory.h>

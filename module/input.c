@@ -6,6 +6,8 @@
  * validated and with the socket locked (ipv4.c).
  */
 
+#include <linux/security.h>
+
 #include "tern.h"
 
 /*
@@ -46,24 +48,19 @@ long tern_clean_acked(struct sock *sk, u64 ack)
 	return retrans ? -1 : rtt;
 }
 
-/* Returns false when the segment must be dropped. */
-static bool tern_ack(struct sock *sk, struct sk_buff *skb,
-		     const struct tern_opts *o)
+/*
+ * The peer's window (RFC 9293 3.10.7.4 SND.WL1/WL2). A window that opens
+ * far enough for the head segment ends the zero-window probing, as
+ * tcp_ack_probe(): one that only flickers open (0, 1, 0 ...) would
+ * otherwise reset an orphan's retries forever.
+ */
+static void tern_ack_update_window(struct sock *sk, const struct sk_buff *skb,
+				   u64 ack)
 {
 	struct tern_sock *tsk = tern_sk(sk);
-	const struct ternhdr *th = tern_hdr(skb);
 	const struct tern_skb_cb *cb = TERN_SKB_CB(skb);
-	u64 ack = be64_to_cpu(th->ack_seq);
-	u32 win = ntohl(th->window);
-	u64 prior_una = tsk->snd_una;
-	long rtt;
-
-	if (tern_after(ack, tsk->snd_nxt)) {
-		tern_send_ack(sk);
-		return false;
-	}
-	if (tern_before(ack, tsk->snd_una))
-		return true;	/* old: the segment may still carry data */
+	u32 win = ntohl(tern_hdr(skb)->window);
+	struct sk_buff *head = tsk->send_head;
 
 	if (tern_before(tsk->snd_wl1, cb->seq) ||
 	    (tsk->snd_wl1 == cb->seq && !tern_before(ack, tsk->snd_wl2))) {
@@ -71,7 +68,9 @@ static bool tern_ack(struct sock *sk, struct sk_buff *skb,
 		tsk->max_window = max(tsk->max_window, win);
 		tsk->snd_wl1 = cb->seq;
 		tsk->snd_wl2 = ack;
-		if (win && tsk->timer_kind == TERN_TIMER_PROBE) {
+		if (win && tsk->timer_kind == TERN_TIMER_PROBE &&
+		    (!head || !tern_after(TERN_SKB_CB(head)->end_seq,
+					  ack + win))) {
 			tsk->timer_kind = TERN_TIMER_NONE;
 			tsk->retries = 0;
 			tsk->retrans_stamp = 0;
@@ -86,6 +85,32 @@ static bool tern_ack(struct sock *sk, struct sk_buff *skb,
 	if (tsk->timer_kind == TERN_TIMER_PROBE && !tsk->snd_wnd &&
 	    !sock_flag(sk, SOCK_DEAD))
 		tsk->retries = 0;
+}
+
+/*
+ * Process the acknowledgment; false when the segment must be dropped.
+ * RFC 5961 5.2: an ACK of data never sent, or older than the largest
+ * window the peer ever offered behind snd_una, is a blind injection or
+ * garbage: challenge and drop, data and all. An old ACK inside that
+ * range is a reordered segment whose data still counts.
+ */
+static bool tern_ack(struct sock *sk, struct sk_buff *skb,
+		     const struct tern_opts *o)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	u64 ack = be64_to_cpu(tern_hdr(skb)->ack_seq);
+	u64 prior_una = tsk->snd_una;
+	long rtt;
+
+	if (tern_after(ack, tsk->snd_nxt) ||
+	    tern_before(ack, prior_una - tsk->max_window)) {
+		tern_send_challenge_ack(sk);
+		return false;
+	}
+	if (tern_before(ack, prior_una))
+		return true;
+
+	tern_ack_update_window(sk, skb, ack);
 	if (o->nsacks)
 		tern_sacktag(sk, o);
 	if (tern_after(ack, prior_una)) {
@@ -364,6 +389,93 @@ static bool tern_seq_acceptable(const struct tern_sock *tsk,
 	       !tern_after(cb->seq, wnd_end);
 }
 
+/* At most one such answer per net.tern.invalid_ratelimit_ms. */
+static bool __tern_oow_rate_limited(struct sock *sk, int mib)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	u32 limit = msecs_to_jiffies(tern_pernet(sock_net(sk))->invalid_ratelimit_ms);
+	u32 now = jiffies;
+
+	if (tsk->last_oow_ack && now - tsk->last_oow_ack < limit) {
+		TERN_INC_STATS(sock_net(sk), mib);
+		return true;
+	}
+	tsk->last_oow_ack = now ? : 1;
+	return false;
+}
+
+/*
+ * The challenge ACK of RFC 5961 (3.2, 4.2, 5.2): limited per socket, and
+ * per namespace to about net.tern.challenge_ack_limit a second, a count
+ * drawn at random each second (as TCP since CVE-2016-5696) so that an
+ * off-path attacker cannot count the answers to learn the window.
+ */
+void tern_send_challenge_ack(struct sock *sk)
+{
+	struct tern_net *tn = tern_pernet(sock_net(sk));
+	u32 limit = READ_ONCE(tn->challenge_ack_limit);
+	u32 now = jiffies / HZ, count;
+
+	if (__tern_oow_rate_limited(sk, TERN_MIB_ACKSKIPPEDCHALLENGE))
+		return;
+	if (now != READ_ONCE(tn->challenge_stamp)) {
+		u32 half = (limit + 1) / 2;
+
+		WRITE_ONCE(tn->challenge_stamp, now);
+		WRITE_ONCE(tn->challenge_count,
+			   half + get_random_u32_below(limit + 1));
+	}
+	count = READ_ONCE(tn->challenge_count);
+	if (!count) {
+		TERN_INC_STATS(sock_net(sk), TERN_MIB_ACKSKIPPEDCHALLENGE);
+		return;
+	}
+	WRITE_ONCE(tn->challenge_count, count - 1);
+	TERN_INC_STATS(sock_net(sk), TERN_MIB_CHALLENGEACKS);
+	tern_send_ack(sk);
+}
+
+/*
+ * Answers to segments outside the window are limited per socket, as
+ * tcp_oow_rate_limited(): a pure ACK (or SYN) out of window answered
+ * with an ACK, answered with one again, is how two ends loop. Data is
+ * never part of such a loop and is always answered.
+ */
+static bool tern_oow_rate_limited(struct sock *sk, const struct sk_buff *skb,
+				  int mib)
+{
+	const struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+
+	if (cb->seq != cb->end_seq && !(cb->flags & TERN_FLAG_SYN))
+		return false;
+	return __tern_oow_rate_limited(sk, mib);
+}
+
+/*
+ * Data past the right edge of the window is trimmed off (a FIN there
+ * goes with it): only the first byte was checked for acceptability.
+ */
+static void tern_trim_to_window(struct sock *sk, struct sk_buff *skb)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+	u64 edge = tsk->rcv_wup + tsk->rcv_wnd;
+	u32 keep;
+
+	if (tern_before(edge, tsk->rcv_nxt))
+		edge = tsk->rcv_nxt;
+	if (!tern_after(cb->end_seq, edge) || tern_after(cb->seq, edge))
+		return;
+	keep = edge - cb->seq;
+	if (pskb_trim(skb, tern_hdr(skb)->doff * 4 + keep))
+		return;
+	cb->flags &= ~(TERN_FLAG_FIN | TERN_FLAG_EOR);
+	cb->end_seq = edge;
+	TERN_INC_STATS(sock_net(sk), TERN_MIB_INWINDROPS);
+	tsk->quickack = 1;	/* tell the peer what was taken */
+	tsk->ack_pending++;
+}
+
 /* Our FIN was acknowledged. Returns false if the socket is gone. */
 static bool tern_fin_acked(struct sock *sk)
 {
@@ -389,23 +501,57 @@ static bool tern_fin_acked(struct sock *sk)
 	return true;
 }
 
-/* Segments for a synchronized connection (RFC 9293 3.10.7.4). */
-int tern_conn_rcv(struct sock *sk, struct sk_buff *skb)
+/*
+ * Is the segment acceptable at all (RFC 9293 3.10.7.4 first to fourth
+ * checks, RFC 5961)? Answers what must be answered; the reason when not.
+ */
+static enum skb_drop_reason tern_validate_incoming(struct sock *sk,
+						   struct sk_buff *skb)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
-	u8 flags = cb->flags;
-	struct tern_opts o;
-	u64 prior_una;
+
+	if (!tern_seq_acceptable(tsk, cb)) {
+		TERN_INC_STATS(sock_net(sk), TERN_MIB_INWINDROPS);
+		if (cb->flags & TERN_FLAG_SYN)
+			tern_send_challenge_ack(sk);
+		else if (!(cb->flags & TERN_FLAG_RST) &&
+			 !tern_oow_rate_limited(sk, skb,
+						TERN_MIB_ACKSKIPPEDSEQ))
+			tern_send_ack(sk);
+		return SKB_DROP_REASON_TCP_INVALID_SEQUENCE;
+	}
+	if (cb->flags & TERN_FLAG_RST) {
+		if (cb->seq != tsk->rcv_nxt) {
+			tern_send_challenge_ack(sk);	/* RFC 5961 3.2 */
+			return SKB_DROP_REASON_TCP_RESET;
+		}
+		TERN_INC_STATS(sock_net(sk), TERN_MIB_INRSTS);
+		tern_reset(sk);
+		return TERN_SKB_CONSUMED;
+	}
+	if (cb->flags & TERN_FLAG_SYN) {
+		/*
+		 * A SYN in a synchronized state (RFC 5961 4.2); also a SYN-ACK
+		 * again, whose sender lost our handshake ACK: either way the
+		 * answer is an ACK.
+		 */
+		tern_send_challenge_ack(sk);
+		return SKB_DROP_REASON_TCP_INVALID_SYN;
+	}
+	if (!(cb->flags & TERN_FLAG_ACK))
+		return SKB_DROP_REASON_TCP_FLAGS;
+	tern_trim_to_window(sk, skb);
+	return SKB_NOT_DROPPED_YET;
+}
+
+/* The segment passed every check: the peer is alive and heard us. */
+static void tern_heard_peer(struct sock *sk)
+{
+	struct tern_sock *tsk = tern_sk(sk);
 
 	tsk->rcv_tstamp = get_jiffies_64();
 	inet_csk(sk)->icsk_probes_out = 0;
-
-	if (flags & TERN_FLAG_SYN) {
-		/* a SYN-ACK again (our handshake ACK was lost) or a stray SYN */
-		tern_send_ack(sk);
-		goto drop;
-	}
 	if (tsk->hs_pending) {
 		/* the listener answered: the handshake's retries are over */
 		tsk->hs_pending = 0;
@@ -414,47 +560,54 @@ int tern_conn_rcv(struct sock *sk, struct sk_buff *skb)
 		inet_csk(sk)->icsk_rto = max(tsk->rto, tern_rto_min(sk));
 		tern_rearm_rto(sk);
 	}
-	if (!tern_seq_acceptable(tsk, cb)) {
-		TERN_INC_STATS(sock_net(sk), TERN_MIB_INWINDROPS);
-		if (!(flags & TERN_FLAG_RST))
-			tern_send_ack(sk);
-		goto drop;
-	}
-	if (flags & TERN_FLAG_RST) {
-		if (cb->seq == tsk->rcv_nxt) {
-			TERN_INC_STATS(sock_net(sk), TERN_MIB_INRSTS);
-			tern_reset(sk);
-		} else {
-			tern_send_ack(sk);	/* challenge ACK, RFC 5961 */
-		}
-		goto drop;
-	}
-	if (!(flags & TERN_FLAG_ACK))
-		goto drop;
-	tern_parse_options(skb, &o);
-	prior_una = tsk->snd_una;
-	if (!tern_ack(sk, skb, &o))
-		goto drop;
-	if (tsk->fin_queued && tsk->snd_una == tsk->write_seq &&
-	    !tern_fin_acked(sk))
-		goto drop;
-	if (tsk->hs_confirm) {
-		/*
-		 * Until the client shows it heard us (data, or an ACK of
-		 * ours), its bare ACK is its handshake ACK resent: our
-		 * confirmation was lost, send it again. Once we have data in
-		 * flight, that data (resent if need be) confirms instead.
-		 */
-		if (cb->end_seq != cb->seq || tsk->snd_una != prior_una ||
-		    tsk->snd_nxt != tsk->snd_una) {
-			tsk->hs_confirm = 0;
-		} else if (cb->seq == tsk->rcv_nxt) {
-			tsk->ack_pending++;
-			tsk->quickack = 1;
-		}
-	}
+}
 
-	if (cb->end_seq != cb->seq && !tern_after(cb->end_seq, tsk->rcv_nxt)) {
+/*
+ * Until the client shows it heard us (data, or an ACK of ours), its bare
+ * ACK is its handshake ACK resent: our confirmation was lost, send it
+ * again. Once we have data in flight, that data (resent if need be)
+ * confirms instead.
+ */
+static void tern_confirm_handshake(struct sock *sk, const struct sk_buff *skb,
+				   u64 prior_una)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	const struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+
+	if (cb->end_seq != cb->seq || tsk->snd_una != prior_una ||
+	    tsk->snd_nxt != tsk->snd_una) {
+		tsk->hs_confirm = 0;
+	} else if (cb->seq == tsk->rcv_nxt) {
+		tsk->ack_pending++;
+		tsk->quickack = 1;
+	}
+}
+
+/*
+ * New data for a socket whose user shut reading down for good (close,
+ * or shutdown(SHUT_RDWR)): abort as TCP does, with a reset to the peer
+ * and ECONNRESET for a user still holding the socket.
+ */
+static void tern_abort_on_data(struct sock *sk)
+{
+	bool dead = sock_flag(sk, SOCK_DEAD);
+
+	tern_send_active_reset(sk, GFP_ATOMIC);
+	WRITE_ONCE(sk->sk_err, ECONNRESET);
+	tern_done(sk);
+	if (!dead)
+		sk_error_report(sk);
+}
+
+/* The payload (or FIN) of an acceptable segment; takes the skb. */
+static void tern_conn_data(struct sock *sk, struct sk_buff *skb)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+
+	if (cb->end_seq == cb->seq) {
+		consume_skb(skb);
+	} else if (!tern_after(cb->end_seq, tsk->rcv_nxt)) {
 		/* all of it arrived before: say so at once */
 		TERN_INC_STATS(sock_net(sk), TERN_MIB_DUPSEGS);
 		tsk->ack_pending++;
@@ -465,24 +618,47 @@ int tern_conn_rcv(struct sock *sk, struct sk_buff *skb)
 		 */
 		if (tsk->tw)
 			tern_send_ack(sk);
-		kfree_skb(skb);
-	} else if (cb->end_seq != cb->seq &&
-		   ((1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) &&
+		kfree_skb_reason(skb, SKB_DROP_REASON_TCP_OLD_DATA);
+	} else if (((1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) &&
 		   (sk->sk_shutdown & RCV_SHUTDOWN) &&
-		   tern_after(cb->end_seq - !!(flags & TERN_FLAG_FIN),
+		   tern_after(cb->end_seq - !!(cb->flags & TERN_FLAG_FIN),
 			      tsk->rcv_nxt)) {
-		/* new data for a socket the user closed: abort, as TCP */
-		tern_send_active_reset(sk, GFP_ATOMIC);
-		tern_done(sk);
-		kfree_skb(skb);
-		return 0;
-	} else if (cb->end_seq != cb->seq &&
-		   ((1 << sk->sk_state) &
-		    (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2))) {
+		tern_abort_on_data(sk);
+		kfree_skb_reason(skb, SKB_DROP_REASON_TCP_CLOSE);
+	} else if ((1 << sk->sk_state) &
+		   (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) {
 		tern_data_queue(sk, skb);
 	} else {
-		kfree_skb(skb);
+		kfree_skb_reason(skb, SKB_DROP_REASON_TCP_CLOSE);
 	}
+}
+
+/* Segments for a synchronized connection (RFC 9293 3.10.7.4). */
+int tern_conn_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	enum skb_drop_reason reason;
+	struct tern_opts o;
+	u64 prior_una;
+
+	reason = tern_validate_incoming(sk, skb);
+	if (reason)
+		goto drop;
+	tern_parse_options(skb, &o);
+	prior_una = tsk->snd_una;
+	if (!tern_ack(sk, skb, &o)) {
+		reason = SKB_DROP_REASON_TCP_TOO_OLD_ACK;
+		goto drop;
+	}
+	tern_heard_peer(sk);
+	if (tsk->fin_queued && tsk->snd_una == tsk->write_seq &&
+	    !tern_fin_acked(sk)) {
+		consume_skb(skb);
+		return 0;
+	}
+	if (tsk->hs_confirm)
+		tern_confirm_handshake(sk, skb, prior_una);
+	tern_conn_data(sk, skb);
 	if (sk->sk_state == TCP_CLOSE)
 		return 0;
 	tern_retransmit_lost(sk);
@@ -491,7 +667,7 @@ int tern_conn_rcv(struct sock *sk, struct sk_buff *skb)
 	return 0;
 
 drop:
-	kfree_skb(skb);
+	tern_free_skb(skb, reason);
 	return 0;
 }
 
@@ -511,6 +687,25 @@ static void tern_learn_syn(struct sock *sk, const struct sk_buff *skb)
 	tsk->snd_wnd = ntohl(tern_hdr(skb)->window);
 	tsk->max_window = tsk->snd_wnd;
 	tsk->snd_wl1 = cb->seq;
+}
+
+/* The handshake is over, whichever way it went: the connection is up. */
+static void tern_finish_connect(struct sock *sk)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+
+	tsk->retries = 0;
+	tsk->retrans_stamp = 0;
+	tern_sync_mss_now(sk);
+	tern_cc_init(sk);
+	tsk->rcv_tstamp = get_jiffies_64();
+	tern_set_state(sk, TCP_ESTABLISHED);
+	tern_rearm_rto(sk);
+	tern_reset_keepalive(sk);
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		sk->sk_state_change(sk);
+		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
+	}
 }
 
 /* The answer to our SYN. */
@@ -555,23 +750,15 @@ int tern_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	rtt = tern_clean_acked(sk, tsk->snd_nxt);
 	WRITE_ONCE(tsk->snd_una, tsk->snd_nxt);
 	tern_rtt_handshake(sk, rtt);
-	tsk->retries = 0;
-	tsk->retrans_stamp = 0;
-	tern_sync_mss_now(sk);
-	tern_cc_init(sk);
-	tsk->rcv_tstamp = get_jiffies_64();
+	security_inet_conn_established(sk, skb);
 	tsk->hs_pending = 1;
-	tern_set_state(sk, TCP_ESTABLISHED);
+	tern_finish_connect(sk);
 	tern_send_ack(sk);
-	tern_rearm_rto(sk);
-	tern_reset_keepalive(sk);
-	if (!sock_flag(sk, SOCK_DEAD)) {
-		sk->sk_state_change(sk);
-		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
-	}
 	tern_push(sk);
+	consume_skb(skb);
+	return 0;
 drop:
-	kfree_skb(skb);
+	kfree_skb_reason(skb, SKB_DROP_REASON_TCP_FLAGS);
 	return 0;
 }
 
@@ -585,7 +772,18 @@ int tern_synrecv_rcv(struct sock *sk, struct sk_buff *skb)
 	if (cb->flags & TERN_FLAG_RST) {
 		if (cb->seq == tsk->rcv_nxt)
 			tern_reset(sk);
-		kfree_skb(skb);
+		kfree_skb_reason(skb, SKB_DROP_REASON_TCP_RESET);
+		return 0;
+	}
+	if (!tern_seq_acceptable(tsk, cb)) {
+		/*
+		 * Not from the peer whose SYN we answered: a forged SYN that
+		 * took us here must not let a SYN-ACK with another initial
+		 * sequence number complete the handshake.
+		 */
+		TERN_INC_STATS(sock_net(sk), TERN_MIB_INWINDROPS);
+		tern_send_challenge_ack(sk);
+		kfree_skb_reason(skb, SKB_DROP_REASON_TCP_INVALID_SEQUENCE);
 		return 0;
 	}
 	if (!(cb->flags & TERN_FLAG_ACK) ||
@@ -601,18 +799,7 @@ int tern_synrecv_rcv(struct sock *sk, struct sk_buff *skb)
 	tsk->max_window = tsk->snd_wnd;
 	tsk->snd_wl1 = cb->seq;
 	tsk->snd_wl2 = tsk->snd_una;
-	tsk->retries = 0;
-	tsk->retrans_stamp = 0;
-	tern_sync_mss_now(sk);
-	tern_cc_init(sk);
-	tsk->rcv_tstamp = get_jiffies_64();
-	tern_set_state(sk, TCP_ESTABLISHED);
-	tern_rearm_rto(sk);
-	tern_reset_keepalive(sk);
-	if (!sock_flag(sk, SOCK_DEAD)) {
-		sk->sk_state_change(sk);
-		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
-	}
+	tern_finish_connect(sk);
 	/*
 	 * Closed, or shut down for writing, in SYN_RECV (simultaneous
 	 * open): the FIN waited for the handshake to end.

@@ -181,6 +181,11 @@ int tern_rcv(struct sk_buff *skb)
 	if (reason)
 		goto drop;
 	sk = tern_lookup_skb(net, skb, &iif);
+	if (sk && unlikely(READ_ONCE(tern_sk(sk)->tw)) &&
+	    tern_tw_recycle(sk, skb)) {
+		sock_put(sk);
+		sk = tern_lookup_skb(net, skb, &iif);
+	}
 	/* the protocol is registered without policy: IPsec checks here */
 	if (!tern_policy_ok(sk, skb)) {
 		reason = SKB_DROP_REASON_XFRM_POLICY;
@@ -238,7 +243,7 @@ void tern_mtu_reduced(struct sock *sk, u32 mtu)
 		return;
 	if (inet_csk(sk)->icsk_pmtu_cookie > dst_mtu(dst)) {
 		tern_sync_mss(sk, dst_mtu(dst));
-		tern_mark_all_lost(sk);
+		tern_mark_all_lost(sk, false);
 		tern_retransmit_lost(sk);
 	}
 }

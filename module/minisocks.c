@@ -267,6 +267,31 @@ drop:
 }
 
 /*
+ * A SYN for a four-tuple in TIME_WAIT whose sequence number is beyond
+ * the old connection's is a new incarnation (RFC 9293 3.10.7.4, TCP's
+ * TCP_TW_SYN): end the TIME_WAIT, so that the listener takes the SYN and
+ * a client reconnecting from the same port is not held up for the whole
+ * TIME_WAIT. Returns true when it ended.
+ */
+bool tern_tw_recycle(struct sock *sk, const struct sk_buff *skb)
+{
+	const struct ternhdr *th = tern_hdr(skb);
+	bool ended = false;
+
+	if ((th->flags & (TERN_FLAG_SYN | TERN_FLAG_ACK | TERN_FLAG_RST)) !=
+	    TERN_FLAG_SYN)
+		return false;
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk) && tern_sk(sk)->tw &&
+	    tern_after(be64_to_cpu(th->seq), tern_sk(sk)->rcv_nxt)) {
+		tern_done(sk);
+		ended = true;
+	}
+	bh_unlock_sock(sk);
+	return ended;
+}
+
+/*
  * TIME_WAIT: all of the peer's data and its FIN arrived, but a segment
  * that takes sequence space (data or FIN) means the peer never heard our
  * cumulative ACK: ACK again, as TCP does. A peer retransmitting only

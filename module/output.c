@@ -214,8 +214,10 @@ static int tern_transmit_skb(struct sock *sk, struct sk_buff *skb, gfp_t gfp)
 	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 	struct sk_buff *nskb;
 
-	if (unlikely(skb->len > tern_sk(sk)->mss_cache))
-		tern_split_skb(sk, skb, tern_sk(sk)->mss_cache);
+	/* the path MTU fell since it was queued: never send it oversized */
+	if (unlikely(skb->len > tern_sk(sk)->mss_cache) &&
+	    tern_split_skb(sk, skb, tern_sk(sk)->mss_cache))
+		return -ENOMEM;
 	if (!cb->first_tx)
 		cb->first_tx = jiffies | 1;
 	if (unlikely(skb_cloned(skb)))

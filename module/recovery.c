@@ -50,8 +50,6 @@ void tern_sacktag(struct sock *sk, const struct tern_opts *o)
 				cb->sacked &= ~TERN_SKB_LOST;
 				tsk->lost_out -= len;
 			}
-			if (tern_after(cb->end_seq, tsk->high_sacked))
-				tsk->high_sacked = cb->end_seq;
 			tern_update_rack(tsk, skb);
 		}
 	}
@@ -90,22 +88,37 @@ void tern_rack_detect(struct sock *sk)
 	}
 }
 
-/* Every unacknowledged, unSACKed segment is lost (after a timeout). */
-void tern_mark_all_lost(struct sock *sk)
+/*
+ * Every unacknowledged segment is lost: after a retransmission timeout
+ * (timeout: SACK marks are forgotten too, RFC 2018 section 8, as
+ * tcp_timeout_mark_lost(): the peer may have dropped what it SACKed, and
+ * a mark nobody clears would keep a segment from ever being resent), or
+ * after the path MTU fell (what the peer holds stays held).
+ */
+void tern_mark_all_lost(struct sock *sk, bool timeout)
 {
 	struct tern_sock *tsk = tern_sk(sk);
+	bool reneged = false;
 	struct sk_buff *skb;
 
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+		u32 len = cb->end_seq - cb->seq;
 
 		if (skb == tsk->send_head)
 			break;
+		if (timeout && (cb->sacked & TERN_SKB_SACKED)) {
+			cb->sacked &= ~TERN_SKB_SACKED;
+			tsk->sacked_out -= len;
+			reneged = true;
+		}
 		if (cb->sacked & (TERN_SKB_SACKED | TERN_SKB_LOST))
 			continue;
 		cb->sacked |= TERN_SKB_LOST;
-		tsk->lost_out += cb->end_seq - cb->seq;
+		tsk->lost_out += len;
 	}
+	if (reneged)
+		TERN_INC_STATS(sock_net(sk), TERN_MIB_SACKRENEGING);
 }
 
 /* Resend what loss detection marked, as the window allows. */

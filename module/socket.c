@@ -158,7 +158,7 @@ void tern_sock_init_conn(struct sock *sk)
 	tsk->rack_end_seq = 0;
 	tsk->sacked_out = 0;
 	tsk->lost_out = 0;
-	tsk->high_sacked = 0;
+	tsk->last_oow_ack = 0;
 	tsk->ack_pending = 0;
 	tsk->quickack = 0;
 	tsk->hs_pending = 0;
@@ -868,8 +868,18 @@ static int tern_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			}
 		}
 		tern_cleanup_rbuf(sk, copied);
-		/* sleep until something is appended (or a wakeup) */
-		sk_wait_data(sk, &timeo, skb_peek_tail(&sk->sk_receive_queue));
+		/*
+		 * Sleep until something is appended (or a wakeup). A
+		 * disconnect meanwhile (connect(AF_UNSPEC), maybe a new
+		 * connection since) ends the read: what follows is not the
+		 * data this read began on.
+		 */
+		err = sk_wait_data(sk, &timeo,
+				   skb_peek_tail(&sk->sk_receive_queue));
+		if (err < 0) {
+			copied = copied ? : err;
+			goto done;
+		}
 		continue;
 
 copy:

@@ -14,6 +14,7 @@ static int tern_max_retries = 255;
 static int tern_max_ms = 3600 * 1000;
 static int tern_max_keepidle = TERN_MAX_KEEPIDLE;
 static int tern_max_keepcnt = TERN_MAX_KEEPCNT;
+static int tern_int_max = INT_MAX;
 
 #define TERN_SYSCTL(_name, _field, _min, _max)			\
 	{							\
@@ -41,6 +42,10 @@ static struct ctl_table tern_sysctl_table[] = {
 	TERN_SYSCTL("keepalive_probes", keepalive_probes, &tern_one,
 		    &tern_max_keepcnt),
 	TERN_SYSCTL("rto_min_ms", rto_min_ms, &tern_one, &tern_max_ms),
+	TERN_SYSCTL("challenge_ack_limit", challenge_ack_limit, &tern_one,
+		    &tern_int_max),
+	TERN_SYSCTL("invalid_ratelimit_ms", invalid_ratelimit_ms, SYSCTL_ZERO,
+		    &tern_max_ms),
 	TERN_SYSCTL_END
 };
 
@@ -58,6 +63,8 @@ int tern_sysctl_net_init(struct net *net)
 	tn->keepalive_intvl_s = 75;
 	tn->keepalive_probes = 9;
 	tn->rto_min_ms = 200;
+	tn->challenge_ack_limit = 1000;
+	tn->invalid_ratelimit_ms = 500;	/* TCP's tcp_invalid_ratelimit */
 
 	table = kmemdup(tern_sysctl_table, sizeof(tern_sysctl_table),
 			GFP_KERNEL);

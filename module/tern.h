@@ -127,7 +127,6 @@ struct tern_sock {
 	/* loss detection (RACK-TLP, RFC 8985) and congestion control */
 	u64	rack_sent_us;	/* send time of the newest delivered segment */
 	u64	rack_end_seq;	/* its end */
-	u32	rack_reo_wnd_us;
 	u32	cwnd;		/* bytes */
 	u32	ssthresh;	/* bytes */
 	u32	ca_acked;	/* bytes acked toward the next cwnd increase */
@@ -135,7 +134,6 @@ struct tern_sock {
 	u8	ca_state;	/* TERN_CA_* */
 	u32	sacked_out;	/* bytes the peer holds beyond snd_una */
 	u32	lost_out;	/* bytes marked lost and not resent */
-	u64	high_sacked;	/* highest SACKed end_seq */
 
 	/* options */
 	u8	nodelay;
@@ -151,6 +149,7 @@ struct tern_sock {
 	u32	user_timeout;	/* ms, 0: retries decide */
 	u32	max_seg;	/* TERN_MAXSEG, 0: path decides */
 	u64	rcv_tstamp;	/* jiffies64 of the last segment received */
+	u32	last_oow_ack;	/* jiffies of the last out-of-window answer */
 
 	unsigned long deferred;	/* TERN_*_DEFERRED bits */
 	u32	mtu_info;	/* the MTU of a deferred "too big" */
@@ -267,6 +266,11 @@ struct tern_net {
 	int keepalive_intvl_s;
 	int keepalive_probes;
 	int rto_min_ms;
+	int challenge_ack_limit;
+	int invalid_ratelimit_ms;
+	/* RFC 5961 challenge ACKs left this second (input.c) */
+	u32 challenge_stamp;
+	u32 challenge_count;
 };
 
 extern unsigned int tern_net_id;
@@ -366,12 +370,14 @@ extern struct request_sock_ops tern_request_sock_ops;
 extern struct request_sock_ops tern6_request_sock_ops;
 int tern_listen_rcv(struct sock *sk, struct sk_buff *skb);
 int tern_tw_rcv(struct sock *sk, struct sk_buff *skb);
+bool tern_tw_recycle(struct sock *sk, const struct sk_buff *skb);
 void tern_time_wait(struct sock *sk);
 
 /* input.c: a synchronized connection's input */
 int tern_synsent_rcv(struct sock *sk, struct sk_buff *skb);
 int tern_synrecv_rcv(struct sock *sk, struct sk_buff *skb);
 int tern_conn_rcv(struct sock *sk, struct sk_buff *skb);
+void tern_send_challenge_ack(struct sock *sk);
 long tern_clean_acked(struct sock *sk, u64 ack);
 
 /* options.c */
@@ -382,7 +388,7 @@ int tern_write_options(struct sock *sk, u8 *opt, u8 flags, int room, u16 mss);
 void tern_update_rack(struct tern_sock *tsk, const struct sk_buff *skb);
 void tern_sacktag(struct sock *sk, const struct tern_opts *o);
 void tern_rack_detect(struct sock *sk);
-void tern_mark_all_lost(struct sock *sk);
+void tern_mark_all_lost(struct sock *sk, bool timeout);
 void tern_retransmit_lost(struct sock *sk);
 
 /* output.c */

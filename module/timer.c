@@ -222,12 +222,13 @@ static void tern_rto_expired(struct sock *sk)
 		return;
 	TERN_INC_STATS(sock_net(sk), TERN_MIB_RTOS);
 
+	skb = skb_peek(&sk->sk_write_queue);
+	if (sk->sk_state != TCP_SYN_SENT && skb && skb != tsk->send_head) {
+		tern_mark_all_lost(sk, true);
+		tern_cc_on_rto(sk);
+	}
 	skb = tern_first_unsacked(sk);
 	if (skb) {
-		if (sk->sk_state != TCP_SYN_SENT) {
-			tern_mark_all_lost(sk);
-			tern_cc_on_rto(sk);
-		}
 		tern_retransmit_skb(sk, skb);
 	} else if (tsk->hs_pending) {
 		/* the handshake's last ACK, until the server confirms */
