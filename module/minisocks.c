@@ -324,12 +324,34 @@ int tern_tw_rcv(struct sock *sk, struct sk_buff *skb)
 void tern_time_wait(struct sock *sk)
 {
 	struct tern_net *tn = tern_pernet(sock_net(sk));
+	struct tern_sock *tsk = tern_sk(sk);
 
-	tern_sk(sk)->tw = 1;
+	if (!tsk->tw) {
+		/*
+		 * Past net.tern.max_tw_buckets the connection closes without
+		 * TIME_WAIT, as TCP's does (TCPTimeWaitOverflow).
+		 */
+		if (atomic_read(&tn->tw_count) >= READ_ONCE(tn->max_tw_buckets)) {
+			TERN_INC_STATS(sock_net(sk), TERN_MIB_TIMEWAITOVERFLOW);
+			tern_done(sk);
+			return;
+		}
+		atomic_inc(&tn->tw_count);
+	}
+	tsk->tw = 1;
 	inet_sk_set_state(sk, TCP_CLOSE);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	tern_stop_retransmit_timer(sk);
 	sk_stop_timer(sk, &inet_csk(sk)->icsk_delack_timer);
 	sk_reset_timer(sk, &inet_csk(sk)->icsk_keepalive_timer,
 		       jiffies + msecs_to_jiffies(tn->tw_timeout_ms));
+}
+
+/* TIME_WAIT is over (or abandoned): one fewer in the namespace. */
+void tern_tw_end(struct sock *sk)
+{
+	if (!tern_sk(sk)->tw)
+		return;
+	tern_sk(sk)->tw = 0;
+	atomic_dec(&tern_pernet(sock_net(sk))->tw_count);
 }

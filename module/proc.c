@@ -63,6 +63,8 @@ static const char * const tern_mib_names[TERN_MIB_MAX] = {
 	[TERN_MIB_ACKSKIPPEDCHALLENGE] = "TernAckSkippedChallenge",
 	[TERN_MIB_ACKSKIPPEDSEQ] = "TernAckSkippedSeq",
 	[TERN_MIB_SACKRENEGING]	= "TernSackReneging",
+	[TERN_MIB_ABORTONMEMORY] = "TernAbortOnMemory",
+	[TERN_MIB_TIMEWAITOVERFLOW] = "TernTimeWaitOverflow",
 };
 
 static int tern_snmp_seq_show(struct seq_file *seq, void *v)

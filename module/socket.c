@@ -54,6 +54,25 @@ void tern_set_state(struct sock *sk, int state)
 	inet_sk_set_state(sk, state);
 }
 
+/*
+ * Orphans cost memory nobody accounts to a user: past net.tern.max_orphans
+ * (counted across the host, as TCP's tcp_max_orphans) an orphan is reset
+ * and freed at once instead of finishing its close (tcp_out_of_resources).
+ */
+bool tern_too_many_orphans(struct sock *sk)
+{
+	int max = READ_ONCE(tern_pernet(sock_net(sk))->max_orphans);
+	unsigned int n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += per_cpu(tern_orphan_count, cpu);
+	if ((int)n <= max)
+		return false;
+	TERN_INC_STATS(sock_net(sk), TERN_MIB_ABORTONMEMORY);
+	return true;
+}
+
 static void tern_orphan(struct sock *sk)
 {
 	sock_orphan(sk);
@@ -66,7 +85,7 @@ static void tern_orphan(struct sock *sk)
  */
 void tern_done(struct sock *sk)
 {
-	tern_sk(sk)->tw = 0;
+	tern_tw_end(sk);
 	tern_set_state(sk, TCP_CLOSE);
 	tern_clear_timers(sk);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
@@ -248,7 +267,7 @@ static int tern_disconnect(struct sock *sk, int flags)
 	/* TIME_WAIT is TCP_CLOSE still in the table: take it out too */
 	if (old_state != TCP_CLOSE || tsk->tw)
 		tern_set_state(sk, TCP_CLOSE);
-	tsk->tw = 0;
+	tern_tw_end(sk);
 	if (old_state == TCP_LISTEN)
 		tern_listen_stop(sk);
 	tern_clear_timers(sk);
@@ -469,6 +488,11 @@ adjudge:
 
 		sk_reset_timer(sk, &inet_csk(sk)->icsk_keepalive_timer,
 			       jiffies + msecs_to_jiffies(ms));
+	}
+	if (sk->sk_state != TCP_CLOSE && tern_too_many_orphans(sk)) {
+		tern_send_active_reset(sk, GFP_ATOMIC);
+		tern_done(sk);
+		goto out;
 	}
 	if (sk->sk_state == TCP_CLOSE && !tern_sk(sk)->tw) {
 		tern_clear_timers(sk);

@@ -46,6 +46,9 @@ static struct ctl_table tern_sysctl_table[] = {
 		    &tern_int_max),
 	TERN_SYSCTL("invalid_ratelimit_ms", invalid_ratelimit_ms, SYSCTL_ZERO,
 		    &tern_max_ms),
+	TERN_SYSCTL("max_orphans", max_orphans, SYSCTL_ZERO, &tern_int_max),
+	TERN_SYSCTL("max_tw_buckets", max_tw_buckets, SYSCTL_ZERO,
+		    &tern_int_max),
 	TERN_SYSCTL_END
 };
 
@@ -65,6 +68,9 @@ int tern_sysctl_net_init(struct net *net)
 	tn->rto_min_ms = 200;
 	tn->challenge_ack_limit = 1000;
 	tn->invalid_ratelimit_ms = 500;	/* TCP's tcp_invalid_ratelimit */
+	tn->max_orphans = 16384;
+	tn->max_tw_buckets = 16384;
+	atomic_set(&tn->tw_count, 0);
 
 	table = kmemdup(tern_sysctl_table, sizeof(tern_sysctl_table),
 			GFP_KERNEL);

@@ -243,6 +243,8 @@ enum tern_mib_field {
 	TERN_MIB_ACKSKIPPEDCHALLENGE, /* not sent: over the global limit */
 	TERN_MIB_ACKSKIPPEDSEQ,	/* out-of-window ACK not sent: rate limit */
 	TERN_MIB_SACKRENEGING,	/* SACK marks cleared by a timeout */
+	TERN_MIB_ABORTONMEMORY,	/* orphans reset: over net.tern.max_orphans */
+	TERN_MIB_TIMEWAITOVERFLOW, /* closed without TIME_WAIT: over the max */
 	TERN_MIB_MAX
 };
 
@@ -268,6 +270,9 @@ struct tern_net {
 	int rto_min_ms;
 	int challenge_ack_limit;
 	int invalid_ratelimit_ms;
+	int max_orphans;
+	int max_tw_buckets;
+	atomic_t tw_count;		/* sockets in TIME_WAIT */
 	/* RFC 5961 challenge ACKs left this second (input.c) */
 	u32 challenge_stamp;
 	u32 challenge_count;
@@ -324,6 +329,7 @@ int tern_connect_start(struct sock *sk);
 void tern_write_queue_purge(struct sock *sk);
 void tern_ooo_purge(struct sock *sk);
 void tern_listen_stop(struct sock *sk);
+bool tern_too_many_orphans(struct sock *sk);
 int tern_listen(struct socket *sock, int backlog);
 __poll_t tern_poll(struct file *file, struct socket *sock, poll_table *wait);
 void tern_memory_init(void);
@@ -372,6 +378,7 @@ int tern_listen_rcv(struct sock *sk, struct sk_buff *skb);
 int tern_tw_rcv(struct sock *sk, struct sk_buff *skb);
 bool tern_tw_recycle(struct sock *sk, const struct sk_buff *skb);
 void tern_time_wait(struct sock *sk);
+void tern_tw_end(struct sock *sk);
 
 /* input.c: a synchronized connection's input */
 int tern_synsent_rcv(struct sock *sk, struct sk_buff *skb);

@@ -1,0 +1,155 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# What a peer can make the host keep, and its limits (TCP's behaviour):
+#   - net.tern.max_tw_buckets: past it a connection closes without
+#     TIME_WAIT (TernTimeWaitOverflow), and TCP's tcp_max_tw_buckets does
+#     the same in the same namespaces;
+#   - net.tern.max_orphans: past it close() resets a connection that
+#     still has data to deliver instead of leaving an orphan behind
+#     (TernAbortOnMemory), and the peer sees the reset.
+# Two namespaces, A (clients) and B (server), joined by a veth pair.
+source "$(dirname "$0")/lib.sh"
+
+WAIT_S=5
+A=
+B=
+ERRS=()
+
+err() { ERRS+=("$*"); }
+
+# kselftest skip (4) without python3
+command -v python3 >/dev/null || { echo "# SKIP python3 is missing"; exit 4; }
+
+topo_up() {
+	A=
+	B=
+	setup_ns A B || { err "setup_ns failed"; return 1; }
+	ip -n "$A" link add veth-a type veth peer name veth-b netns "$B" &&
+	ip -n "$A" addr add 192.0.2.1/24 dev veth-a &&
+	ip -n "$B" addr add 192.0.2.2/24 dev veth-b &&
+	ip -n "$A" link set veth-a up &&
+	ip -n "$B" link set veth-b up || { err "cannot build the topology"; return 1; }
+	slowwait "$WAIT_S" ip netns exec "$A" ping -c1 -W1 192.0.2.2 >/dev/null ||
+		{ err "no connectivity"; return 1; }
+}
+
+topo_down() {
+	tern_ns_remove "$A" "$B"
+	A=
+	B=
+}
+
+# A server in B: accepts, reads to EOF (or not at all with "stall"), closes.
+# py_server PROTO MODE
+py_server() {
+	ip netns exec "$B" python3 - "$1" "$2" <<'EOF' &
+import socket, sys
+proto, mode = int(sys.argv[1]), sys.argv[2]
+ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+if mode == "stall":
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+ls.bind(("192.0.2.2", 5300))
+ls.listen(64)
+open("/tmp/limits_ready", "w").close()
+conns = []
+while True:
+    c, _ = ls.accept()
+    if mode == "stall":
+        conns.append(c)        # never read: the client's data stays unsent
+        continue
+    while c.recv(4096):
+        pass
+    c.close()
+EOF
+	SERVER=$!
+	slowwait "$WAIT_S" test -e /tmp/limits_ready || err "server did not start"
+}
+
+stop_server() {
+	kill "$SERVER" 2>/dev/null
+	wait "$SERVER" 2>/dev/null
+	rm -f /tmp/limits_ready
+}
+
+# py_clients PROTO N: N connections from A that send a byte and close
+# first (so the TIME_WAIT is A's); waits for each to be closed by B.
+py_clients() {
+	ip netns exec "$A" python3 - "$1" "$2" <<'EOF'
+import socket, sys
+proto, n = int(sys.argv[1]), int(sys.argv[2])
+for _ in range(n):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
+    s.settimeout(10)
+    s.connect(("192.0.2.2", 5300))
+    s.sendall(b"x")
+    s.shutdown(socket.SHUT_WR)
+    s.recv(1)           # B's FIN: A closes second-to-last, in FIN_WAIT2
+    s.close()
+EOF
+}
+
+tern_tw_count() {
+	ip netns exec "$A" grep -c 'TIME-WAIT' /proc/net/tern/sockets
+}
+
+tcp_tw_count() {
+	ip netns exec "$A" ss -Htan state time-wait | wc -l
+}
+
+tw_overflow() {	# tw_overflow tern|tcp
+	local proto=253 count=tern_tw_count before after n
+
+	[ "$1" = tcp ] && { proto=6; count=tcp_tw_count; }
+	ip netns exec "$A" sysctl -qw net.tern.max_tw_buckets=3 net.ipv4.tcp_max_tw_buckets=3 ||
+		{ err "cannot set the TIME_WAIT limits"; return; }
+	before=$(tern_counter "$A" TernTimeWaitOverflow)
+	py_server "$proto" read
+	py_clients "$proto" 10 || err "$1: a connection failed"
+	stop_server
+	n=$($count)
+	[ "$n" -le 3 ] || err "$1: $n connections in TIME_WAIT, the limit is 3"
+	[ "$n" -ge 1 ] || err "$1: no connection in TIME_WAIT at all"
+	if [ "$1" = tern ]; then
+		after=$(tern_counter "$A" TernTimeWaitOverflow)
+		[ $((after - before)) -ge 7 ] ||
+			err "TernTimeWaitOverflow rose by $((after - before)), expected at least 7"
+	fi
+}
+
+orphan_limit() {
+	local before after left
+
+	ip netns exec "$A" sysctl -qw net.tern.max_orphans=0 ||
+		{ err "cannot set net.tern.max_orphans"; return; }
+	before=$(tern_counter "$A" TernAbortOnMemory)
+	py_server 253 stall
+	# 1 MiB toward a server that never reads: close() leaves data unsent
+	ip netns exec "$A" python3 - <<'EOF' || err "client failed"
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
+s.connect(("192.0.2.2", 5300))
+s.setblocking(False)
+sent = 0
+try:
+    while sent < 1 << 20:
+        sent += s.send(b"y" * 65536)
+except BlockingIOError:
+    pass
+s.close()
+EOF
+	after=$(tern_counter "$A" TernAbortOnMemory)
+	[ $((after - before)) -ge 1 ] || err "TernAbortOnMemory did not rise"
+	slowwait "$WAIT_S" tern_sockets_are "$A" 0 ||
+		err "$(tern_sockets_in_use "$A") Tern sockets left in A: the orphan was kept"
+	left=$(tern_counter "$B" TernInRsts)
+	[ "$left" -ge 1 ] || err "the server saw no reset"
+	stop_server
+}
+
+tern_test_begin
+tern_load || { echo "Bail out! cannot load tern"; exit 1; }
+tern_run_case tw_overflow_tern tw_overflow tern
+tern_run_case tw_overflow_tcp tw_overflow tcp
+tern_run_case orphan_limit_resets orphan_limit
+tern_test_end
