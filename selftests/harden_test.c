@@ -1,0 +1,1197 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tern selftests: hardening of a connection against a peer that sends what
+ * a well-behaved Tern never would: RFC 5961 (old ACKs, blind resets and
+ * SYNs), RFC 2018 section 8 (SACK reneging), data beyond the window, data
+ * after shutdown(SHUT_RDWR), ACK storms, socket filters.
+ *
+ * The peer is a packet socket at the far end of a veth pair, in a network
+ * namespace of its own: nothing there has the peer's address, forwarding
+ * is off and a netem qdisc drops whatever that namespace's stack would
+ * send, so only the segments forged here come back (the packet socket
+ * sends past the qdisc, PACKET_QDISC_BYPASS). It sees every segment the
+ * Tern socket under test sends, and answers as the case needs. Where
+ * the behaviour can be seen from real sockets, TCP over loopback runs the
+ * same assertions first, as the reference.
+ */
+#include <limits.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/sockios.h>
+
+#include "conn_util.h"
+#include "kselftest_harness.h"
+
+/* How long a segment may take to come or go (bounded waits). */
+#define DELIVERY_MS	3000
+
+#define PEER_PORT	4242
+#define PEER_ISN	0x5a5a000000000000ULL
+#define PEER_WIN	65535
+#define PEER_MSS	1000
+#define LINK_MTU	9000	/* room for a segment larger than a window */
+
+/* th-a is ours, th-b the peer's; static neighbours, no ARP or ND. */
+static const unsigned char mac_here[ETH_ALEN] = { 2, 0, 0, 0, 0x78, 1 };
+#define MAC_HERE	"02:00:00:00:78:01"
+#define MAC_PEER	"02:00:00:00:78:02"
+
+/* The forging end of one connection. */
+struct peer {
+	int fam;
+	int fd;			/* AF_PACKET, SOCK_DGRAM, on th-b */
+	int ifindex;		/* th-b, in the peer's namespace */
+	__be16 eth;		/* ETH_P_IP or ETH_P_IPV6 */
+	struct in6_addr here;	/* the Tern socket's address (either family) */
+	struct in6_addr there;	/* the peer's */
+	unsigned short lport;	/* the Tern socket's port */
+	unsigned short pport;	/* the peer's */
+	uint64_t snd_nxt;	/* the peer's next sequence number */
+	uint64_t rcv_nxt;	/* what the peer acknowledges */
+	uint32_t tern_win;	/* window of the Tern socket's last segment */
+};
+
+/* A segment to forge; the window is always PEER_WIN. */
+struct pseg {
+	uint8_t flags;
+	uint64_t seq, ack;
+	const void *opt;	/* optlen bytes, a multiple of 4 */
+	size_t optlen;
+	const void *data;
+	size_t len;
+};
+
+/* A segment the Tern socket sent. */
+struct rseg {
+	uint8_t flags;
+	uint64_t seq, ack;
+	uint32_t win;
+	size_t len;		/* payload */
+};
+
+/* The payload pattern: the byte at sequence number q. */
+static uint8_t pat(uint64_t q)
+{
+	return (uint8_t)(q * 131 + 7);
+}
+
+static void fill_pat(unsigned char *buf, size_t len, uint64_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = pat(seq + i);
+}
+
+/* Index of the first byte of buf that is not the pattern from seq, or -1. */
+static ssize_t check_pat(const unsigned char *buf, size_t len, uint64_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] != pat(seq + i))
+			return i;
+	return -1;
+}
+
+/*
+ * The namespace behind th-a, holding th-b and the peer's packet socket.
+ * Called and returning in the test's namespace. 0 or -errno.
+ */
+static int peer_open(struct peer *p, int fam, const char *here,
+		     const char *there, const char *plen)
+{
+	int ours, theirs = -1, err = 0, one = 1, big = 8 << 20;
+	struct sockaddr_ll sll;
+
+	memset(p, 0, sizeof(*p));
+	p->fd = -1;
+	p->fam = fam;
+	p->eth = htons(fam == AF_INET ? ETH_P_IP : ETH_P_IPV6);
+	p->pport = PEER_PORT;
+	if (inet_pton(fam, here, &p->here) != 1 ||
+	    inet_pton(fam, there, &p->there) != 1)
+		return -EINVAL;
+	ours = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (ours < 0)
+		return -errno;
+	if (unshare(CLONE_NEWNET)) {
+		err = -errno;
+		goto out;
+	}
+	theirs = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (theirs < 0)
+		err = -errno;
+	if (setns(ours, CLONE_NEWNET))
+		err = -errno;
+	if (err)
+		goto out;
+	if (ct_sh("ip link add th-a mtu %d address " MAC_HERE " type veth "
+		  "peer name th-b mtu %d address " MAC_PEER " netns /proc/%d/fd/%d && "
+		  "ip addr add %s/%s dev th-a && ip link set th-a up && "
+		  "ip neigh replace %s lladdr " MAC_PEER " dev th-a nud permanent",
+		  LINK_MTU, LINK_MTU, getpid(), theirs, here, plen, there)) {
+		err = -EIO;
+		goto out;
+	}
+	if (setns(theirs, CLONE_NEWNET)) {
+		err = -errno;
+		goto out;
+	}
+	if (ct_sh("ip link set th-b up && tc qdisc add dev th-b root netem loss 100%%")) {
+		err = -EIO;
+	} else {
+		p->ifindex = if_nametoindex("th-b");
+		p->fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, p->eth);
+		memset(&sll, 0, sizeof(sll));
+		sll.sll_family = AF_PACKET;
+		sll.sll_protocol = p->eth;
+		sll.sll_ifindex = p->ifindex;
+		if (!p->ifindex || p->fd < 0 ||
+		    bind(p->fd, (struct sockaddr *)&sll, sizeof(sll)) ||
+		    setsockopt(p->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one,
+			       sizeof(one)) ||
+		    setsockopt(p->fd, SOL_SOCKET, SO_RCVBUFFORCE, &big,
+			       sizeof(big)))
+			err = -errno;
+	}
+	if (setns(ours, CLONE_NEWNET) && !err)
+		err = -errno;
+out:
+	if (theirs >= 0)
+		close(theirs);
+	close(ours);
+	return err;
+}
+
+/* Forge s from the peer to the Tern socket: 0 or -errno. */
+static int peer_send(struct peer *p, const struct pseg *s)
+{
+	static unsigned char pkt[LINK_MTU];
+	size_t iplen = p->fam == AF_INET ? 20 : 40;
+	size_t hlen = TERN_HDR_LEN + s->optlen;
+	size_t seglen = hlen + s->len;
+	unsigned char *seg = pkt + iplen;
+	struct ternhdr *th = (struct ternhdr *)seg;
+	struct sockaddr_ll sll;
+	uint16_t v;
+	ssize_t n;
+
+	if (iplen + seglen > sizeof(pkt) || s->optlen % 4)
+		return -EMSGSIZE;
+	memset(pkt, 0, iplen + hlen);
+	th->source = htons(p->pport);
+	th->dest = htons(p->lport);
+	th->doff = hlen / 4;
+	th->flags = s->flags;
+	th->seq = htobe64(s->seq);
+	th->ack_seq = htobe64(s->ack);
+	th->window = htonl(PEER_WIN);
+	th->version = TERN_VERSION;
+	if (s->optlen)
+		memcpy(seg + TERN_HDR_LEN, s->opt, s->optlen);
+	if (s->len)
+		memcpy(seg + hlen, s->data, s->len);
+	th->check = tern_segment_csum(p->fam, &p->there, &p->here, seg, seglen);
+	if (p->fam == AF_INET) {
+		pkt[0] = 0x45;
+		v = htons(iplen + seglen);
+		memcpy(pkt + 2, &v, 2);
+		pkt[6] = 0x40;			/* DF */
+		pkt[8] = 64;
+		pkt[9] = IPPROTO_TERN;
+		memcpy(pkt + 12, &p->there, 4);
+		memcpy(pkt + 16, &p->here, 4);
+		v = htons(tern_csum_fold(tern_csum_add(0, pkt, 20)));
+		memcpy(pkt + 10, &v, 2);
+	} else {
+		pkt[0] = 0x60;
+		v = htons(seglen);
+		memcpy(pkt + 4, &v, 2);
+		pkt[6] = IPPROTO_TERN;
+		pkt[7] = 64;
+		memcpy(pkt + 8, &p->there, 16);
+		memcpy(pkt + 24, &p->here, 16);
+	}
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = p->eth;
+	sll.sll_ifindex = p->ifindex;
+	sll.sll_halen = ETH_ALEN;
+	memcpy(sll.sll_addr, mac_here, ETH_ALEN);
+	n = sendto(p->fd, pkt, iplen + seglen, 0, (struct sockaddr *)&sll,
+		   sizeof(sll));
+	if (n < 0)
+		return -errno;
+	return (size_t)n == iplen + seglen ? 0 : -EIO;
+}
+
+/* A bare ACK of everything the peer has from the Tern socket. */
+static int peer_ack(struct peer *p)
+{
+	struct pseg s = { .flags = TERN_FLAG_ACK, .seq = p->snd_nxt,
+			  .ack = p->rcv_nxt };
+
+	return peer_send(p, &s);
+}
+
+/* len bytes of the pattern at seq, acknowledging ack. */
+static int peer_data(struct peer *p, uint64_t seq, uint64_t ack, size_t len)
+{
+	static unsigned char data[LINK_MTU];
+	struct pseg s = { .flags = TERN_FLAG_ACK, .seq = seq, .ack = ack,
+			  .data = data, .len = len };
+
+	if (len > sizeof(data))
+		return -EMSGSIZE;
+	fill_pat(data, len, seq);
+	return peer_send(p, &s);
+}
+
+/*
+ * The next segment the Tern socket sent the peer, within timeout_ms (0:
+ * only what is already there): 1 with *r filled, or 0.
+ */
+static int peer_recv(struct peer *p, struct rseg *r, int timeout_ms)
+{
+	static unsigned char buf[65536];
+	long long end = ct_now_ms() + timeout_ms;
+	const struct ternhdr *th;
+	struct sockaddr_ll sll;
+	socklen_t slen;
+	size_t off, tot;
+	ssize_t n;
+
+	for (;;) {
+		long long left = end - ct_now_ms();
+
+		slen = sizeof(sll);
+		n = recvfrom(p->fd, buf, sizeof(buf), MSG_DONTWAIT,
+			     (struct sockaddr *)&sll, &slen);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				return 0;
+			if (left <= 0)
+				return 0;
+			ct_poll(p->fd, POLLIN, left);
+			continue;
+		}
+		if (sll.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		if (p->fam == AF_INET) {
+			if (n < 20 || buf[0] >> 4 != 4 || buf[9] != IPPROTO_TERN)
+				continue;
+			off = (buf[0] & 0x0f) * 4;
+			tot = buf[2] << 8 | buf[3];
+			if (memcmp(buf + 12, &p->here, 4) ||
+			    memcmp(buf + 16, &p->there, 4))
+				continue;
+		} else {
+			if (n < 40 || buf[0] >> 4 != 6 || buf[6] != IPPROTO_TERN)
+				continue;
+			off = 40;
+			tot = 40 + (buf[4] << 8 | buf[5]);
+			if (memcmp(buf + 8, &p->here, 16) ||
+			    memcmp(buf + 24, &p->there, 16))
+				continue;
+		}
+		if (tot > (size_t)n || tot < off + TERN_HDR_LEN)
+			continue;
+		th = (const struct ternhdr *)(buf + off);
+		if (off + th->doff * 4 > tot)
+			continue;
+		if (ntohs(th->dest) != p->pport ||
+		    (p->lport && ntohs(th->source) != p->lport))
+			continue;
+		r->flags = th->flags;
+		r->seq = be64toh(th->seq);
+		r->ack = be64toh(th->ack_seq);
+		r->win = ntohl(th->window);
+		r->len = tot - off - th->doff * 4;
+		return 1;
+	}
+}
+
+/* The next one with all of flags set; as peer_recv(). */
+static int peer_recv_with(struct peer *p, struct rseg *r, uint8_t flags,
+			  int timeout_ms)
+{
+	long long end = ct_now_ms() + timeout_ms;
+
+	while (peer_recv(p, r, end - ct_now_ms()))
+		if ((r->flags & flags) == flags)
+			return 1;
+	return 0;
+}
+
+/* Everything already received, counted. */
+static int peer_drain(struct peer *p)
+{
+	struct rseg r;
+	int n = 0;
+
+	while (peer_recv(p, &r, 0))
+		n++;
+	return n;
+}
+
+/* ------------------------------------------------------------------
+ * /proc/net/tern/sockets and /proc/net/tern/snmp
+ */
+
+/* The line of the socket whose local port is port: 0, or -ENOENT. */
+static int sock_line(int port, char *out, size_t len)
+{
+	char line[512], *sp, *colon;
+	int ret = -ENOENT;
+	FILE *f;
+
+	f = fopen("/proc/net/tern/sockets", "re");
+	if (!f)
+		return -errno;
+	while (ret && fgets(line, sizeof(line), f)) {
+		sp = strchr(line, ' ');
+		if (!sp)
+			continue;
+		*sp = '\0';
+		colon = strrchr(line, ':');
+		if (!colon || atoi(colon + 1) != port)
+			continue;
+		*sp = ' ';
+		snprintf(out, len, "%s", line);
+		ret = 0;
+	}
+	fclose(f);
+	return ret;
+}
+
+/* Its state ("ESTAB", "SYN-RECV", ...) into buf; "none" without one. */
+static const char *sock_state(int port, char *buf, size_t len)
+{
+	char line[512], *p;
+
+	snprintf(buf, len, "none");
+	if (sock_line(port, line, sizeof(line)))
+		return buf;
+	p = strchr(line, ' ');
+	if (p)
+		p = strchr(p + 1, ' ');
+	if (p)
+		snprintf(buf, len, "%.*s", (int)strcspn(p + 1, " \n"), p + 1);
+	return buf;
+}
+
+#define NO_FIELD ULLONG_MAX
+
+/* A numeric field ("rcv_nxt", "timer", ...) of its line, or NO_FIELD. */
+static unsigned long long sock_num(int port, const char *key)
+{
+	char line[512], name[40], *p;
+
+	snprintf(name, sizeof(name), " %s=", key);
+	if (sock_line(port, line, sizeof(line)))
+		return NO_FIELD;
+	p = strstr(line, name);
+	return p ? strtoull(p + strlen(name), NULL, 10) : NO_FIELD;
+}
+
+/* Wait up to wait_ms for the field to be want; what it was at the end. */
+static unsigned long long sock_wait(int port, const char *key,
+				    unsigned long long want, int wait_ms)
+{
+	long long end = ct_now_ms() + wait_ms;
+	unsigned long long v;
+
+	for (;;) {
+		v = sock_num(port, key);
+		if (v == want || ct_now_ms() >= end)
+			return v;
+		tern_msleep(10);
+	}
+}
+
+/* Wait up to wait_ms for the state to be want; true when it is. */
+static bool state_wait(int port, const char *want, int wait_ms)
+{
+	long long end = ct_now_ms() + wait_ms;
+	char st[32];
+
+	for (;;) {
+		if (!strcmp(sock_state(port, st, sizeof(st)), want))
+			return true;
+		if (ct_now_ms() >= end)
+			return false;
+		tern_msleep(10);
+	}
+}
+
+/*
+ * A counter that the fix adds may not be there yet: that is a failure of
+ * its own, with its name, and the checks that need it are skipped.
+ */
+static long long counter(struct __test_metadata *_metadata, const char *name)
+{
+	long long v = ct_counter(name);
+
+	EXPECT_LE(0, v) {
+		TH_LOG("counter %s is missing from " TERN_SNMP_PATH " (%s)",
+		       name, strerror((int)-v));
+	}
+	return v;
+}
+
+#define COUNTER(name)	counter(_metadata, name)
+
+/* Likewise a sysctl the fix adds: 0 when it was written. */
+static int sysctl_set(struct __test_metadata *_metadata, const char *name,
+		      const char *val)
+{
+	char path[128];
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/tern/%s", name);
+	err = ct_sysctl_write(path, "%s", val);
+	EXPECT_EQ(0, err) {
+		TH_LOG("sysctl net.tern.%s = %s: %s", name, val, strerror(-err));
+	}
+	return err;
+}
+
+#define SYSCTL(name, val)	sysctl_set(_metadata, name, val)
+
+/* Wait up to wait_ms until counter name is at least want; its value. */
+static long long counter_wait(const char *name, long long want, int wait_ms)
+{
+	long long end = ct_now_ms() + wait_ms, v;
+
+	for (;;) {
+		v = ct_counter(name);
+		if (v < 0 || v >= want || ct_now_ms() >= end)
+			return v;
+		tern_msleep(5);
+	}
+}
+
+/* ------------------------------------------------------------------
+ * Sockets
+ */
+
+static int inq(int fd)
+{
+	int n = -1;
+
+	if (ioctl(fd, SIOCINQ, &n))
+		return -errno;
+	return n;
+}
+
+/* Read what is there now (no waiting); bytes read, the pattern checked. */
+static ssize_t read_now(struct __test_metadata *_metadata, int fd,
+			uint64_t seq)
+{
+	static unsigned char buf[65536];
+	ssize_t n, total = 0, bad;
+
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		bad = check_pat(buf, n, seq + total);
+		EXPECT_EQ(-1, bad) {
+			TH_LOG("byte %zd of the data is wrong", total + bad);
+		}
+		total += n;
+	}
+	return total;
+}
+
+/* Close with a reset: nothing lingers after the test. */
+static void abort_close(int fd)
+{
+	struct linger lg = { 1, 0 };
+
+	if (fd < 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
+/*
+ * Connect Tern socket s (options already set) to the peer and complete
+ * the handshake, confirmation included; s is blocking afterwards, with
+ * bounded timeouts. p->rcv_nxt is then s's snd_una, p->snd_nxt its
+ * rcv_nxt.
+ */
+static void est(struct __test_metadata *_metadata, struct peer *p, int s,
+		const char *there)
+{
+	static const uint8_t mss[4] = { TERN_OPT_MSS, 4, PEER_MSS >> 8,
+					PEER_MSS & 0xff };
+	struct pseg synack = { .flags = TERN_FLAG_SYN | TERN_FLAG_ACK,
+			       .seq = PEER_ISN, .opt = mss, .optlen = 4 };
+	struct rseg r;
+
+	ASSERT_EQ(0, ct_set_nonblock(s, 1));
+	ASSERT_EQ(EINPROGRESS, ct_connect_fd(s, p->fam, there, p->pport));
+	p->lport = ct_port_of(s, 0);
+	ASSERT_LT(0, p->lport);
+	ASSERT_EQ(1, peer_recv_with(p, &r, TERN_FLAG_SYN, DELIVERY_MS));
+	p->rcv_nxt = r.seq + 1;
+	synack.ack = p->rcv_nxt;
+	ASSERT_EQ(0, peer_send(p, &synack));
+	p->snd_nxt = PEER_ISN + 1;
+	do {	/* past a resent SYN, should the SYN-ACK have been late */
+		ASSERT_EQ(1, peer_recv(p, &r, DELIVERY_MS));
+	} while (r.flags & TERN_FLAG_SYN);
+	ASSERT_EQ(TERN_FLAG_ACK, r.flags);
+	ASSERT_EQ(p->snd_nxt, r.ack);
+	ASSERT_EQ(p->rcv_nxt, r.seq);
+	p->tern_win = r.win;
+	ASSERT_EQ(POLLOUT, ct_wait_events(s, POLLOUT, DELIVERY_MS) & POLLOUT);
+	ASSERT_EQ(0, ct_get_int(s, SOL_SOCKET, SO_ERROR));
+	ASSERT_EQ(0, ct_set_nonblock(s, 0));
+	ASSERT_EQ(0, ct_set_timeo(s, SO_RCVTIMEO, DELIVERY_MS));
+	ASSERT_EQ(0, ct_set_timeo(s, SO_SNDTIMEO, DELIVERY_MS));
+	/* the confirmation: the handshake's retransmission timer stops */
+	ASSERT_EQ(0, peer_ack(p));
+	ASSERT_EQ(0ULL, sock_wait(p->lport, "timer", 0, DELIVERY_MS));
+	while (peer_recv(p, &r, 0))
+		p->tern_win = r.win;
+}
+
+#define EST(s) est(_metadata, &self->p, (s), variant->peer)
+
+static int tern_socket(int fam)
+{
+	return socket(fam, SOCK_STREAM, IPPROTO_TERN);
+}
+
+static const char *proto_name(int proto)
+{
+	return proto == IPPROTO_TCP ? "TCP" : "Tern";
+}
+
+/* ------------------------------------------------------------------ */
+
+FIXTURE(harden) {
+	struct peer p;
+};
+
+FIXTURE_VARIANT(harden) {
+	int family;
+	const char *here;	/* ours, on th-a */
+	const char *peer;	/* the peer's, behind th-a */
+	const char *plen;
+	const char *lo;		/* loopback, for the real-socket cases */
+};
+
+FIXTURE_VARIANT_ADD(harden, ipv4) {
+	.family = AF_INET, .here = "198.51.100.1", .peer = "198.51.100.2",
+	.plen = "24", .lo = "127.0.0.1",
+};
+
+FIXTURE_VARIANT_ADD(harden, ipv6) {
+	.family = AF_INET6, .here = "2001:db8:78::1", .peer = "2001:db8:78::2",
+	.plen = "64 nodad", .lo = "::1",
+};
+
+FIXTURE_SETUP(harden)
+{
+	int err;
+
+	self->p.fd = -1;
+	ASSERT_EQ(0, tern_ensure_loaded());
+	ASSERT_EQ(0, tern_new_netns());
+	err = peer_open(&self->p, variant->family, variant->here,
+			variant->peer, variant->plen);
+	ASSERT_EQ(0, err) {
+		TH_LOG("peer namespace: %s", strerror(-err));
+	}
+}
+
+FIXTURE_TEARDOWN(harden)
+{
+	if (self->p.fd >= 0)
+		close(self->p.fd);
+}
+
+/*
+ * RFC 5961 5.2: an ACK older than snd_una - max_window is not of this
+ * connection's present; the segment is dropped (its data too) and
+ * answered with a challenge ACK. An old ACK within max_window is a
+ * delayed segment: its data counts.
+ */
+TEST_F_TIMEOUT(harden, challenge_ack_on_old_ack, 90)
+{
+	struct peer *p = &self->p;
+	uint64_t una, rcv;
+	long long challenges;
+	unsigned char buf[100];
+	struct rseg r;
+	int s, got, n;
+
+	s = tern_socket(variant->family);
+	ASSERT_LE(0, s);
+	EST(s);
+	una = p->rcv_nxt;
+	rcv = p->snd_nxt;
+	challenges = COUNTER("TernChallengeAcks");
+
+	ASSERT_EQ(0, peer_data(p, rcv, una - (1ULL << 40), 100));
+	got = peer_recv(p, &r, 1000);
+	EXPECT_EQ(1, got) {
+		TH_LOG("no answer to data whose ACK is 2^40 below snd_una");
+	}
+	if (got) {
+		EXPECT_EQ(TERN_FLAG_ACK, r.flags);
+		EXPECT_EQ(0, (int)r.len);
+		EXPECT_EQ(rcv, r.ack) {
+			TH_LOG("the data was acknowledged (%+lld): taken with an ACK 2^40 below snd_una",
+			       (long long)(r.ack - rcv));
+		}
+	}
+	n = inq(s);
+	EXPECT_EQ(0, n) {
+		TH_LOG("%d bytes delivered from a segment whose ACK is 2^40 below snd_una (max_window %d)",
+		       n, PEER_WIN);
+	}
+	if (challenges >= 0)
+		EXPECT_EQ(challenges + 1, ct_counter("TernChallengeAcks"));
+	read_now(_metadata, s, rcv);
+	peer_drain(p);
+
+	/* an ACK older than snd_una, but within max_window: delivered */
+	rcv = sock_num(p->lport, "rcv_nxt");
+	ASSERT_NE(NO_FIELD, rcv);
+	ASSERT_EQ(0, peer_data(p, rcv, una - 1000, 100));
+	ASSERT_EQ(100, recv(s, buf, sizeof(buf), MSG_WAITALL)) {
+		TH_LOG("data with an ACK 1000 below snd_una was not delivered");
+	}
+	EXPECT_EQ(-1, check_pat(buf, sizeof(buf), rcv));
+	ASSERT_EQ(1, peer_recv(p, &r, DELIVERY_MS));
+	EXPECT_EQ(rcv + 100, r.ack);
+	abort_close(s);
+}
+
+/*
+ * Simultaneous open: our SYN_SENT socket got a SYN (ISN X, maybe forged)
+ * and sits in SYN_RECV, having acknowledged X + 1. A SYN-ACK with another
+ * ISN, Y, far outside the window around X + 1, must not complete the
+ * connection (RFC 5961 4: a challenge ACK instead); the ACK that belongs
+ * to the simultaneous open (seq X + 1, ack ISN + 1) still does.
+ */
+TEST_F_TIMEOUT(harden, synrecv_checks_sequence, 90)
+{
+	struct peer *p = &self->p;
+	const uint64_t x = PEER_ISN, y = PEER_ISN + (1ULL << 40);
+	struct pseg seg = { 0 };
+	struct rseg r;
+	uint64_t c_isn;
+	char st[32], buf[1];
+	bool challenged = false;
+	int s;
+
+	s = tern_socket(variant->family);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, ct_set_nonblock(s, 1));
+	ASSERT_EQ(EINPROGRESS, ct_connect_fd(s, p->fam, variant->peer, p->pport));
+	p->lport = ct_port_of(s, 0);
+	ASSERT_LT(0, p->lport);
+	ASSERT_EQ(1, peer_recv_with(p, &r, TERN_FLAG_SYN, DELIVERY_MS));
+	c_isn = r.seq;
+
+	/* the "attacker": a bare SYN; answered with SYN-ACK of X + 1 */
+	seg.flags = TERN_FLAG_SYN;
+	seg.seq = x;
+	ASSERT_EQ(0, peer_send(p, &seg));
+	ASSERT_EQ(1, peer_recv_with(p, &r, TERN_FLAG_SYN | TERN_FLAG_ACK,
+				    DELIVERY_MS));
+	ASSERT_EQ(c_isn, r.seq);
+	ASSERT_EQ(x + 1, r.ack);
+	ASSERT_TRUE(state_wait(p->lport, "SYN-RECV", DELIVERY_MS)) {
+		TH_LOG("state %s after a SYN in SYN_SENT",
+		       sock_state(p->lport, st, sizeof(st)));
+	}
+
+	/* the "real" SYN-ACK, ISN Y: challenged, not connected */
+	seg.flags = TERN_FLAG_SYN | TERN_FLAG_ACK;
+	seg.seq = y;
+	seg.ack = c_isn + 1;
+	ASSERT_EQ(0, peer_send(p, &seg));
+	while (!challenged && peer_recv(p, &r, 1000)) {
+		if (r.flags & (TERN_FLAG_SYN | TERN_FLAG_RST))
+			continue;	/* a SYN-ACK resent on its timer */
+		challenged = r.flags & TERN_FLAG_ACK;
+	}
+	EXPECT_TRUE(challenged) {
+		TH_LOG("no ACK answered the SYN-ACK with an ISN outside the window");
+	}
+	if (challenged) {
+		EXPECT_EQ(x + 1, r.ack);
+		EXPECT_EQ(0, (int)r.len);
+	}
+	EXPECT_STREQ("SYN-RECV", sock_state(p->lport, st, sizeof(st))) {
+		TH_LOG("a SYN-ACK with seq X + 2^40 completed the simultaneous open (rcv_nxt %llu = X + 1)",
+		       sock_num(p->lport, "rcv_nxt"));
+	}
+	EXPECT_EQ(0, ct_get_int(s, SOL_SOCKET, SO_ERROR));
+
+	/* the simultaneous open's own ACK connects it */
+	seg.flags = TERN_FLAG_ACK;
+	seg.seq = x + 1;
+	seg.ack = c_isn + 1;
+	ASSERT_EQ(0, peer_send(p, &seg));
+	EXPECT_TRUE(state_wait(p->lport, "ESTAB", DELIVERY_MS)) {
+		TH_LOG("state %s after the ACK of the simultaneous open",
+		       sock_state(p->lport, st, sizeof(st)));
+	}
+	EXPECT_EQ(POLLOUT, ct_wait_events(s, POLLOUT, DELIVERY_MS) & POLLOUT);
+	EXPECT_EQ(0, ct_get_int(s, SOL_SOCKET, SO_ERROR));
+	EXPECT_EQ(x + 1, sock_num(p->lport, "rcv_nxt"));
+	EXPECT_EQ(c_isn + 1, sock_num(p->lport, "una"));
+
+	/* and data flows from X + 1 */
+	p->snd_nxt = x + 1;
+	p->rcv_nxt = c_isn + 1;
+	ASSERT_EQ(0, ct_set_nonblock(s, 0));
+	ASSERT_EQ(0, ct_set_timeo(s, SO_RCVTIMEO, DELIVERY_MS));
+	ASSERT_EQ(0, peer_data(p, x + 1, c_isn + 1, 1));
+	EXPECT_EQ(1, recv(s, buf, 1, 0));
+	EXPECT_EQ(pat(x + 1), (uint8_t)buf[0]);
+	abort_close(s);
+}
+
+/* Which of the four segments from s0 r starts, or -1. */
+static int seg_index(const struct rseg *r, uint64_t s0, size_t seg)
+{
+	uint64_t d = r->seq - s0;
+
+	return d % seg == 0 && d / seg < 4 ? (int)(d / seg) : -1;
+}
+
+/*
+ * RFC 2018 section 8: SACK is advisory, the receiver may discard what it
+ * SACKed. After a retransmission timeout the sender forgets its SACK
+ * marks, so when the peer's cumulative ACK later stops short of data it
+ * once SACKed, that data is sent again. Four segments of 100 bytes; the
+ * peer SACKs 2-4, drops everything until a timeout has resent 1, then
+ * acknowledges 1 alone and, from then on, each segment that arrives in
+ * order.
+ */
+TEST_F_TIMEOUT(harden, sack_reneging_resent_after_rto, 120)
+{
+	struct peer *p = &self->p;
+	const size_t seg = 100;
+	uint8_t sack[20] = { TERN_OPT_NOP, TERN_OPT_NOP, TERN_OPT_SACK, 18 };
+	unsigned char buf[100];
+	struct pseg dup = { 0 };
+	bool seen[4] = { false }, s1_again = false;
+	long long rtos, end;
+	uint64_t s0, cum, v;
+	struct rseg r;
+	int s, i, k;
+
+	ASSERT_EQ(0, ct_sysctl_write("/proc/sys/net/tern/rto_min_ms", "100"));
+	s = tern_socket(variant->family);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, ct_set_int(s, SOL_TERN, TERN_NODELAY, 1));
+	ASSERT_EQ(0, ct_set_int(s, SOL_TERN, TERN_MAXSEG, (int)seg));
+	EST(s);
+	s0 = p->rcv_nxt;
+
+	for (i = 0; i < 4; i++) {
+		fill_pat(buf, seg, s0 + i * seg);
+		ASSERT_EQ((ssize_t)seg, send(s, buf, seg, 0));
+	}
+	end = ct_now_ms() + DELIVERY_MS;
+	while (!(seen[0] && seen[1] && seen[2] && seen[3]) &&
+	       peer_recv(p, &r, end - ct_now_ms())) {
+		k = seg_index(&r, s0, seg);
+		if (k >= 0 && r.len == seg)
+			seen[k] = true;
+	}
+	ASSERT_TRUE(seen[0] && seen[1] && seen[2] && seen[3]) {
+		TH_LOG("four segments of %zu bytes expected, seen %d%d%d%d",
+		       seg, seen[0], seen[1], seen[2], seen[3]);
+	}
+
+	/* a duplicate ACK SACKing 2-4 */
+	v = htobe64(s0 + seg);
+	memcpy(sack + 4, &v, 8);
+	v = htobe64(s0 + 4 * seg);
+	memcpy(sack + 12, &v, 8);
+	dup.flags = TERN_FLAG_ACK;
+	dup.seq = p->snd_nxt;
+	dup.ack = s0;
+	dup.opt = sack;
+	dup.optlen = sizeof(sack);
+	rtos = ct_counter("TernRTOs");
+	ASSERT_LE(0, rtos);
+	ASSERT_EQ(0, peer_send(p, &dup));
+
+	/* nothing acknowledged until a timeout has resent segment 1 */
+	end = ct_now_ms() + 8000;
+	while (ct_now_ms() < end) {
+		if (peer_recv(p, &r, 100) && r.seq == s0 && r.len)
+			s1_again = true;
+		if (s1_again && ct_counter("TernRTOs") > rtos)
+			break;
+	}
+	ASSERT_TRUE(s1_again && ct_counter("TernRTOs") > rtos) {
+		TH_LOG("segment 1 %s resent, %lld timeouts",
+		       s1_again ? "was" : "was not",
+		       ct_counter("TernRTOs") - rtos);
+	}
+	peer_drain(p);
+
+	/* reneging: segment 1 acknowledged alone, no SACK */
+	memset(seen, 0, sizeof(seen));
+	cum = s0 + seg;
+	p->rcv_nxt = cum;
+	ASSERT_EQ(0, peer_ack(p));
+	end = ct_now_ms() + 8000;
+	while (!(seen[1] && seen[2] && seen[3]) && ct_now_ms() < end) {
+		if (!peer_recv(p, &r, 100) || !r.len)
+			continue;
+		k = seg_index(&r, s0, seg);
+		if (k >= 0)
+			seen[k] = true;
+		if (r.seq == cum) {
+			cum += r.len;
+			p->rcv_nxt = cum;
+			ASSERT_EQ(0, peer_ack(p));
+		}
+	}
+	for (i = 1; i < 4; i++) {
+		EXPECT_TRUE(seen[i]) {
+			TH_LOG("segment %d (SACKed, then reneged) was never sent again after the ACK of segment 1",
+			       i + 1);
+		}
+	}
+	abort_close(s);
+}
+
+/*
+ * A segment at rcv_nxt that runs past the window: what lies beyond the
+ * window is not taken (RFC 9293 3.10.7.4), only the window's worth is
+ * acknowledged and read.
+ */
+TEST_F_TIMEOUT(harden, data_beyond_window_trimmed, 90)
+{
+	struct peer *p = &self->p;
+	size_t w, len, got;
+	uint64_t rcv;
+	struct rseg r;
+	int s, acked;
+
+	s = tern_socket(variant->family);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, ct_set_int(s, SOL_SOCKET, SO_RCVBUF, 2048));
+	EST(s);
+	rcv = p->snd_nxt;
+	w = p->tern_win;
+	len = w + 1024;
+	ASSERT_LT(0, (int)w);
+	ASSERT_GT(LINK_MTU - 100, (int)len) {
+		TH_LOG("window %zu too large for one segment (rcvbuf %llu)", w,
+		       sock_num(p->lport, "rcvbuf"));
+	}
+
+	ASSERT_EQ(0, peer_data(p, rcv, p->rcv_nxt, len));
+	acked = peer_recv(p, &r, 1000);
+	EXPECT_EQ(1, acked) {
+		TH_LOG("no ACK for a segment of %zu bytes in a window of %zu",
+		       len, w);
+	}
+	if (acked) {
+		EXPECT_EQ(rcv + w, r.ack) {
+			TH_LOG("window %zu, segment %zu: %lld bytes acknowledged",
+			       w, len, (long long)(r.ack - rcv));
+		}
+	}
+	got = read_now(_metadata, s, rcv);
+	EXPECT_EQ(w, got) {
+		TH_LOG("window %zu, segment %zu: the reader got %zu bytes", w,
+		       len, got);
+	}
+	abort_close(s);
+}
+
+/*
+ * After shutdown(SHUT_RDWR), new data from the peer aborts the connection
+ * (RFC 1122 4.2.2.13, as TCP): the peer gets a reset, and the next call
+ * on the socket fails with ECONNRESET. First recv(), then, on a second
+ * connection, send(). TCP first: the reference.
+ */
+static void shutdown_then_data(struct __test_metadata *_metadata, int fam,
+			       const char *lo, int proto, bool use_send)
+{
+	const char *what = use_send ? "send()" : "recv()";
+	int l, c, a, port = 0, ev, err;
+	char buf[4];
+	ssize_t n;
+
+	l = ct_listener(fam, SOCK_STREAM, proto, lo, 0, 1, 0, &port);
+	ASSERT_LE(0, l);
+	c = ct_connect_to(fam, SOCK_STREAM, proto, lo, port);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, ct_set_timeo(l, SO_RCVTIMEO, DELIVERY_MS));
+	a = accept(l, NULL, NULL);
+	ASSERT_LE(0, a);
+	ASSERT_EQ(0, ct_set_timeo(c, SO_RCVTIMEO, DELIVERY_MS));
+
+	ASSERT_EQ(0, shutdown(a, SHUT_RDWR));
+	ASSERT_EQ(0, recv(c, buf, sizeof(buf), 0)) {
+		TH_LOG("%s: no FIN after shutdown(SHUT_RDWR)", proto_name(proto));
+	}
+	ASSERT_EQ(1, send(c, "x", 1, MSG_NOSIGNAL));
+	ev = ct_wait_events(c, POLLERR, DELIVERY_MS);
+	EXPECT_TRUE(ev & POLLERR) {
+		TH_LOG("%s: the peer saw no reset for its data", proto_name(proto));
+	}
+	EXPECT_EQ(EPIPE, ct_get_int(c, SOL_SOCKET, SO_ERROR));
+
+	errno = 0;
+	if (use_send)
+		n = send(a, "y", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	else
+		n = recv(a, buf, sizeof(buf), MSG_DONTWAIT);
+	err = n < 0 ? errno : 0;
+	EXPECT_EQ(-1, n) {
+		TH_LOG("%s: %s after the abort returned %zd%s, not ECONNRESET",
+		       proto_name(proto), what, n, n ? "" : " (end of file)");
+	}
+	EXPECT_EQ(ECONNRESET, err) {
+		TH_LOG("%s: %s after the abort: %s", proto_name(proto), what,
+		       strerror(err));
+	}
+	close(a);
+	close(c);
+	close(l);
+}
+
+TEST_F_TIMEOUT(harden, data_after_shutdown_rdwr_resets, 90)
+{
+	static const int protos[] = { IPPROTO_TCP, IPPROTO_TERN };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(protos); i++) {
+		shutdown_then_data(_metadata, variant->family, variant->lo,
+				   protos[i], false);
+		shutdown_then_data(_metadata, variant->family, variant->lo,
+				   protos[i], true);
+	}
+}
+
+/*
+ * Send n copies of tmpl (seq + i % spread) in rounds of 50, each once the
+ * last has reached the protocol handler (TernInSegs), so that nothing is
+ * lost in the backlog queues. Segments that arrived; *ms the time taken.
+ */
+static long long burst(struct peer *p, const struct pseg *tmpl, int n,
+		       int spread, long long *ms)
+{
+	long long in0 = ct_counter("TernInSegs"), in = in0, t0 = ct_now_ms();
+	struct pseg s = *tmpl;
+	int i = 0, j;
+
+	while (i < n) {
+		for (j = 0; j < 50 && i < n; j++, i++) {
+			s.seq = tmpl->seq + i % spread;
+			if (peer_send(p, &s))
+				n = i;	/* stop after this round */
+		}
+		in = counter_wait("TernInSegs", in0 + i, 2000);
+		peer_drain(p);
+	}
+	*ms = ct_now_ms() - t0;
+	return in - in0;
+}
+
+/*
+ * Challenge ACKs are limited namespace-wide (net.tern.challenge_ack_limit
+ * per second, RFC 5961 7), answers to out-of-window segments without data
+ * per socket (one per net.tern.invalid_ratelimit_ms), as TCP does; old
+ * data resent is answered every time.
+ */
+TEST_F_TIMEOUT(harden, challenge_ack_rate_limited, 180)
+{
+	struct peer *p = &self->p;
+	const int limit = 100, nrst = 3000, nack = 300, ratelimit_ms = 500;
+	long long out0, skipped, arrived, ms, acks, bound;
+	struct pseg tmpl = { 0 };
+	unsigned char buf[300];
+	uint64_t una, rcv;
+	int s, i, answered = 0;
+	char st[32];
+	struct rseg r;
+
+	s = tern_socket(variant->family);
+	ASSERT_LE(0, s);
+	EST(s);
+	una = p->rcv_nxt;
+	rcv = p->snd_nxt;
+	/* 300 bytes that are old by the end of the test */
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, peer_data(p, rcv + i * 100, una, 100));
+	ASSERT_EQ(300, recv(s, buf, sizeof(buf), MSG_WAITALL));
+	rcv += 300;
+	ASSERT_EQ(1, peer_recv(p, &r, DELIVERY_MS));
+	while (r.ack != rcv && peer_recv(p, &r, DELIVERY_MS))
+		;
+	ASSERT_EQ(rcv, r.ack);
+	p->snd_nxt = rcv;
+	tern_msleep(100);
+	peer_drain(p);
+
+	/* resets in the window, not at rcv_nxt: challenged, up to the limit */
+	SYSCTL("challenge_ack_limit", "100");
+	skipped = COUNTER("TernAckSkippedChallenge");
+	out0 = ct_counter("TernOutSegs");
+	tmpl.flags = TERN_FLAG_RST;
+	tmpl.seq = rcv + 1;
+	arrived = burst(p, &tmpl, nrst, 1000, &ms);
+	tern_msleep(200);
+	acks = ct_counter("TernOutSegs") - out0;
+	bound = 2LL * limit * ((ms + 999) / 1000 + 1);
+	TH_LOG("%lld resets of %d arrived in %lld ms, %lld challenge ACKs",
+	       arrived, nrst, ms, acks);
+	EXPECT_LT(0, acks) {
+		TH_LOG("resets in the window drew no challenge ACK at all");
+	}
+	EXPECT_GT(bound, acks) {
+		TH_LOG("%lld challenge ACKs in %lld ms with challenge_ack_limit %d: not limited",
+		       acks, ms, limit);
+	}
+	if (skipped >= 0)
+		EXPECT_LT(skipped, ct_counter("TernAckSkippedChallenge"));
+	EXPECT_STREQ("ESTAB", sock_state(p->lport, st, sizeof(st)));
+	peer_drain(p);
+
+	/* pure ACKs far beyond the window: about one answer per ratelimit */
+	SYSCTL("invalid_ratelimit_ms", "500");
+	skipped = COUNTER("TernAckSkippedSeq");
+	out0 = ct_counter("TernOutSegs");
+	tmpl.flags = TERN_FLAG_ACK;
+	tmpl.seq = rcv + (1ULL << 32);
+	tmpl.ack = una;
+	arrived = burst(p, &tmpl, nack, 50, &ms);
+	tern_msleep(200);
+	acks = ct_counter("TernOutSegs") - out0;
+	bound = ms / ratelimit_ms + 3;
+	TH_LOG("%lld out-of-window ACKs of %d arrived in %lld ms, %lld answers",
+	       arrived, nack, ms, acks);
+	EXPECT_GE(bound, acks) {
+		TH_LOG("%lld answers to out-of-window ACKs in %lld ms: not limited to one per %d ms",
+		       acks, ms, ratelimit_ms);
+	}
+	if (skipped >= 0)
+		EXPECT_LT(skipped, ct_counter("TernAckSkippedSeq"));
+	peer_drain(p);
+
+	/* old data, resent: answered every time, limit or not */
+	for (i = 0; i < 10; i++) {
+		uint64_t seq = i % 2 ? rcv - 100 : rcv - 300;
+
+		ASSERT_EQ(0, peer_data(p, seq, una, 100));
+		if (peer_recv(p, &r, 1000) && r.ack == rcv && !r.len)
+			answered++;
+		else
+			break;
+	}
+	EXPECT_EQ(10, answered) {
+		TH_LOG("old data resent went unanswered (answer %d of 10)",
+		       answered + 1);
+	}
+	EXPECT_STREQ("ESTAB", sock_state(p->lport, st, sizeof(st)));
+	abort_close(s);
+}
+
+/* Classic BPF: drop every packet. */
+static int attach_drop_all(int fd)
+{
+	static struct sock_filter drop[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
+	struct sock_fprog prog = { .len = 1, .filter = drop };
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+			  sizeof(prog)) ? -errno : 0;
+}
+
+static int detach_filter(int fd)
+{
+	int zero = 0;
+
+	return setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &zero,
+			  sizeof(zero)) ? -errno : 0;
+}
+
+/*
+ * SO_ATTACH_FILTER: a filter that drops everything keeps the peer's data
+ * from the socket (not queued, not acknowledged, TernFilterDrops);
+ * detached, the retransmission gets through. TCP first, over loopback,
+ * where its own retransmission does.
+ */
+TEST_F_TIMEOUT(harden, socket_filter_drops, 120)
+{
+	struct peer *p = &self->p;
+	int l, c, a, s, port = 0, fam = variant->family, n, acked = 0;
+	unsigned char buf[100];
+	long long drops, in0;
+	uint64_t una, rcv;
+	struct rseg r;
+
+	/* TCP */
+	l = ct_listener(fam, SOCK_STREAM, IPPROTO_TCP, variant->lo, 0, 1, 0,
+			&port);
+	ASSERT_LE(0, l);
+	c = ct_connect_to(fam, SOCK_STREAM, IPPROTO_TCP, variant->lo, port);
+	ASSERT_LE(0, c);
+	a = accept(l, NULL, NULL);
+	ASSERT_LE(0, a);
+	ASSERT_EQ(0, attach_drop_all(a));
+	fill_pat(buf, sizeof(buf), 0);
+	ASSERT_EQ(100, send(c, buf, sizeof(buf), 0));
+	tern_msleep(300);
+	EXPECT_EQ(-1, recv(a, buf, sizeof(buf), MSG_DONTWAIT)) {
+		TH_LOG("TCP: data got past a filter that drops everything");
+	}
+	ASSERT_EQ(0, detach_filter(a));
+	ASSERT_EQ(0, ct_set_timeo(a, SO_RCVTIMEO, 10000));
+	EXPECT_EQ(100, recv(a, buf, sizeof(buf), MSG_WAITALL)) {
+		TH_LOG("TCP: the retransmission did not arrive after SO_DETACH_FILTER");
+	}
+	close(a);
+	close(c);
+	close(l);
+
+	/* Tern, with the forging peer */
+	s = tern_socket(fam);
+	ASSERT_LE(0, s);
+	EST(s);
+	una = p->rcv_nxt;
+	rcv = p->snd_nxt;
+	ASSERT_EQ(0, attach_drop_all(s));
+	drops = COUNTER("TernFilterDrops");
+	in0 = ct_counter("TernInSegs");
+	ASSERT_EQ(0, peer_data(p, rcv, una, 100));
+	counter_wait("TernInSegs", in0 + 1, DELIVERY_MS);
+	while (peer_recv(p, &r, 300))
+		acked |= r.ack != rcv;
+	EXPECT_FALSE(acked) {
+		TH_LOG("data dropped by the socket's filter was acknowledged");
+	}
+	n = inq(s);
+	EXPECT_EQ(0, n) {
+		TH_LOG("%d bytes got past a filter that drops everything", n);
+	}
+	if (drops >= 0)
+		EXPECT_EQ(drops + 1, ct_counter("TernFilterDrops"));
+
+	ASSERT_EQ(0, detach_filter(s));
+	ASSERT_EQ(0, peer_data(p, rcv, una, 100));
+	ASSERT_EQ(1, peer_recv(p, &r, DELIVERY_MS));
+	EXPECT_EQ(rcv + 100, r.ack);
+	ASSERT_EQ(100, recv(s, buf, sizeof(buf), MSG_WAITALL));
+	EXPECT_EQ(-1, check_pat(buf, sizeof(buf), rcv));
+	abort_close(s);
+}
+
+TEST_HARNESS_MAIN
