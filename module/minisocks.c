@@ -146,6 +146,11 @@ static void tern_child_seq(struct sock *sk, const struct sk_buff *skb,
  * A connection for a valid handshake, ready for accept(). The clone
  * shares nothing the listener owns: IP options and multicast lists stay
  * the listener's (a child freeing them freed them for every sibling).
+ * inet_csk_clone_lock() leaves it in SYN_RECV from the start: a clone
+ * still in the listener's TCP_LISTEN, on the port's chain before its
+ * state changed, was taken for a listener by a lookup on another CPU and
+ * freed under it when the four-tuple turned out to be taken (a SYN
+ * flood during handshakes: use-after-free in tern_send_synack_reply).
  */
 static struct sock *tern_create_child(struct sock *listener,
 				      struct sk_buff *skb, u64 cookie, u16 mss)

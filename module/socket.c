@@ -985,7 +985,8 @@ __poll_t tern_poll(struct file *file, struct socket *sock, poll_table *wait)
 		mask |= EPOLLHUP;
 	if (shutdown & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
-	if (state != TCP_SYN_SENT) {
+	/* nothing to read or write before the handshake ends (as tcp_poll) */
+	if (!((1 << state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))) {
 		if (tern_seqpacket(sk) ?
 		    tern_msg_ready(sk, READ_ONCE(tern_sk(sk)->copied_seq)) :
 		    tern_inq(sk) >= (u32)sock_rcvlowat(sk, 0, INT_MAX))
