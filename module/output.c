@@ -36,8 +36,15 @@ unsigned int tern_sync_mss(struct sock *sk, u32 pmtu)
 
 	mss = tern_mss_for_mtu(pmtu, icsk->icsk_af_ops->net_header_len +
 			       icsk->icsk_ext_hdr_len, tsk->max_seg);
+	/*
+	 * The peer's MSS, but never below net.tern.min_snd_mss (as TCP's
+	 * tcp_min_snd_mss): a peer announcing a tiny MSS would make us cut
+	 * everything into tiny segments, and every ACK walk over them.
+	 */
 	if (tsk->peer_mss)
-		mss = min_t(int, mss, tsk->peer_mss);
+		mss = min_t(int, mss,
+			    max_t(int, tsk->peer_mss,
+				  READ_ONCE(tern_pernet(sock_net(sk))->min_snd_mss)));
 	icsk->icsk_pmtu_cookie = pmtu;
 	tsk->mss_cache = mss;
 	return mss;

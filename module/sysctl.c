@@ -15,6 +15,8 @@ static int tern_max_ms = 3600 * 1000;
 static int tern_max_keepidle = TERN_MAX_KEEPIDLE;
 static int tern_max_keepcnt = TERN_MAX_KEEPCNT;
 static int tern_int_max = INT_MAX;
+static int tern_min_mss = TERN_MIN_MSS;
+static int tern_max_seg = TERN_MAX_SEG;
 
 #define TERN_SYSCTL(_name, _field, _min, _max)			\
 	{							\
@@ -47,6 +49,7 @@ static struct ctl_table tern_sysctl_table[] = {
 	TERN_SYSCTL("invalid_ratelimit_ms", invalid_ratelimit_ms, SYSCTL_ZERO,
 		    &tern_max_ms),
 	TERN_SYSCTL("max_orphans", max_orphans, SYSCTL_ZERO, &tern_int_max),
+	TERN_SYSCTL("min_snd_mss", min_snd_mss, &tern_min_mss, &tern_max_seg),
 	TERN_SYSCTL("max_tw_buckets", max_tw_buckets, SYSCTL_ZERO,
 		    &tern_int_max),
 	TERN_SYSCTL_END
@@ -69,6 +72,7 @@ int tern_sysctl_net_init(struct net *net)
 	tn->challenge_ack_limit = 1000;
 	tn->invalid_ratelimit_ms = 500;	/* TCP's tcp_invalid_ratelimit */
 	tn->max_orphans = 16384;
+	tn->min_snd_mss = TERN_DEFAULT_MSS;	/* IPv4's 576-byte datagram */
 	tn->max_tw_buckets = 16384;
 	atomic_set(&tn->tw_count, 0);
 

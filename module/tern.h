@@ -271,6 +271,7 @@ struct tern_net {
 	int challenge_ack_limit;
 	int invalid_ratelimit_ms;
 	int max_orphans;
+	int min_snd_mss;
 	int max_tw_buckets;
 	atomic_t tw_count;		/* sockets in TIME_WAIT */
 	/* RFC 5961 challenge ACKs left this second (input.c) */

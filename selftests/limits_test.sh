@@ -17,6 +17,10 @@ ERRS=()
 
 err() { ERRS+=("$*"); }
 
+link_up_in() {
+	ip -n "$1" -o link show dev "$2" 2>/dev/null | grep -q 'state UP'
+}
+
 # kselftest skip (4) without python3
 command -v python3 >/dev/null || { echo "# SKIP python3 is missing"; exit 4; }
 
@@ -29,8 +33,8 @@ topo_up() {
 	ip -n "$B" addr add 192.0.2.2/24 dev veth-b &&
 	ip -n "$A" link set veth-a up &&
 	ip -n "$B" link set veth-b up || { err "cannot build the topology"; return 1; }
-	slowwait "$WAIT_S" ip netns exec "$A" ping -c1 -W1 192.0.2.2 >/dev/null ||
-		{ err "no connectivity"; return 1; }
+	slowwait "$WAIT_S" link_up_in "$A" veth-a &&
+	slowwait "$WAIT_S" link_up_in "$B" veth-b || { err "veth did not come up"; return 1; }
 }
 
 topo_down() {
