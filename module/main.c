@@ -187,6 +187,8 @@ static int __init tern_init(void)
 {
 	int i, err;
 
+	BUILD_BUG_ON(sizeof(struct tern_skb_cb) >
+		     sizeof_field(struct sk_buff, cb));
 	tern_hash_init();
 	tern_cookie_init();
 	tern_memory_init();

@@ -205,31 +205,42 @@ fail:
 }
 
 /* A listener keeps no state until the handshake's last segment. */
+/* A SYN: answered with a SYN-ACK whose sequence number is the cookie. */
+static enum skb_drop_reason tern_listen_syn(struct sock *sk,
+					    struct sk_buff *skb)
+{
+	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+	struct tern_opts o;
+	u64 cookie;
+
+	if (cb->flags & TERN_FLAG_ACK) {
+		tern_send_reset_reply(sock_net(sk), skb);
+		return SKB_DROP_REASON_TCP_FLAGS;
+	}
+	if (sk_acceptq_is_full(sk)) {
+		TERN_INC_STATS(sock_net(sk), TERN_MIB_LISTENOVERFLOWS);
+		return SKB_DROP_REASON_SOCKET_BACKLOG;
+	}
+	tern_parse_options(skb, &o);
+	cookie = tern_cookie_make(skb, cb->seq, o.mss ? : TERN_DEFAULT_MSS);
+	tern_send_synack_reply(sk, skb, cookie);
+	return TERN_SKB_CONSUMED;
+}
+
 int tern_listen_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	const struct ternhdr *th = tern_hdr(skb);
 	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 	enum tern_cookie_verdict verdict;
-	struct tern_opts o;
+	enum skb_drop_reason reason;
 	struct sock *child;
-	u64 cookie;
 	u16 mss;
 
+	reason = SKB_DROP_REASON_TCP_FLAGS;
 	if (cb->flags & TERN_FLAG_RST)
 		goto drop;
 	if (cb->flags & TERN_FLAG_SYN) {
-		if (cb->flags & TERN_FLAG_ACK) {
-			tern_send_reset_reply(sock_net(sk), skb);
-			goto drop;
-		}
-		if (sk_acceptq_is_full(sk)) {
-			TERN_INC_STATS(sock_net(sk), TERN_MIB_LISTENOVERFLOWS);
-			goto drop;
-		}
-		tern_parse_options(skb, &o);
-		cookie = tern_cookie_make(skb, cb->seq,
-					  o.mss ? : TERN_DEFAULT_MSS);
-		tern_send_synack_reply(sk, skb, cookie);
+		reason = tern_listen_syn(sk, skb);
 		goto drop;
 	}
 	if (!(cb->flags & TERN_FLAG_ACK))
@@ -246,8 +257,10 @@ int tern_listen_rcv(struct sock *sk, struct sk_buff *skb)
 		 */
 		if (verdict == TERN_COOKIE_BAD)
 			tern_send_reset_reply(sock_net(sk), skb);
+		reason = SKB_DROP_REASON_NO_SOCKET;
 		goto drop;
 	}
+	reason = SKB_DROP_REASON_SOCKET_BACKLOG;
 	if (sk_acceptq_is_full(sk)) {
 		TERN_INC_STATS(sock_net(sk), TERN_MIB_LISTENOVERFLOWS);
 		goto drop;
@@ -267,7 +280,7 @@ int tern_listen_rcv(struct sock *sk, struct sk_buff *skb)
 	return 0;
 
 drop:
-	kfree_skb(skb);
+	tern_free_skb(skb, reason);
 	return 0;
 }
 
@@ -316,7 +329,7 @@ int tern_tw_rcv(struct sock *sk, struct sk_buff *skb)
 		    cb->end_seq == tern_sk(sk)->rcv_nxt)
 			tern_time_wait(sk);
 	}
-	kfree_skb(skb);
+	consume_skb(skb);
 	return 0;
 }
 
