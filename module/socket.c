@@ -397,6 +397,7 @@ static int tern_listen(struct socket *sock, int backlog)
 		inet_sk(sk)->inet_sport = htons(inet_sk(sk)->inet_num);
 	}
 	tern_set_state(sk, TCP_LISTEN);
+	tern_hash_listen(sk);
 	err = 0;
 out:
 	release_sock(sk);
@@ -1265,6 +1266,7 @@ struct proto tern_prot = {
 	.sysctl_rmem		= sysctl_tern_rmem,
 	.max_header		= MAX_TERN_HEADER,
 	.obj_size		= sizeof(struct tern_sock),
+	.slab_flags		= SLAB_TYPESAFE_BY_RCU,	/* lockless lookups */
 	.no_autobind		= true,
 };
 
@@ -1466,6 +1468,7 @@ struct proto tern6_prot = {
 	.sysctl_rmem		= sysctl_tern_rmem,
 	.max_header		= MAX_TERN_HEADER,
 	.obj_size		= sizeof(struct tern6_sock),
+	.slab_flags		= SLAB_TYPESAFE_BY_RCU,	/* lockless lookups */
 	.no_autobind		= true,
 };
 
