@@ -189,7 +189,9 @@ static int __init tern_init(void)
 
 	BUILD_BUG_ON(sizeof(struct tern_skb_cb) >
 		     sizeof_field(struct sk_buff, cb));
-	tern_hash_init();
+	err = tern_hash_init();
+	if (err)
+		return err;
 	tern_cookie_init();
 	tern_memory_init();
 #if IS_ENABLED(CONFIG_IPV6)
@@ -198,7 +200,7 @@ static int __init tern_init(void)
 
 	err = proto_register(&tern_prot, 1);
 	if (err)
-		return err;
+		goto err_proto;
 	err = register_pernet_subsys(&tern_net_ops);
 	if (err)
 		goto err_pernet;
@@ -221,6 +223,8 @@ err_protocol:
 	unregister_pernet_subsys(&tern_net_ops);
 err_pernet:
 	proto_unregister(&tern_prot);
+err_proto:
+	tern_hash_exit();
 	return err;
 }
 
@@ -231,6 +235,7 @@ static void __exit tern_exit(void)
 	tern_unregister_protosw(tern_protosw, ARRAY_SIZE(tern_protosw));
 	unregister_pernet_subsys(&tern_net_ops);
 	proto_unregister(&tern_prot);
+	tern_hash_exit();
 }
 
 module_init(tern_init);

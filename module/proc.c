@@ -78,7 +78,10 @@ static int tern_snmp_seq_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
-/* One line of /proc/net/tern/sockets (hash.c walks the table). */
+/*
+ * One line of /proc/net/tern/sockets (hash.c walks the table, holding sk:
+ * ref= leaves out the walk's own reference).
+ */
 void tern_show_sock(struct seq_file *seq, struct sock *sk)
 {	const struct tern_sock *tsk = tern_sk(sk);
 	const struct inet_sock *inet = inet_sk(sk);
@@ -100,7 +103,7 @@ void tern_show_sock(struct seq_file *seq, struct sock *sk)
 		   tsk->cwnd, tsk->ssthresh, tsk->ca_state, tsk->lost_out,
 		   tsk->sacked_out, tern_in_flight(tsk), sk->sk_wmem_queued,
 		   atomic_read(&sk->sk_rmem_alloc), sk->sk_rcvbuf, tsk->ooo_len,
-		   refcount_read(&sk->sk_refcnt));
+		   refcount_read(&sk->sk_refcnt) - 1);
 }
 
 static int tern_sockets_seq_show(struct seq_file *seq, void *v)

@@ -316,6 +316,7 @@ int tern_listen(struct socket *sock, int backlog)
 		inet_sk(sk)->inet_sport = htons(inet_sk(sk)->inet_num);
 	}
 	tern_set_state(sk, TCP_LISTEN);
+	tern_hash_listen(sk);
 	err = 0;
 out:
 	release_sock(sk);
@@ -1044,6 +1045,7 @@ struct proto tern_prot = {
 	.max_header		= MAX_TERN_HEADER,
 	.obj_size		= sizeof(struct tern_sock),
 	.rsk_prot		= &tern_request_sock_ops,
+	.slab_flags		= SLAB_TYPESAFE_BY_RCU,	/* lockless lookups */
 	.no_autobind		= true,
 };
 

@@ -142,6 +142,8 @@ struct tern_sock {
 	u8	fin_queued;	/* a FIN is on the write queue */
 	u8	fin_rcvd;	/* the peer's FIN is in sequence */
 	u8	tw;		/* TIME_WAIT, kept as TCP_CLOSE (see timer.c) */
+	u8	port_shared;	/* hash.c: port from connect(), shared by four-tuple */
+	u8	listen_hashed;	/* hash.c: sk_nulls_node is in the listener table */
 	u8	syn_retries;	/* 0: the namespace default */
 	u32	keepalive_time;	/* jiffies, 0: default */
 	u32	keepalive_intvl;
@@ -343,12 +345,14 @@ int tern_getsockopt(struct sock *sk, int level, int optname,
 int tern_set_rcvlowat(struct sock *sk, int val);
 
 /* hash.c: bound ports, connections, listeners */
-void tern_hash_init(void);
+int tern_hash_init(void);
+void tern_hash_exit(void);
 int tern_get_port(struct sock *sk, unsigned short snum);
 void tern_put_port(struct sock *sk);
 int tern_bind_child(struct sock *child, const struct sock *listener);
 int tern_hash_conn(struct sock *sk);
 void tern_unhash_conn(struct sock *sk);
+void tern_hash_listen(struct sock *sk);
 struct sock *tern_lookup_v4(struct net *net, __be32 saddr, __be16 sport,
 			    __be32 daddr, __be16 dport, int dif);
 struct sock *tern_lookup_v6(struct net *net, const struct in6_addr *saddr,
@@ -356,6 +360,8 @@ struct sock *tern_lookup_v6(struct net *net, const struct in6_addr *saddr,
 			    __be16 dport, int dif);
 int tern_connect_port(struct sock *sk);
 void tern_show_bound(struct seq_file *seq, struct net *net);
+void tern_walk_sockets(struct net *net,
+		       void (*fn)(struct sock *sk, void *arg), void *arg);
 
 /* cookie.c: initial sequence numbers and handshake cookies */
 void tern_cookie_init(void);
