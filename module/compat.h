@@ -116,6 +116,26 @@ static inline void tern_free_skb(struct sk_buff *skb,
 		kfree_skb_reason(skb, reason);
 }
 
+/*
+ * An orphan gives back its namespace reference and becomes, for the
+ * namespace, like a kernel socket. Since 6.12.y those hold a passive
+ * reference (the struct net's memory, not the namespace) that the socket's
+ * free gives back; 6.1 has none.
+ */
+static inline void tern_sk_net_release(struct sock *sk)
+{
+	struct net *net = sock_net(sk);
+
+	if (!sk->sk_net_refcnt)
+		return;
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+	net_passive_inc(net);
+#endif
+	sk->sk_net_refcnt = 0;
+	sock_inuse_add(net, -1);
+	put_net_track(net, &sk->ns_tracker);
+}
+
 /* Where sk_memory_allocated_add() and friends live. */
 #if KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE
 #include <net/proto_memory.h>

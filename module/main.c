@@ -58,6 +58,7 @@ static void __net_exit tern_net_exit(struct net *net)
 {
 	struct tern_net *tn = tern_pernet(net);
 
+	tern_net_purge(net);	/* first: its sockets count and send here */
 #if IS_ENABLED(CONFIG_IPV6)
 	if (tn->ctl_sk6)
 		inet_ctl_sock_destroy(tn->ctl_sk6);

@@ -73,10 +73,39 @@ bool tern_too_many_orphans(struct sock *sk)
 	return true;
 }
 
+/*
+ * An orphan no longer holds its namespace: deleting the namespace must
+ * not wait for its close to run its course (TCP's orphans do hold theirs).
+ * tern_net_purge() ends it with the namespace instead.
+ */
 static void tern_orphan(struct sock *sk)
 {
 	sock_orphan(sk);
 	this_cpu_inc(*sk->sk_prot->orphan_count);
+	tern_sk_net_release(sk);
+}
+
+static void tern_purge_one(struct sock *sk, void *arg)
+{
+	lock_sock(sk);
+	if (sock_flag(sk, SOCK_DEAD) &&
+	    (sk->sk_state != TCP_CLOSE || tern_sk(sk)->tw)) {
+		local_bh_disable();
+		tern_done(sk);
+		local_bh_enable();
+	}
+	release_sock(sk);
+}
+
+/*
+ * The namespace is going: its last reference is gone, so every Tern
+ * socket left in it is an orphan or in TIME_WAIT. End them now, as TCP's
+ * inet_twsk_purge() does for TIME_WAIT, instead of letting their timers
+ * run in a namespace that no longer exists; the module can go then too.
+ */
+void tern_net_purge(struct net *net)
+{
+	tern_walk_sockets(net, tern_purge_one, NULL);
 }
 
 /*

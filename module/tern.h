@@ -333,6 +333,7 @@ void tern_write_queue_purge(struct sock *sk);
 void tern_ooo_purge(struct sock *sk);
 void tern_listen_stop(struct sock *sk);
 bool tern_too_many_orphans(struct sock *sk);
+void tern_net_purge(struct net *net);
 int tern_listen(struct socket *sock, int backlog);
 __poll_t tern_poll(struct file *file, struct socket *sock, poll_table *wait);
 void tern_memory_init(void);
