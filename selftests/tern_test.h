@@ -243,6 +243,24 @@ static inline long tern_module_refcnt(void)
 	return v;
 }
 
+/*
+ * The module's reference count once it settles at want, or what it is
+ * after 2 s: a socket closed a moment ago is freed after an RCU grace
+ * period (listeners) or when its last timer has run, and holds its
+ * module reference until then. A leak never settles.
+ */
+static inline long tern_module_refcnt_settled(long want)
+{
+	long v = tern_module_refcnt();
+	int i;
+
+	for (i = 0; i < 200 && v != want; i++) {
+		usleep(10000);
+		v = tern_module_refcnt();
+	}
+	return v;
+}
+
 static inline bool tern_path_exists(const char *path)
 {
 	struct stat st;
