@@ -263,7 +263,7 @@ print("done %d echoed %d" % (n, echoed), flush=True)
 
 # listener_options SRVFAMILY KIND CLIENTFAMILY ADDR
 listener_options() {
-	local sfam=$1 kind=$2 cfam=$3 addr=$4 n=50 port=7200 sout cout rc
+	local sfam=$1 kind=$2 cfam=$3 addr=$4 n=${TERN_HARDEN_CHILDREN:-50} port=7200 sout cout rc
 
 	if ! ip netns exec "$A" sysctl -qw net.tern.tw_timeout_ms=1000 ||
 	   ! ip netns exec "$B" sysctl -qw net.tern.tw_timeout_ms=1000; then
@@ -655,7 +655,7 @@ all_freed() {
 }
 
 case_netns_delete_frees_everything() {
-	local n=100 port=7400 sout cout want got t0 te left msg
+	local n=${TERN_HARDEN_SOCKS:-100} port=7400 sout cout want got t0 te left msg
 	local spid cpid ns
 
 	setup_ns E || { err "setup_ns E failed"; return; }

@@ -28,6 +28,11 @@ export TERN_TEST_TIMEOUT=${TERN_TEST_TIMEOUT:-1800}
 if [ "$kernel" = debug ]; then
 	export TERN_TEST_TIMEOUT=${TERN_TEST_TIMEOUT_DEBUG:-3600}
 	export TERN_TRANSFER_MAX=${TERN_TRANSFER_MAX:-4M}
+	# the hardening cases in fewer connections: the same paths, a third
+	# of the time (KASAN and lockdep under TCG)
+	export TERN_FLOOD_CONNS=${TERN_FLOOD_CONNS:-60}
+	export TERN_HARDEN_CHILDREN=${TERN_HARDEN_CHILDREN:-20}
+	export TERN_HARDEN_SOCKS=${TERN_HARDEN_SOCKS:-40}
 fi
 
 out=$TERN_TOP/build/results/$flavor
