@@ -133,7 +133,7 @@ topo_down() {
 	# orphan's user timeout)
 	t0=$SECONDS
 	if ! refcnt_back; then
-		slowwait 75 refcnt_back
+		slowwait 130 refcnt_back
 		err "Tern sockets outlived the case's namespaces by $((SECONDS - t0)) s (module refcnt $(refcnt), $REFCNT0 when the case began)"
 	fi
 	klog_check
@@ -205,12 +205,12 @@ if "v6" in kind:
             sys.exit("IPv6 option %d reads back as %r" % (o, got))
 s.bind(("::" if af == socket.AF_INET6 else "0.0.0.0", port))
 s.listen(n)
-s.settimeout(60)
+s.settimeout(300)
 print("ready", flush=True)
 conns = []
 for i in range(n):
     c, _ = s.accept()
-    c.settimeout(60)
+    c.settimeout(300)
     conns.append(c)
 def ping(c, b):
     c.sendall(b)
@@ -241,15 +241,15 @@ af = socket.AF_INET6 if fam == "6" else socket.AF_INET
 cs = []
 for i in range(n):
     c = socket.socket(af, socket.SOCK_STREAM, 253)
-    c.settimeout(60)
+    c.settimeout(300)
     c.connect((addr, port))
     cs.append(c)
 left = set(cs)
 echoed = 0
 while left:
-    r, _, _ = select.select(list(left), [], [], 60)
+    r, _, _ = select.select(list(left), [], [], 300)
     if not r:
-        sys.exit("%d connections silent for 60 s" % len(left))
+        sys.exit("%d connections silent for 300 s" % len(left))
     for c in r:
         b = c.recv(1)
         if b:
@@ -273,25 +273,25 @@ listener_options() {
 	sout=$(mktemp)
 	cout=$(mktemp)
 	bg_in "$B" "$sout" "$py_opt_server" "$sfam" "$kind" "$port" "$n"
-	if ! slowwait 20 file_has "$sout" '^ready'; then
+	if ! slowwait 120 file_has "$sout" '^ready'; then
 		err "the listener did not start: $(oneline "$sout")"
 		rm -f "$sout" "$cout"
 		return
 	fi
-	ip netns exec "$A" timeout -k 5 120 python3 -c "$py_opt_client" \
+	ip netns exec "$A" timeout -k 5 900 python3 -c "$py_opt_client" \
 		"$cfam" "$addr" "$port" "$n" >"$cout" 2>&1
 	rc=$?
 	[ "$rc" = 0 ] || err "clients: exit $rc: $(oneline "$cout")"
-	wait_pid "$BG_PID" 30
+	wait_pid "$BG_PID" 120
 	rc=$?
 	[ "$rc" = 0 ] || err "listener: exit $rc: $(oneline "$sout")"
 	grep -q "^done $n echoed $((n + n / 2))\$" "$cout" ||
 		err "clients: $(oneline "$cout"), want $n done, $((n + n / 2)) echoed"
 	echo "# $TERN_CASE: listener: $(oneline "$sout")| clients: $(oneline "$cout")"
 	rm -f "$sout" "$cout"
-	slowwait 10 tern_sockets_are "$B" 0 ||
+	slowwait 30 tern_sockets_are "$B" 0 ||
 		err "$(tern_sockets_in_use "$B") Tern sockets left in B"
-	slowwait 10 tern_sockets_are "$A" 0 ||
+	slowwait 30 tern_sockets_are "$A" 0 ||
 		err "$(tern_sockets_in_use "$A") Tern sockets left in A"
 	# the last frees are batched by kfree_rcu() for up to 5 s
 	sleep 6
@@ -313,10 +313,10 @@ s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("0.0.0.0", port))
 s.listen(4)
-s.settimeout(30)
+s.settimeout(300)
 print("ready", flush=True)
 c, peer = s.accept()
-c.settimeout(30)
+c.settimeout(300)
 if c.recv(1) != b"a":
     sys.exit("first connection: no byte")
 c.close()
@@ -325,7 +325,7 @@ try:
     c, peer2 = s.accept()
 except socket.timeout:
     sys.exit("no second connection")
-c.settimeout(30)
+c.settimeout(300)
 b = c.recv(1)
 c.sendall(b)
 if c.recv(1) != b"":
@@ -334,45 +334,45 @@ c.close()
 print("second from port %d served" % peer2[1], flush=True)
 '
 
-# ARGS proto addr port: connect, send a byte, wait for the server to
-# close, close; print the local port
-py_tw_first='
-import socket, sys
-proto, addr, port = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+# ARGS proto addr port gofile: connect, send a byte, wait for the server
+# to close, close. Once GOFILE exists (the caller has seen the server's
+# TIME_WAIT), bind the same port again and connect at once with 2 SYN
+# retries (TERN_SYNCNT and TCP_SYNCNT are both 7); echo a byte.
+py_tw_client='
+import errno, os, socket, sys, time
+proto, addr, port, go = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
 c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
 c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-c.settimeout(30)
+c.settimeout(300)
 c.connect((addr, port))
 lport = c.getsockname()[1]
 c.sendall(b"a")
 if c.recv(1) != b"":
     sys.exit("data instead of the end of the stream")
 c.close()
-print(lport)
-'
-
-# ARGS proto addr port lport: bind lport again, connect with 2 SYN
-# retries (TERN_SYNCNT and TCP_SYNCNT are both 7), echo a byte
-py_tw_second='
-import errno, socket, sys, time
-proto, addr, port, lport = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+closed = time.monotonic()
+print("first from port %d closed" % lport, flush=True)
+while not os.path.exists(go):
+    if time.monotonic() > closed + 300:
+        sys.exit("not told to reconnect")
+    time.sleep(0.05)
 c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
 c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 c.setsockopt(proto, 7, 2)
 c.bind(("192.0.2.1", lport))
-c.settimeout(60)
+c.settimeout(300)
 t0 = time.monotonic()
 try:
     c.connect((addr, port))
 except OSError as e:
-    sys.exit("connect from port %d: %s after %.1f s" %
-             (lport, errno.errorcode.get(e.errno, e.errno), time.monotonic() - t0))
+    sys.exit("reconnect from port %d, %.1f s after the close: %s after %.1f s" %
+             (lport, t0 - closed, errno.errorcode.get(e.errno, e.errno), time.monotonic() - t0))
 t1 = time.monotonic() - t0
 c.sendall(b"b")
 if c.recv(1) != b"b":
     sys.exit("no echo on the new connection")
 c.close()
-print("connected from port %d in %.1f s" % (lport, t1))
+print("reconnected from port %d, %.1f s after the close, in %.1f s" % (lport, t0 - closed, t1))
 '
 
 # tw_listed PROTO NS LOCAL REMOTE: NS has a TIME_WAIT socket LOCAL REMOTE
@@ -394,53 +394,68 @@ port_unused() {
 }
 
 tw_reconnect() {
-	local proto=$1 pnum=253 port=7300 sout lport out rc seg0 syn0 seg1 syn1
+	local proto=$1 pnum=253 port=7300 sout cout go spid cpid lport rc gap
+	local seg0 syn0 seg1 syn1
 
 	[ "$proto" = tcp ] && pnum=6
 	ip netns exec "$A" sysctl -qw net.tern.tw_timeout_ms=1000 ||
 		{ err "cannot set net.tern.tw_timeout_ms in A"; return; }
 	sout=$(mktemp)
+	cout=$(mktemp)
+	go=$(mktemp -u)
 	bg_in "$B" "$sout" "$py_tw_server" "$pnum" "$port"
-	if ! slowwait 20 file_has "$sout" '^ready'; then
+	spid=$BG_PID
+	if ! slowwait 120 file_has "$sout" '^ready'; then
 		err "the server did not start: $(oneline "$sout")"
-		rm -f "$sout"
+		rm -f "$sout" "$cout"
 		return
 	fi
-	if ! lport=$(ip netns exec "$A" timeout -k 5 60 python3 -c "$py_tw_first" \
-			"$pnum" 192.0.2.2 "$port" 2>&1) ||
-	   ! [[ $lport =~ ^[0-9]+$ ]]; then
-		err "first connection: $lport"
-		rm -f "$sout"
+	bg_in "$A" "$cout" "$py_tw_client" "$pnum" 192.0.2.2 "$port" "$go"
+	cpid=$BG_PID
+	slowwait 300 bash -c "grep -q '^first from port' '$cout' || ! kill -0 $cpid 2>/dev/null"
+	lport=$(sed -n 's/^first from port \([0-9]*\) closed$/\1/p' "$cout")
+	if [ -z "$lport" ]; then
+		err "first connection: $(oneline "$cout")"
+		rm -f "$sout" "$cout"
 		return
 	fi
-	slowwait "$WAIT_S" tw_listed "$proto" "$B" 192.0.2.2:$port 192.0.2.1:"$lport" ||
+	slowwait 30 tw_listed "$proto" "$B" 192.0.2.2:$port 192.0.2.1:"$lport" ||
 		err "the server did not enter TIME_WAIT for 192.0.2.2:$port 192.0.2.1:$lport"
-	slowwait "$WAIT_S" port_unused "$proto" "$A" "$lport" ||
+	slowwait 30 port_unused "$proto" "$A" "$lport" ||
 		err "port $lport is still used in A"
-	if [ ${#ERRS[@]} = 0 ]; then
-		seg0=$(tern_counter "$B" TernInSegs)
-		syn0=$(tern_counter "$B" TernCookiesSent)
-		out=$(ip netns exec "$A" timeout -k 5 60 python3 -c "$py_tw_second" \
-			"$pnum" 192.0.2.2 "$port" "$lport" 2>&1)
-		rc=$?
-		echo "# $TERN_CASE: ${out//$'\n'/ }"
-		if [ "$rc" != 0 ]; then
-			kill "$BG_PID" 2>/dev/null	# it waits for the reconnect
-			err "reconnect: exit $rc: $out"
-			if [ "$proto" = tern ]; then
-				seg1=$(tern_counter "$B" TernInSegs)
-				syn1=$(tern_counter "$B" TernCookiesSent)
-				err "meanwhile B took $((seg1 - seg0)) segments and sent $((syn1 - syn0)) SYN-ACKs"
-				if tw_listed tern "$B" 192.0.2.2:$port 192.0.2.1:"$lport"; then
-					err "and still holds TIME_WAIT for the four-tuple: its TIME_WAIT socket dropped the SYNs"
-				fi
+	if [ ${#ERRS[@]} != 0 ]; then
+		rm -f "$sout" "$cout"
+		return
+	fi
+	seg0=$(tern_counter "$B" TernInSegs)
+	syn0=$(tern_counter "$B" TernCookiesSent)
+	touch "$go"
+	wait_pid "$cpid" 300
+	rc=$?
+	rm -f "$go"
+	echo "# $TERN_CASE: $(oneline "$cout")"
+	if [ "$rc" = 0 ]; then
+		# the reconnect must have met the TIME_WAIT (60 s), or this
+		# proves nothing
+		gap=$(sed -n 's/^reconnected from port [0-9]*, \([0-9]*\)\..*/\1/p' "$cout")
+		[ "${gap:-99}" -lt 30 ] ||
+			err "the reconnect came ${gap:-?} s after the close: the TIME_WAIT may have ended by itself (test void)"
+	else
+		kill "$spid" 2>/dev/null	# it waits for the reconnect
+		err "client: exit $rc: $(oneline "$cout")"
+		if [ "$proto" = tern ]; then
+			seg1=$(tern_counter "$B" TernInSegs)
+			syn1=$(tern_counter "$B" TernCookiesSent)
+			err "meanwhile B took $((seg1 - seg0)) segments and sent $((syn1 - syn0)) SYN-ACKs"
+			if tw_listed tern "$B" 192.0.2.2:$port 192.0.2.1:"$lport"; then
+				err "and still holds TIME_WAIT for the four-tuple: its TIME_WAIT socket dropped the SYNs"
 			fi
 		fi
 	fi
-	wait_pid "$BG_PID" 30
+	wait_pid "$spid" 120
 	grep -q "^second from port $lport served" "$sout" ||
 		err "server: $(oneline "$sout")"
-	rm -f "$sout"
+	rm -f "$sout" "$cout"
 	if [ "$proto" = tern ] && ! slowwait 75 tern_sockets_are "$B" 0; then
 		# a TIME_WAIT left behind lasts 60 s: let it end here, not in
 		# a later case's namespace count or rmmod
@@ -548,12 +563,13 @@ case_broadcast_dest_dropped() {
 # Deleting namespaces full of connections
 
 # ARGS port n: listeners (IPv4 and IPv6 stream, IPv4 seqpacket); 3n
-# connections on the first, each saying what it is for: T is closed at
-# once (this side closes first: TIME_WAIT), M sends until the peer's
-# window is shut, O does so too and is closed (an orphan with unsent
-# data). Each M and O connection has a 90 s TERN_USER_TIMEOUT, which
-# bounds how long its socket outlives the test (the probes have no answer
-# once the link is cut).
+# connections on the first, each saying what it is for: M sends until the
+# peer's window is shut, O does so too and is closed (an orphan with
+# unsent data), T is closed at once (this side closes first: TIME_WAIT).
+# The T ones are taken last, so that their TIME_WAIT is young when the
+# namespace goes. Each M and O connection has a 120 s TERN_USER_TIMEOUT,
+# which bounds how long its socket outlives the test (its probes have no
+# answer once the link is cut).
 py_mix_server='
 import select, socket, sys, time
 port, n = int(sys.argv[1]), int(sys.argv[2])
@@ -567,25 +583,28 @@ def listener(af, kind, addr, p):
 ls = listener(socket.AF_INET, socket.SOCK_STREAM, "0.0.0.0", port)
 more = [listener(socket.AF_INET6, socket.SOCK_STREAM, "::", port + 1),
         listener(socket.AF_INET, socket.SOCK_SEQPACKET, "0.0.0.0", port + 2)]
-ls.settimeout(60)
+ls.settimeout(300)
 print("listening", flush=True)
-kinds = {"M": [], "O": []}
-for i in range(3 * n):
+kinds = {"M": [], "O": [], "T": []}
+def take():
     c, _ = ls.accept()
-    c.settimeout(30)
+    c.settimeout(300)
     k = c.recv(1).decode()
     if k == "T":
         c.close()
-        continue
-    c.setsockopt(253, 18, 90000)
+        kinds[k].append(None)
+        return
+    c.setsockopt(253, 18, 120000)
     c.setblocking(False)
     kinds[k].append(c)
+while len(kinds["M"]) < n or len(kinds["O"]) < n:
+    take()
 senders = kinds["M"] + kinds["O"]
 buf = b"z" * 4096
-deadline = time.monotonic() + 60
+deadline = time.monotonic() + 300
 while True:
     if time.monotonic() > deadline:
-        sys.exit("the senders could still write after 60 s")
+        sys.exit("the senders could still write after 300 s")
     _, w, _ = select.select([], senders, [], 1.0)
     if not w:
         break   # no sender could write for a second: the windows are shut
@@ -597,26 +616,28 @@ while True:
             pass
 for c in kinds["O"]:
     c.close()
-print("ready %d senders %d orphans" % (len(kinds["M"]), len(kinds["O"])), flush=True)
-time.sleep(300)
+while len(kinds["T"]) < n:
+    take()
+print("ready %d senders %d orphans %d closed" %
+      (len(kinds["M"]), len(kinds["O"]), len(kinds["T"])), flush=True)
+time.sleep(1800)
 '
 
-# ARGS addr port n: 3n connections, T M O in turn, a 4 KiB receive
-# buffer, nothing read but the end of the T ones (closed then).
+# ARGS addr port n: n connections M and n O in turn, then n T; a 4 KiB
+# receive buffer, nothing read but the end of the T ones (closed then).
 py_mix_client='
 import select, socket, sys, time
 addr, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 held, tw = [], []
-for i in range(3 * n):
-    k = "TMO"[i % 3]
+for k in "MO" * n + "T" * n:
     c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
     c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    c.settimeout(30)
+    c.settimeout(300)
     c.connect((addr, port))
     c.sendall(k.encode())
     (tw if k == "T" else held).append(c)
 while tw:
-    r, _, _ = select.select(tw, [], [], 30)
+    r, _, _ = select.select(tw, [], [], 600)
     if not r:
         sys.exit("%d connections not closed by the server" % len(tw))
     for c in r:
@@ -625,7 +646,7 @@ while tw:
         c.close()
         tw.remove(c)
 print("ready %d held" % len(held), flush=True)
-time.sleep(300)
+time.sleep(1800)
 '
 
 # mix_counts NS: listeners, established senders with queued data, orphans
@@ -671,15 +692,15 @@ case_netns_delete_frees_everything() {
 	cout=$(mktemp)
 	bg_in "$B" "$sout" "$py_mix_server" "$port" "$n"
 	spid=$BG_PID
-	if ! slowwait 20 file_has "$sout" '^listening'; then
+	if ! slowwait 120 file_has "$sout" '^listening'; then
 		err "the server did not start: $(oneline "$sout")"
 		rm -f "$sout" "$cout"
 		return
 	fi
 	bg_in "$A" "$cout" "$py_mix_client" 192.0.2.2 "$port" "$n"
 	cpid=$BG_PID
-	slowwait 180 ready_or_gone "$sout" "$spid"
-	slowwait 60 ready_or_gone "$cout" "$cpid"
+	slowwait 900 ready_or_gone "$sout" "$spid"
+	slowwait 300 ready_or_gone "$cout" "$cpid"
 	if ! file_has "$sout" '^ready' || ! file_has "$cout" '^ready'; then
 		err "the connections were not set up: server: $(oneline "$sout") client: $(oneline "$cout")"
 		rm -f "$sout" "$cout"
@@ -704,7 +725,7 @@ case_netns_delete_frees_everything() {
 	kill -KILL "$spid" "$cpid" 2>/dev/null
 	wait "$spid" "$cpid" 2>/dev/null
 	want="0 0 $((2 * n)) $n 0"
-	slowwait "$WAIT_S" mix_is "$B" "$want"
+	slowwait 30 mix_is "$B" "$want"
 	got=$(mix_counts "$B")
 	echo "# $TERN_CASE: B once its processes are gone: $got"
 	[ "$got" = "$want" ] || { err "B has '$got' once its processes are gone, want '$want'"; return; }
@@ -730,8 +751,8 @@ case_netns_delete_frees_everything() {
 		msg=$(rmmod tern 2>&1) && msg="it unloaded after all"
 		err "$((SECONDS - t0)) s after ip netns del (an empty namespace took $te s): namespaces still there:${left:- none}; tern refcnt $(refcnt); rmmod: $msg"
 		# wait for the sockets' own ends (TIME_WAIT 60 s, the
-		# orphans' user timeout 90 s), so that nothing outlives the case
-		if slowwait 150 all_freed; then
+		# orphans' user timeout 120 s), so that nothing outlives the case
+		if slowwait 200 all_freed; then
 			echo "# $TERN_CASE: everything was released $((SECONDS - t0)) s after the delete"
 		else
 			err "still not released $((SECONDS - t0)) s after the delete: refcnt $(refcnt)"
