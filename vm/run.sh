@@ -126,6 +126,14 @@ qemu=(qemu-system-x86_64 "${accel_args[@]}" -smp "${TERN_VM_CPUS:-2}" -m "$mem"
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
 	-virtfs "local,path=$out,mount_tag=ternout,security_model=none,multidevs=remap")
 
+# One VM at a time on this machine: two TCG guests on two cores starve
+# each other into timeouts (and parallel checkouts would do just that).
+mkdir -p "$TERN_CACHE"
+exec 9>"$TERN_CACHE/vm.lock"
+if ! flock -n 9; then
+	say "waiting for the VM already running on this machine"
+	flock 9
+fi
 say "booting $release ($accel) -> $out"
 if [ $interactive = 1 ]; then
 	"${qemu[@]}" -serial mon:stdio
