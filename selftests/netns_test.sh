@@ -164,7 +164,7 @@ case_multicast_addr_error() {
 }
 
 # A Tern socket holder for ip netns exec: four sockets, "ready", then at
-# most a minute of sleep.
+# most ten minutes of sleep (the case kills it long before).
 holder='
 import socket, sys, time
 s = [socket.socket(f, t, 253) for f in (socket.AF_INET, socket.AF_INET6)
@@ -172,7 +172,7 @@ s = [socket.socket(f, t, 253) for f in (socket.AF_INET, socket.AF_INET6)
 s[0].bind(("0.0.0.0", 5000))
 s[3].bind(("2001:db8::1", 5001))
 print("ready", flush=True)
-time.sleep(60)
+time.sleep(600)
 '
 
 file_has_ready() { grep -qx ready "$1"; }
@@ -191,7 +191,8 @@ case_netns_deleted_with_sockets() {
 	ready=$(mktemp)
 	ip netns exec "$A" python3 -c "$holder" >"$ready" 2>&1 &
 	pid=$!
-	if ! slowwait 20 file_has_ready "$ready"; then
+	# python3 alone can take 20 s to start on the debug kernel under TCG
+	if ! slowwait 120 file_has_ready "$ready"; then
 		err "the socket holder did not start: $(cat "$ready")"
 		kill "$pid" 2>/dev/null
 		rm -f "$ready"
