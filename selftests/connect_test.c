@@ -114,6 +114,8 @@ FIXTURE_VARIANT_ADD(conn, tcp6) {
 
 FIXTURE_SETUP(conn)
 {
+	if (variant->p != &tern_proto && !tern_reference_runs())
+		SKIP(return, "the TCP reference runs on the stock kernel");
 	ASSERT_EQ(0, tern_ensure_loaded());
 	ASSERT_EQ(0, tern_new_netns());
 	ASSERT_EQ(0, ct_signals_init());

@@ -346,8 +346,8 @@ for c in $FLOOD_CASES; do
 	case $c in
 	flood_ipv4) run_case "$c" flood 4 tern ;;
 	flood_ipv6) run_case "$c" flood 6 tern ;;
-	flood_ipv4_tcp) run_case "$c" flood 4 tcp ;;
-	flood_ipv6_tcp) run_case "$c" flood 6 tcp ;;
+	flood_ipv4_tcp) tern_run_reference_case "$c" flood 4 tcp ;;
+	flood_ipv6_tcp) tern_run_reference_case "$c" flood 6 tcp ;;
 	*) echo "Bail out! no case $c"; exit 1 ;;
 	esac
 done

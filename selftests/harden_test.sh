@@ -146,7 +146,11 @@ run_case() {
 		tern_skip "python3 is missing"
 		return
 	fi
-	tern_run_case "$@"
+	if [[ $1 = *_tcp ]]; then
+		tern_run_reference_case "$@"
+	else
+		tern_run_case "$@"
+	fi
 }
 
 file_has() { grep -qE "$2" "$1" 2>/dev/null; }

@@ -59,6 +59,19 @@ tern_run_case() {
 	tern_report_errs
 }
 
+# tern_run_reference_case NAME COMMAND...: as tern_run_case, for a case
+# that runs TCP (or SCTP) as the reference for a Tern case. TERN_REFERENCE=0
+# (vm/check.sh sets it on the debug kernel, which hunts bugs in Tern, not
+# in TCP) reports it skipped.
+tern_run_reference_case() {
+	if [ "${TERN_REFERENCE:-1}" = 0 ]; then
+		tern_case "$1"
+		tern_skip "the TCP reference runs on the stock kernel (TERN_REFERENCE=0)"
+		return 0
+	fi
+	tern_run_case "$@"
+}
+
 # tern_ns_remove NS...: delete the namespaces; whatever is still listed
 # after WAIT_S seconds, or a veth left in the initial namespace, goes to
 # ERRS.

@@ -154,6 +154,6 @@ EOF
 tern_test_begin
 tern_load || { echo "Bail out! cannot load tern"; exit 1; }
 tern_run_case tw_overflow_tern tw_overflow tern
-tern_run_case tw_overflow_tcp tw_overflow tcp
+tern_run_reference_case tw_overflow_tcp tw_overflow tcp
 tern_run_case orphan_limit_resets orphan_limit
 tern_test_end

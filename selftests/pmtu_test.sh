@@ -33,6 +33,13 @@ trap 'cleanup_all_ns; rm -rf "$dir"' EXIT
 
 err() { ERRS+=("$*"); }
 
+# One ip process per namespace (-batch): on the debug kernel under TCG
+# every process costs a second or two, and this topology takes forty
+# commands.
+ip_batch() {	# ip_batch NS < COMMANDS
+	ip -n "$1" -batch -
+}
+
 topo_up() {
 	local ns
 
@@ -40,39 +47,46 @@ topo_up() {
 	setup_ns C R1 R2 S || return 1
 	ip -n "$C" link add tc0 type veth peer name r1a netns "$R1" &&
 	ip -n "$R1" link add r1b type veth peer name r2a netns "$R2" &&
-	ip -n "$R2" link add r2b type veth peer name ts0 netns "$S" &&
-	ip -n "$R1" link set r1b mtu 1280 &&
-	ip -n "$R2" link set r2a mtu 1280 &&
-	ip -n "$C" addr add 192.0.2.1/26 dev tc0 &&
-	ip -n "$R1" addr add 192.0.2.2/26 dev r1a &&
-	ip -n "$R1" addr add 192.0.2.65/26 dev r1b &&
-	ip -n "$R2" addr add 192.0.2.66/26 dev r2a &&
-	ip -n "$R2" addr add 192.0.2.129/26 dev r2b &&
-	ip -n "$S" addr add 192.0.2.130/26 dev ts0 &&
-	ip -n "$C" addr add 2001:db8:0:1::1/64 dev tc0 nodad &&
-	ip -n "$R1" addr add 2001:db8:0:1::2/64 dev r1a nodad &&
-	ip -n "$R1" addr add 2001:db8:0:2::1/64 dev r1b nodad &&
-	ip -n "$R2" addr add 2001:db8:0:2::2/64 dev r2a nodad &&
-	ip -n "$R2" addr add 2001:db8:0:3::1/64 dev r2b nodad &&
-	ip -n "$S" addr add 2001:db8:0:3::2/64 dev ts0 nodad || return 1
-	ip -n "$C" link set tc0 up &&
-	ip -n "$R1" link set r1a up &&
-	ip -n "$R1" link set r1b up &&
-	ip -n "$R2" link set r2a up &&
-	ip -n "$R2" link set r2b up &&
-	ip -n "$S" link set ts0 up || return 1
-	ip -n "$C" route add default via 192.0.2.2 &&
-	ip -n "$R1" route add 192.0.2.128/26 via 192.0.2.66 &&
-	ip -n "$R2" route add 192.0.2.0/26 via 192.0.2.65 &&
-	ip -n "$S" route add default via 192.0.2.129 &&
-	ip -n "$C" -6 route add default via 2001:db8:0:1::2 &&
-	ip -n "$R1" -6 route add 2001:db8:0:3::/64 via 2001:db8:0:2::2 &&
-	ip -n "$R2" -6 route add 2001:db8:0:1::/64 via 2001:db8:0:2::1 &&
-	ip -n "$S" -6 route add default via 2001:db8:0:3::1 || return 1
+	ip -n "$R2" link add r2b type veth peer name ts0 netns "$S" || return 1
+	ip_batch "$C" <<-EOF || return 1
+		addr add 192.0.2.1/26 dev tc0
+		addr add 2001:db8:0:1::1/64 dev tc0 nodad
+		link set tc0 up
+		route add default via 192.0.2.2
+		route add default via 2001:db8:0:1::2
+	EOF
+	ip_batch "$R1" <<-EOF || return 1
+		link set r1b mtu 1280
+		addr add 192.0.2.2/26 dev r1a
+		addr add 192.0.2.65/26 dev r1b
+		addr add 2001:db8:0:1::2/64 dev r1a nodad
+		addr add 2001:db8:0:2::1/64 dev r1b nodad
+		link set r1a up
+		link set r1b up
+		route add 192.0.2.128/26 via 192.0.2.66
+		route add 2001:db8:0:3::/64 via 2001:db8:0:2::2
+	EOF
+	ip_batch "$R2" <<-EOF || return 1
+		link set r2a mtu 1280
+		addr add 192.0.2.66/26 dev r2a
+		addr add 192.0.2.129/26 dev r2b
+		addr add 2001:db8:0:2::2/64 dev r2a nodad
+		addr add 2001:db8:0:3::1/64 dev r2b nodad
+		link set r2a up
+		link set r2b up
+		route add 192.0.2.0/26 via 192.0.2.65
+		route add 2001:db8:0:1::/64 via 2001:db8:0:2::1
+	EOF
+	ip_batch "$S" <<-EOF || return 1
+		addr add 192.0.2.130/26 dev ts0
+		addr add 2001:db8:0:3::2/64 dev ts0 nodad
+		link set ts0 up
+		route add default via 192.0.2.129
+		route add default via 2001:db8:0:3::1
+	EOF
 	for ns in "$R1" "$R2"; do
-		ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 &&
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.forwarding=1 ||
-			return 1
+		ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 \
+			net.ipv6.conf.all.forwarding=1 || return 1
 	done
 	for ns in "$C" "$S"; do
 		ip netns exec "$ns" sysctl -qw net.tern.tw_timeout_ms=200 || return 1
@@ -213,7 +227,7 @@ c, _ = s.accept(); c.settimeout(120); c.recv(10)' "$(addr_of S "$fam")" &
 	ip netns exec "$C" python3 -c '
 import socket, sys, time
 c = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET, socket.SOCK_STREAM, 253)
-c.connect((sys.argv[1], 7200)); time.sleep(120)' "$(addr_of S "$fam")" &
+c.connect((sys.argv[1], 7200)); time.sleep(600)' "$(addr_of S "$fam")" &
 	pid_c=$!
 	slowwait 30 bash -c "ip netns exec $C grep -q ':7200 ESTAB ' /proc/net/tern/sockets" ||
 		{ err "the connection did not come up"; kill "$pid_s" "$pid_c" 2>/dev/null; return; }
@@ -223,13 +237,13 @@ c.connect((sys.argv[1], 7200)); time.sleep(120)' "$(addr_of S "$fam")" &
 	n0=$(tern_counter "$C" TernOutOfWindowIcmps)
 	forge_too_big "$fam" "$sport" 7200 "$(python3 -c "print(($una + (1 << 40)) % (1 << 64))")" "$mtu" ||
 		err "cannot send the forged ICMP error"
-	slowwait 5 bash -c "[ \"\$(ip netns exec $C awk '\$1 == \"TernOutOfWindowIcmps\" { print \$2 }' /proc/net/tern/snmp)\" != '$n0' ]" ||
+	slowwait 30 bash -c "[ \"\$(ip netns exec $C awk '\$1 == \"TernOutOfWindowIcmps\" { print \$2 }' /proc/net/tern/snmp)\" != '$n0' ]" ||
 		err "a blind ICMP error was not counted (TernOutOfWindowIcmps stayed $n0)"
 	got=$(route_mtu C "$fam")
 	[ -z "$got" ] || err "a blind ICMP error set the route MTU to $got"
 	forge_too_big "$fam" "$sport" 7200 "$una" "$mtu" ||
 		err "cannot send the ICMP error"
-	slowwait 5 bash -c "ip -n $C -$fam route get $(addr_of S "$fam") | grep -qw 'mtu $mtu'" ||
+	slowwait 30 bash -c "ip -n $C -$fam route get $(addr_of S "$fam") | grep -qw 'mtu $mtu'" ||
 		err "an ICMP error quoting snd_una did not set the route MTU to $mtu ($(route_mtu C "$fam"))"
 	n1=$(tern_counter "$C" TernOutOfWindowIcmps)
 	[ "$n1" = $((n0 + 1)) ] || err "TernOutOfWindowIcmps went from $n0 to $n1, want one more"

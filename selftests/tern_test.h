@@ -261,6 +261,18 @@ static inline long tern_module_refcnt_settled(long want)
 	return v;
 }
 
+/*
+ * Whether cases that run TCP as the reference for a Tern case run:
+ * TERN_REFERENCE=0 (vm/check.sh sets it on the debug kernel, which hunts
+ * bugs in Tern, not in TCP) skips them.
+ */
+static inline bool tern_reference_runs(void)
+{
+	const char *v = getenv("TERN_REFERENCE");
+
+	return !v || strcmp(v, "0");
+}
+
 static inline bool tern_path_exists(const char *path)
 {
 	struct stat st;

@@ -22,14 +22,19 @@ esac
 TERN_KO=$("$TERN_TOP/vm/kmod.sh" "$flavor") || exit 1
 export TERN_KO
 
-# Per-program limit, and transfer sizes the debug kernel (KASAN, lockdep:
-# several times slower) gets through in reasonable time.
+# Per-program limit. The debug kernel (KASAN, lockdep, kmemleak under TCG)
+# takes a second or two for every process and ten times as long for a
+# packet: it hunts bugs in Tern's paths, so it runs every path with less
+# repetition (sizes, connection and segment counts, a sample of the
+# transfer matrix) and leaves the TCP reference cases to the stock kernel.
 export TERN_TEST_TIMEOUT=${TERN_TEST_TIMEOUT:-1800}
 if [ "$kernel" = debug ]; then
-	export TERN_TEST_TIMEOUT=${TERN_TEST_TIMEOUT_DEBUG:-3600}
-	export TERN_TRANSFER_MAX=${TERN_TRANSFER_MAX:-4M}
-	# the hardening cases in fewer connections: the same paths, a third
-	# of the time (KASAN and lockdep under TCG)
+	export TERN_TEST_TIMEOUT=${TERN_TEST_TIMEOUT_DEBUG:-2400}
+	export TERN_REFERENCE=${TERN_REFERENCE:-0}
+	export TERN_TRANSFER_MAX=${TERN_TRANSFER_MAX:-1M}
+	export TERN_TRANSFER_SAMPLE=${TERN_TRANSFER_SAMPLE:-1}
+	export TERN_FUZZ_SEGS=${TERN_FUZZ_SEGS:-20000}
+	export TERN_HARDEN_RESETS=${TERN_HARDEN_RESETS:-1000}
 	export TERN_FLOOD_CONNS=${TERN_FLOOD_CONNS:-60}
 	export TERN_HARDEN_CHILDREN=${TERN_HARDEN_CHILDREN:-20}
 	export TERN_HARDEN_SOCKS=${TERN_HARDEN_SOCKS:-40}
