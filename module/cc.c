@@ -100,3 +100,5 @@ void tern_cc_on_rto(struct sock *sk)
 	tsk->recover = tsk->snd_nxt;
 	tsk->ca_state = TERN_CA_LOSS;
 }
+
+#include "cc_test.c"

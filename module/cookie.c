@@ -171,3 +171,5 @@ enum tern_cookie_verdict tern_cookie_check(const struct sk_buff *skb,
 		return TERN_COOKIE_LATER;
 	return TERN_COOKIE_OK;
 }
+
+#include "cookie_test.c"

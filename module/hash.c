@@ -948,3 +948,5 @@ void tern_show_bound(struct seq_file *seq, struct net *net)
 {
 	tern_walk_sockets(net, tern_show_one, seq);
 }
+
+#include "hash_test.c"

@@ -819,3 +819,5 @@ int tern_synrecv_rcv(struct sock *sk, struct sk_buff *skb)
 	}
 	return tern_conn_rcv(sk, skb);
 }
+
+#include "input_test.c"

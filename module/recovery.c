@@ -142,3 +142,5 @@ void tern_retransmit_lost(struct sock *sk)
 			break;
 	}
 }
+
+#include "recovery_test.c"

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for cc.c, which includes this file at its end: the window
+ * arithmetic of slow start, congestion avoidance, fast recovery and the
+ * retransmission timeout, on a zeroed socket with a 1000-byte MSS.
+ */
+#if IS_ENABLED(CONFIG_KUNIT)
+
+#include "tern_kunit.h"
+
+#define TERN_TEST_MSS	1000
+
+/* The send buffer may grow to 1 MiB. */
+static int tern_test_wmem[3] = { 4096, 16384, 1 << 20 };
+static struct proto tern_test_prot = {
+	.name		= "TERN-KUNIT",
+	.sysctl_wmem	= tern_test_wmem,
+};
+
+/* A socket after tern_cc_init(), snd_una and snd_nxt at 100000. */
+static struct sock *tern_test_cc_sock(struct kunit *test)
+{
+	struct tern_sock *tsk = tern_kunit_sock(test);
+	struct sock *sk = (struct sock *)tsk;
+
+	sk->sk_prot = &tern_test_prot;
+	tsk->mss_cache = TERN_TEST_MSS;
+	tsk->snd_una = 100000;
+	tsk->snd_nxt = 100000;
+	tern_cc_init(sk);
+	return sk;
+}
+
+static void tern_cc_initial_window(struct kunit *test)
+{
+	struct tern_sock *tsk = tern_sk(tern_test_cc_sock(test));
+
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 10 * TERN_TEST_MSS);	/* RFC 6928 */
+	KUNIT_EXPECT_EQ(test, tsk->ssthresh, TERN_MAX_CWND);
+	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_OPEN);
+	KUNIT_EXPECT_EQ(test, tsk->ca_acked, 0);
+}
+
+/* Each ACK adds what it acknowledged, at most two segments (RFC 3465). */
+static void tern_cc_slow_start(struct kunit *test)
+{
+	struct sock *sk = tern_test_cc_sock(test);
+	struct tern_sock *tsk = tern_sk(sk);
+
+	tern_cc_on_ack(sk, TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 11 * TERN_TEST_MSS);
+	tern_cc_on_ack(sk, 500);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 11 * TERN_TEST_MSS + 500);
+	tern_cc_on_ack(sk, 5 * TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 13 * TERN_TEST_MSS + 500);
+	KUNIT_EXPECT_EQ(test, tsk->ca_acked, 0);
+	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_OPEN);
+
+	/* doubles per round: a window's worth of ACKs, one per segment */
+	tsk->cwnd = 10 * TERN_TEST_MSS;
+	while (tsk->snd_una < 100000 + 10 * TERN_TEST_MSS) {
+		tsk->snd_una += TERN_TEST_MSS;
+		tern_cc_on_ack(sk, TERN_TEST_MSS);
+	}
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 20 * TERN_TEST_MSS);
+}
+
+/* At ssthresh and above: one segment more per window acknowledged. */
+static void tern_cc_avoidance(struct kunit *test)
+{
+	struct sock *sk = tern_test_cc_sock(test);
+	struct tern_sock *tsk = tern_sk(sk);
+	int i;
+
+	tsk->ssthresh = 10 * TERN_TEST_MSS;
+	tern_cc_on_ack(sk, 4 * TERN_TEST_MSS);
+	tern_cc_on_ack(sk, 4 * TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 10 * TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->ca_acked, 8 * TERN_TEST_MSS);
+	tern_cc_on_ack(sk, 4 * TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 11 * TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->ca_acked, 2 * TERN_TEST_MSS);
+
+	/* ten windows of one-segment ACKs: ten segments more */
+	tsk->cwnd = 20 * TERN_TEST_MSS;
+	tsk->ca_acked = 0;
+	for (i = 0; i < 10; i++) {
+		u32 cwnd = tsk->cwnd;
+
+		while (cwnd >= TERN_TEST_MSS) {
+			tern_cc_on_ack(sk, TERN_TEST_MSS);
+			cwnd -= TERN_TEST_MSS;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 30 * TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->ca_acked, 0);
+}
+
+/* The window stops at TERN_MAX_CWND; the send buffer follows it. */
+static void tern_cc_limits(struct kunit *test)
+{
+	struct sock *sk = tern_test_cc_sock(test);
+	struct tern_sock *tsk = tern_sk(sk);
+
+	tern_cc_on_ack(sk, TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, sk->sk_sndbuf, 4 * 11 * TERN_TEST_MSS);
+	tsk->cwnd = TERN_MAX_CWND - TERN_TEST_MSS / 2;
+	tern_cc_on_ack(sk, TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, TERN_MAX_CWND);
+	KUNIT_EXPECT_EQ(test, sk->sk_sndbuf, tern_test_wmem[2]);
+
+	/* SO_SNDBUF fixed it */
+	tsk->cwnd = 10 * TERN_TEST_MSS;
+	sk->sk_sndbuf = 8192;
+	sk->sk_userlocks |= SOCK_SNDBUF_LOCK;
+	tern_cc_on_ack(sk, TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, sk->sk_sndbuf, 8192);
+}
+
+/*
+ * Loss found by SACK/RACK: half the data in flight (at least two
+ * segments), once per window; the window holds until snd_una passes
+ * what was in flight, then congestion avoidance from ssthresh.
+ */
+static void tern_cc_recovery(struct kunit *test)
+{
+	struct sock *sk = tern_test_cc_sock(test);
+	struct tern_sock *tsk = tern_sk(sk);
+
+	tsk->cwnd = 50 * TERN_TEST_MSS;
+	tsk->snd_nxt = tsk->snd_una + 40 * TERN_TEST_MSS;
+	tsk->ca_acked = 123;
+	tern_cc_enter_recovery(sk);
+	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_RECOVERY);
+	KUNIT_EXPECT_EQ(test, tsk->ssthresh, 20 * TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 20 * TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->ca_acked, 0);
+	KUNIT_EXPECT_EQ(test, tsk->recover, tsk->snd_nxt);
+
+	/* more loss in the same window: no second decrease */
+	tsk->snd_nxt += 10 * TERN_TEST_MSS;
+	tern_cc_enter_recovery(sk);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 20 * TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->recover, 100000 + 40 * TERN_TEST_MSS);
+
+	/* partial ACKs hold the window */
+	tsk->snd_una += 30 * TERN_TEST_MSS;
+	tern_cc_on_ack(sk, 30 * TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_RECOVERY);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 20 * TERN_TEST_MSS);
+
+	/* recover acknowledged: open again, avoidance from ssthresh */
+	tsk->snd_una += 10 * TERN_TEST_MSS;
+	tern_cc_on_ack(sk, 10 * TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_OPEN);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 20 * TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->ca_acked, 10 * TERN_TEST_MSS);
+
+	/* the next loss halves again */
+	tsk->snd_nxt = tsk->snd_una + 30 * TERN_TEST_MSS;
+	tern_cc_enter_recovery(sk);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 15 * TERN_TEST_MSS);
+}
+
+static void tern_cc_recovery_floor(struct kunit *test)
+{
+	struct sock *sk = tern_test_cc_sock(test);
+	struct tern_sock *tsk = tern_sk(sk);
+
+	tsk->snd_nxt = tsk->snd_una + TERN_TEST_MSS;
+	tern_cc_enter_recovery(sk);
+	KUNIT_EXPECT_EQ(test, tsk->ssthresh, 2 * TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 2 * TERN_TEST_MSS);
+
+	/* recovery ends with at least two segments */
+	tsk->ssthresh = TERN_TEST_MSS;
+	tsk->snd_una = tsk->snd_nxt;
+	tern_cc_on_ack(sk, TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_OPEN);
+	KUNIT_EXPECT_GE(test, tsk->cwnd, 2 * TERN_TEST_MSS);
+}
+
+/*
+ * A timeout: ssthresh halves (not again for a timeout in the same
+ * episode), one segment in the window, then slow start; SACK loss does
+ * not reduce it further until the episode ends.
+ */
+static void tern_cc_rto(struct kunit *test)
+{
+	struct sock *sk = tern_test_cc_sock(test);
+	struct tern_sock *tsk = tern_sk(sk);
+
+	tsk->cwnd = 40 * TERN_TEST_MSS;
+	tsk->snd_nxt = tsk->snd_una + 40 * TERN_TEST_MSS;
+	tern_cc_on_rto(sk);
+	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_LOSS);
+	KUNIT_EXPECT_EQ(test, tsk->ssthresh, 20 * TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->recover, tsk->snd_nxt);
+
+	/* backed-off timeouts: the window stays at one segment */
+	tsk->snd_nxt += 4 * TERN_TEST_MSS;
+	tern_cc_on_rto(sk);
+	KUNIT_EXPECT_EQ(test, tsk->ssthresh, 20 * TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, TERN_TEST_MSS);
+	tern_cc_enter_recovery(sk);
+	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_LOSS);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, TERN_TEST_MSS);
+
+	/* slow start while the lost data is resent */
+	tsk->snd_una += TERN_TEST_MSS;
+	tern_cc_on_ack(sk, TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 2 * TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_LOSS);
+
+	/* all of it acknowledged: open, the window kept */
+	tsk->snd_una = tsk->snd_nxt;
+	tern_cc_on_ack(sk, 2 * TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_OPEN);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 4 * TERN_TEST_MSS);
+}
+
+/*
+ * A timeout in fast recovery ends it: ssthresh is half the data in
+ * flight (RFC 5681 (4)), not half the window recovery left.
+ */
+static void tern_cc_rto_in_recovery(struct kunit *test)
+{
+	struct sock *sk = tern_test_cc_sock(test);
+	struct tern_sock *tsk = tern_sk(sk);
+
+	tsk->cwnd = 40 * TERN_TEST_MSS;
+	tsk->snd_nxt = tsk->snd_una + 40 * TERN_TEST_MSS;
+	tern_cc_enter_recovery(sk);
+	KUNIT_EXPECT_EQ(test, tsk->ssthresh, 20 * TERN_TEST_MSS);
+	tern_cc_on_rto(sk);
+	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_LOSS);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->ssthresh, 20 * TERN_TEST_MSS);
+}
+
+/* Nothing in flight: any segment may go; else what the window leaves. */
+static void tern_cc_send_allowance(struct kunit *test)
+{
+	struct sock *sk = tern_test_cc_sock(test);
+	struct tern_sock *tsk = tern_sk(sk);
+
+	tsk->cwnd = TERN_TEST_MSS;
+	KUNIT_EXPECT_TRUE(test, tern_cc_can_send(sk, 16 * TERN_TEST_MSS));
+	tsk->cwnd = 10 * TERN_TEST_MSS;
+	tsk->snd_nxt = tsk->snd_una + 8 * TERN_TEST_MSS;
+	KUNIT_EXPECT_TRUE(test, tern_cc_can_send(sk, 2 * TERN_TEST_MSS));
+	KUNIT_EXPECT_FALSE(test, tern_cc_can_send(sk, 2 * TERN_TEST_MSS + 1));
+	/* what the peer holds or was lost is not in flight */
+	tsk->sacked_out = 3 * TERN_TEST_MSS;
+	tsk->lost_out = 2 * TERN_TEST_MSS;
+	KUNIT_EXPECT_TRUE(test, tern_cc_can_send(sk, 7 * TERN_TEST_MSS));
+	KUNIT_EXPECT_FALSE(test, tern_cc_can_send(sk, 7 * TERN_TEST_MSS + 1));
+	tsk->sacked_out = 8 * TERN_TEST_MSS;
+	KUNIT_EXPECT_TRUE(test, tern_cc_can_send(sk, 16 * TERN_TEST_MSS));
+}
+
+static struct kunit_case tern_cc_cases[] = {
+	KUNIT_CASE(tern_cc_initial_window),
+	KUNIT_CASE(tern_cc_slow_start),
+	KUNIT_CASE(tern_cc_avoidance),
+	KUNIT_CASE(tern_cc_limits),
+	KUNIT_CASE(tern_cc_recovery),
+	KUNIT_CASE(tern_cc_recovery_floor),
+	KUNIT_CASE(tern_cc_rto),
+	KUNIT_CASE(tern_cc_rto_in_recovery),
+	KUNIT_CASE(tern_cc_send_allowance),
+	{}
+};
+
+static struct kunit_suite tern_cc_suite = {
+	.name = "tern_cc",
+	.test_cases = tern_cc_cases,
+};
+
+kunit_test_suites(&tern_cc_suite);
+
+#endif /* IS_ENABLED(CONFIG_KUNIT) */
