@@ -14,6 +14,7 @@
 #     socket is left.
 # Traffic comes from tern_echo; every wait is bounded.
 source "$(dirname "$0")/lib.sh"
+tern_require_cmd ip sysctl timeout
 
 bindir=${TERN_BINDIR:-$(cd "$(dirname "$0")/.." && pwd)/build/selftests}
 echo_bin=$bindir/tern_echo

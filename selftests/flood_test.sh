@@ -36,6 +36,7 @@
 # TERN_FLOOD_CONNS, TERN_FLOOD_RATE, TERN_FLOOD_RESTART=1,
 # TERN_FLOOD_CASES="flood_ipv4 ..." (default: all four cases).
 source "$(dirname "$0")/lib.sh"
+tern_require_cmd ip sysctl timeout
 
 bindir=${TERN_BINDIR:-$(cd "$(dirname "$0")/.." && pwd)/build/selftests}
 echo_bin=$bindir/tern_echo

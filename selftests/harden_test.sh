@@ -42,6 +42,7 @@
 # Environment: TERN_HARDEN_CASES, an extended regular expression: run only
 # the cases whose name matches it.
 source "$(dirname "$0")/lib.sh"
+tern_require_cmd ip python3 ss sysctl timeout
 
 WAIT_S=5	# the longest any single expected event may take
 A=

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers for Tern's shell selftests, on top of the kernel's
 # tools/testing/selftests/net/lib.sh (setup_ns, cleanup_ns, busywait...).
-# TAP output: tern_test_begin/tern_ok/tern_fail/tern_skip, tern_test_end.
+# TAP output: tern_test_begin/tern_ok/tern_fail/tern_skip, tern_test_end;
+# tern_require_cmd/tern_skip_program skip the whole program (exit 4).
 
 : "${TERN_KSFT_DIR:?TERN_KSFT_DIR must point at the kernel selftests}"
 # shellcheck source=/dev/null
@@ -12,7 +13,9 @@ TERN_TAP_N=0
 TERN_TAP_FAILED=0
 TERN_CASE=
 
-tern_test_begin() { echo "TAP version 13"; }
+TERN_TAP_BEGUN=0
+
+tern_test_begin() { echo "TAP version 13"; TERN_TAP_BEGUN=1; }
 tern_test_end() {
 	echo "1..$TERN_TAP_N"
 	[ "$TERN_TAP_FAILED" = 0 ]
@@ -89,6 +92,25 @@ tern_ns_remove() {
 }
 
 tern_skip() { TERN_TAP_N=$((TERN_TAP_N + 1)); echo "ok $TERN_TAP_N $TERN_CASE # SKIP $*"; }
+
+# tern_skip_program REASON: skip the whole program as kselftest's
+# ksft_exit_skip() does, before any case has run: a plan of no tests with
+# the reason, exit status 4 (run.sh reports "ok N PROGRAM # SKIP REASON").
+tern_skip_program() {
+	[ "$TERN_TAP_BEGUN" = 1 ] || echo "TAP version 13"
+	echo "1..0 # SKIP $*"
+	exit 4	# KSFT_SKIP
+}
+
+# tern_require_cmd CMD...: skip the program unless every CMD is installed.
+tern_require_cmd() {
+	local c missing=()
+
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || missing+=("$c")
+	done
+	[ ${#missing[@]} = 0 ] || tern_skip_program "not installed: ${missing[*]}"
+}
 
 # Load tern (by name through modprobe, as socket() autoload would).
 tern_load() { modprobe tern; }

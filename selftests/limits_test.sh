@@ -9,6 +9,7 @@
 #     (TernAbortOnMemory), and the peer sees the reset.
 # Two namespaces, A (clients) and B (server), joined by a veth pair.
 source "$(dirname "$0")/lib.sh"
+tern_require_cmd ip python3 ss sysctl
 
 WAIT_S=5
 A=
@@ -20,9 +21,6 @@ err() { ERRS+=("$*"); }
 link_up_in() {
 	ip -n "$1" -o link show dev "$2" 2>/dev/null | grep -q 'state UP'
 }
-
-# kselftest skip (4) without python3
-command -v python3 >/dev/null || { echo "# SKIP python3 is missing"; exit 4; }
 
 topo_up() {
 	A=

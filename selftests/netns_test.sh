@@ -7,6 +7,7 @@
 # namespace, then tears everything down and checks nothing is left.
 # Every wait is bounded.
 source "$(dirname "$0")/lib.sh"
+tern_require_cmd ip python3
 
 bindir=${TERN_BINDIR:-$(cd "$(dirname "$0")/.." && pwd)/build/selftests}
 inject=$bindir/tern_inject

@@ -19,6 +19,7 @@
 #   - route_*:  the routes between C and S say "mtu 1200": segments fit
 #               from the first one, so no ICMP error comes back.
 source "$(dirname "$0")/lib.sh"
+tern_require_cmd ip sysctl timeout python3 cmp
 
 bindir=${TERN_BINDIR:-$(cd "$(dirname "$0")/.." && pwd)/build/selftests}
 tool=$bindir/tern_connect

@@ -4,7 +4,10 @@
 # one TAP stream: every case of every program, renumbered, then after each
 # program a cleanup case (no Tern socket, namespace or veth left, tern
 # unloads). The kernel log gets a "tern-selftest:" line per case so the host
-# can name the test behind any splat.
+# can name the test behind any splat. A program that exits 4 (kselftest's
+# skip) having run no case, after "1..0 # SKIP REASON" as ksft_exit_skip()
+# and lib.sh's tern_skip_program print it, is one "ok N PROGRAM # SKIP
+# REASON" case.
 #   selftests/run.sh [PROGRAM...]    e.g. socket_test, netns_test.sh
 # Environment: TERN_KO (tern.ko for this kernel), TERN_KSFT_DIR,
 # TERN_TEST_TIMEOUT (seconds per program, default 600).
@@ -73,6 +76,10 @@ for prog in "${progs[@]}"; do
 	echo "# $prog"
 	kmsg "$prog"
 	timeout "$timeout_s" stdbuf -oL -eL "${cmd[@]}" 2>&1 </dev/null | "${awk_lines[@]}" -v prog="$prog" -v n="$n" -v state="$state" '
+		/^1\.\.[0-9]+ # SKIP/ || (/^# SKIP/ && skip == "") {
+			skip = $0
+			sub(/^(1\.\.[0-9]+ )?# SKIP */, "", skip)
+		}
 		/^TAP version/ || /^1\.\.[0-9]+/ { next }
 		/^#  RUN / {
 			name = $3
@@ -87,12 +94,17 @@ for prog in "${progs[@]}"; do
 			cases++
 		}
 		{ print; fflush() }
-		END { print n, fails + 0, cases + 0 > state }'
+		END { print n, fails + 0, cases + 0 > state; print skip > state }'
 	rc=${PIPESTATUS[0]}
-	read -r n pfails pcases <"$state"
+	{ read -r n pfails pcases; IFS= read -r why; } <"$state"
 	[ "$pfails" -gt 0 ] && failed=1
 	if [ "$rc" = 124 ]; then
 		tap fail "$prog: finished in time" "killed after ${timeout_s} s"
+	elif [ "$rc" = 4 ] && [ "$pcases" = 0 ]; then
+		n=$((n + 1))
+		echo "ok $n $prog # SKIP ${why:-exit status 4}"
+	elif [ "$rc" = 4 ] && [ "$pfails" = 0 ]; then
+		:	# some cases ran, the others were skipped
 	elif [ "$rc" != 0 ] && [ "$pfails" = 0 ]; then
 		tap fail "$prog: exit status" "exited with status $rc and no failed case"
 	elif [ "$pcases" = 0 ]; then

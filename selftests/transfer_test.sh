@@ -40,6 +40,7 @@
 #                      corrupt and rate-limit cases; the others are
 #                      reported skipped
 source "$(dirname "$0")/lib.sh"
+tern_require_cmd ip sysctl timeout cmp
 
 proto=${TERN_PROTO:-tern}
 bindir=${TERN_BINDIR:-$(cd "$(dirname "$0")/.." && pwd)/build/selftests}
