@@ -44,7 +44,7 @@ ip_batch() {	# ip_batch NS < COMMANDS
 topo_up() {
 	local ns
 
-	C= R1= R2= S=
+	C='' R1='' R2='' S=''
 	setup_ns C R1 R2 S || return 1
 	ip -n "$C" link add tc0 type veth peer name r1a netns "$R1" &&
 	ip -n "$R1" link add r1b type veth peer name r2a netns "$R2" &&
@@ -234,7 +234,8 @@ c.connect((sys.argv[1], 7200)); time.sleep(600)' "$(addr_of S "$fam")" &
 		{ err "the connection did not come up"; kill "$pid_s" "$pid_c" 2>/dev/null; return; }
 	line=$(ip netns exec "$C" grep ':7200 ESTAB ' /proc/net/tern/sockets)
 	sport=$(awk '{ sub(/.*:/, "", $1); print $1 }' <<<"$line")
-	una=$(sed 's/.* una=\([0-9]*\).*/\1/' <<<"$line")
+	[[ $line =~ \ una=([0-9]+) ]]
+	una=${BASH_REMATCH[1]:-}
 	n0=$(tern_counter "$C" TernOutOfWindowIcmps)
 	forge_too_big "$fam" "$sport" 7200 "$(python3 -c "print(($una + (1 << 40)) % (1 << 64))")" "$mtu" ||
 		err "cannot send the forged ICMP error"
@@ -256,7 +257,7 @@ c.connect((sys.argv[1], 7200)); time.sleep(600)' "$(addr_of S "$fam")" &
 
 topo_down() {
 	cleanup_ns "$C" "$R1" "$R2" "$S" >/dev/null
-	C= R1= R2= S=
+	C='' R1='' R2='' S=''
 }
 
 run_case() { tern_run_case "$@"; }

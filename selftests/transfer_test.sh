@@ -262,7 +262,7 @@ transfer() {
 	fi
 	if [ $ok = 1 ] && [ -n "$qdisc" ]; then
 		for d in "$ns1 tv1" "$ns2 tv2"; do
-			tc -n ${d% *} qdisc del dev ${d#* } root 2>/dev/null || ok=0
+			tc -n "${d% *}" qdisc del dev "${d#* }" root 2>/dev/null || ok=0
 		done
 	fi
 	[ $ok = 1 ] || teardown_pair

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Shared helpers for Tern's VM and build scripts. Sourced, never run.
 
 TERN_CACHE=${TERN_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/tern}

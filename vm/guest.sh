@@ -22,6 +22,7 @@ hostname tern-vm
 ip link set lo up
 
 out=/run/tern
+# shellcheck source=/dev/null
 . "$out/env"
 case $TERN_CWD in
 /tmp/* | /run/*)

@@ -18,7 +18,7 @@ if [ -z "${KDIR:-}" ]; then
 	debug)
 		KDIR=$("$TERN_TOP/vm/debug-kernel.sh") ;;
 	6.1)
-		KDIR=$(ls -d /usr/src/linux-headers-6.1.0-*-amd64 2>/dev/null | sort -V | tail -n1)
+		KDIR=$(compgen -G '/usr/src/linux-headers-6.1.0-*-amd64' | sort -V | tail -n1)
 		[ -n "$KDIR" ] || die "no Debian 6.1 headers installed (run: make deps)" ;;
 	running)
 		KDIR=/lib/modules/$(uname -r)/build ;;

@@ -11,7 +11,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-kernel=stock out= interactive=0 kmemleak=0
+kernel=stock out='' interactive=0 kmemleak=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-k) kernel=$2; shift 2 ;;
@@ -89,7 +89,7 @@ accel=$(pick_accel)
 if [ "$accel" = kvm ]; then
 	accel_args=(-accel kvm -cpu host)
 else
-	accel_args=(-accel tcg,thread=multi -cpu max)
+	accel_args=(-accel "tcg,thread=multi" -cpu max)
 fi
 
 if [ -z "$out" ]; then
@@ -123,7 +123,7 @@ cmdline="console=ttyS0 panic=-1 rdinit=/init ternvm_guest=$TERN_TOP/vm/guest.sh"
 qemu=(qemu-system-x86_64 "${accel_args[@]}" -smp "${TERN_VM_CPUS:-2}" -m "$mem"
 	-nodefaults -no-reboot -display none -nic none
 	-kernel "$image" -initrd "$initrd" -append "$cmdline"
-	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
+	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$out,mount_tag=ternout,security_model=none,multidevs=remap")
 
 # One VM at a time on this machine: two TCG guests on two cores starve
@@ -152,7 +152,7 @@ for attempt in 1 2 3; do
 done
 set -e
 if [ ! -f "$out/rc" ]; then
-	[ $qrc = 124 ] && say "the VM timed out after ${TERN_VM_TIMEOUT:-3600} s"
+	[ "$qrc" = 124 ] && say "the VM timed out after ${TERN_VM_TIMEOUT:-3600} s"
 	say "the guest did not report an exit status; the kernel log is $out/console.log"
 	tail -n 20 "$out/console.log" >&2 || true
 	exit 125
