@@ -50,53 +50,73 @@ void tern_parse_options(const struct sk_buff *skb, struct tern_opts *o)
  * SACK blocks for the out-of-order queue (RFC 2018 4): first the range
  * holding the segment that arrived last, then the others from the
  * highest down, so that over successive ACKs the sender hears of every
- * range.
+ * range. The queue is walked in sequence order: a segment that covers
+ * later-starting ones with gaps between them (a resend cut at other
+ * boundaries) merges them into one range wherever their ends fall.
  */
-/* The contiguous range that node ends; returns the next range's node. */
-static struct rb_node *tern_ooo_range(struct rb_node *node, u64 *start,
-				      u64 *end)
-{
-	struct tern_skb_cb *cb = TERN_SKB_CB(rb_to_skb(node));
+struct tern_sack_walk {
+	u64 last;			/* ooo_last_seq */
+	u64 mine[2];			/* the range holding it */
+	bool found;
+	u64 ring[TERN_MAX_SACKS][2];	/* the highest other ranges */
+	int head;			/* next slot of ring */
+	int count;			/* ranges in ring */
+	int max;
+};
 
-	*start = cb->seq;
-	*end = cb->end_seq;
-	for (node = rb_prev(node); node; node = rb_prev(node)) {
-		cb = TERN_SKB_CB(rb_to_skb(node));
-		if (tern_before(cb->end_seq, *start))
-			break;
-		if (tern_before(cb->seq, *start))
-			*start = cb->seq;
-		if (tern_after(cb->end_seq, *end))
-			*end = cb->end_seq;
+static void tern_sack_range(struct tern_sack_walk *w, u64 start, u64 end)
+{
+	if (!w->found && !tern_before(w->last, start) &&
+	    tern_before(w->last, end)) {
+		w->mine[0] = start;
+		w->mine[1] = end;
+		w->found = true;
+		return;
 	}
-	return node;
+	w->ring[w->head][0] = start;
+	w->ring[w->head][1] = end;
+	w->head = (w->head + 1) % w->max;
+	w->count = min(w->count + 1, w->max);
 }
 
 static int tern_sack_blocks(struct sock *sk, __be64 *blocks, int max)
 {
 	struct tern_sock *tsk = tern_sk(sk);
-	u64 last = tsk->ooo_last_seq, first = 0;
-	struct rb_node *node;
+	struct tern_sack_walk w = {
+		.last = tsk->ooo_last_seq,
+		.max = min(max, TERN_MAX_SACKS),
+	};
+	struct rb_node *node = rb_first(&tsk->ooo_queue);
+	const struct tern_skb_cb *cb;
+	int n = 0, i, k;
 	u64 start, end;
-	int n = 0;
 
-	for (node = rb_last(&tsk->ooo_queue); node && max;) {
-		node = tern_ooo_range(node, &start, &end);
-		if (!tern_before(last, start) && tern_before(last, end)) {
-			blocks[0] = cpu_to_be64(start);
-			blocks[1] = cpu_to_be64(end);
-			first = start;
-			n = 1;
-			break;
+	if (!node || w.max <= 0)
+		return 0;
+	cb = TERN_SKB_CB(rb_to_skb(node));
+	start = cb->seq;
+	end = cb->end_seq;
+	for (node = rb_next(node); node; node = rb_next(node)) {
+		cb = TERN_SKB_CB(rb_to_skb(node));
+		if (tern_after(cb->seq, end)) {
+			tern_sack_range(&w, start, end);
+			start = cb->seq;
+			end = cb->end_seq;
+		} else if (tern_after(cb->end_seq, end)) {
+			end = cb->end_seq;
 		}
 	}
-	for (node = rb_last(&tsk->ooo_queue); node && n < max;) {
-		node = tern_ooo_range(node, &start, &end);
-		if (n && start == first)
-			continue;
-		blocks[2 * n] = cpu_to_be64(start);
-		blocks[2 * n + 1] = cpu_to_be64(end);
-		n++;
+	tern_sack_range(&w, start, end);
+
+	if (w.found) {
+		blocks[0] = cpu_to_be64(w.mine[0]);
+		blocks[1] = cpu_to_be64(w.mine[1]);
+		n = 1;
+	}
+	for (i = 1; i <= w.count && n < w.max; i++, n++) {
+		k = (w.head - i + w.max) % w.max;
+		blocks[2 * n] = cpu_to_be64(w.ring[k][0]);
+		blocks[2 * n + 1] = cpu_to_be64(w.ring[k][1]);
 	}
 	return n;
 }
