@@ -221,7 +221,7 @@ BAD_TCP="Tcp:AttemptFails Tcp:EstabResets TcpExt:ListenOverflows"
 
 # flood 4|6 tern|tcp: the scenario, with its assertions
 flood() {
-	local fam=$1 proto=$2 src srv flood_out flood_pid sent total c d
+	local fam=$1 proto=$2 src srv flood_out flood_pid sent total c d bl
 	local counters_s counters_c
 
 	FAM=()
@@ -298,13 +298,17 @@ flood() {
 		[ "$d" = "$total" ] || err "C counted $d active opens, want $total"
 		d=$(delta "$S" TernCookiesSent)
 		c=$(delta "$C" TernRetransSegs)
+		bl=$(delta "$S" TernBacklogDrops)
 		echo "# $TERN_CASE: S: TernCookiesSent +$d, TernInSegs +$(delta "$S" TernInSegs)," \
 			"TernInNoSocket +$(delta "$S" TernInNoSocket), TernBacklogDrops" \
-			"+$(delta "$S" TernBacklogDrops), TernListenOverflows" \
+			"+$bl, TernListenOverflows" \
 			"+$(delta "$S" TernListenOverflows); C: TernRetransSegs +$c"
-		if [ "$d" = missing ] || [ "$c" = missing ] ||
-		   [ "$d" -lt $((sent + total)) ] || [ "$d" -gt $((sent + total + c)) ]; then
-			err "S sent $d SYN-ACKs for $sent flood SYNs and $total connections ($c retransmissions in C)"
+		# Every SYN is answered but those the listener's full backlog
+		# dropped (SYNs take the listener's lock today; on the debug
+		# kernel the flood outruns it), each counted.
+		if [ "$d" = missing ] || [ "$c" = missing ] || [ "$bl" = missing ] ||
+		   [ "$d" -lt $((sent + total - bl)) ] || [ "$d" -gt $((sent + total + c)) ]; then
+			err "S sent $d SYN-ACKs for $sent flood SYNs and $total connections ($c retransmissions in C, $bl SYNs dropped in the backlog)"
 		fi
 		d=$(delta "$F" TernInSegs)
 		[ "$d" = 0 ] || err "$d Tern segments reached F (the SYN-ACKs must die there)"

@@ -38,7 +38,7 @@
  *                   the same segments again (the live sequence numbers
  *                   they are relative to differ from run to run).
  *   TERN_FUZZ_SEGS  segments per run, shared by the cases; 100000 (the
- *                   debug kernel: 20000, set by vm/check.sh).
+ *                   debug kernel: fewer, set by vm/check.sh).
  */
 #include <limits.h>
 #include <linux/filter.h>

@@ -25,19 +25,21 @@ export TERN_KO
 # Per-program limit. The debug kernel (KASAN, lockdep, kmemleak under TCG)
 # takes a second or two for every process and ten times as long for a
 # packet: it hunts bugs in Tern's paths, so it runs every path with less
-# repetition (sizes, connection and segment counts, a sample of the
-# transfer matrix) and leaves the TCP reference cases to the stock kernel.
+# repetition (sizes, connection and segment counts, a sample of the cases
+# of transfer_test, pmtu_test and netns_test: TERN_SAMPLE) and leaves the
+# TCP reference cases to the stock kernel.
 export TERN_TEST_TIMEOUT=${TERN_TEST_TIMEOUT:-1800}
 if [ "$kernel" = debug ]; then
 	export TERN_TEST_TIMEOUT=${TERN_TEST_TIMEOUT_DEBUG:-2400}
 	export TERN_REFERENCE=${TERN_REFERENCE:-0}
 	export TERN_TRANSFER_MAX=${TERN_TRANSFER_MAX:-1M}
-	export TERN_TRANSFER_SAMPLE=${TERN_TRANSFER_SAMPLE:-1}
-	export TERN_FUZZ_SEGS=${TERN_FUZZ_SEGS:-20000}
+	export TERN_SAMPLE=${TERN_SAMPLE:-1}
+	export TERN_FUZZ_SEGS=${TERN_FUZZ_SEGS:-10000}
 	export TERN_HARDEN_RESETS=${TERN_HARDEN_RESETS:-1000}
 	export TERN_FLOOD_CONNS=${TERN_FLOOD_CONNS:-60}
-	export TERN_HARDEN_CHILDREN=${TERN_HARDEN_CHILDREN:-20}
-	export TERN_HARDEN_SOCKS=${TERN_HARDEN_SOCKS:-40}
+	export TERN_CHURN_CONNS=${TERN_CHURN_CONNS:-400}
+	export TERN_HARDEN_CHILDREN=${TERN_HARDEN_CHILDREN:-10}
+	export TERN_HARDEN_SOCKS=${TERN_HARDEN_SOCKS:-20}
 fi
 
 out=$TERN_TOP/build/results/$flavor
