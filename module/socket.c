@@ -392,6 +392,13 @@ static int tern_wait_for_connection(struct sock *sk, long timeo)
 		release_sock(sk);
 		if (list_empty(&tsk->accept_queue))
 			timeo = schedule_timeout(timeo);
+		/*
+		 * A child queued between prepare_to_wait and the check: we
+		 * did not sleep and are still TASK_INTERRUPTIBLE. lock_sock()
+		 * may sleep; the loop checks again, so that is fine (as
+		 * inet_csk_wait_for_connect() says to the debug checks).
+		 */
+		sched_annotate_sleep();
 		lock_sock(sk);
 		err = 0;
 		if (!list_empty(&tsk->accept_queue))

@@ -273,6 +273,18 @@ static inline bool tern_reference_runs(void)
 	return !v || strcmp(v, "0");
 }
 
+/*
+ * Whether only the debug kernel's sample of cases runs: TERN_SAMPLE=1
+ * (vm/check.sh sets it there, where every case costs many times as
+ * much); a case left out of it reports a skip.
+ */
+static inline bool tern_sampled(void)
+{
+	const char *v = getenv("TERN_SAMPLE");
+
+	return v && !strcmp(v, "1");
+}
+
 static inline bool tern_path_exists(const char *path)
 {
 	struct stat st;

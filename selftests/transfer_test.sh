@@ -31,13 +31,13 @@
 #                      (twice that at 30 % loss)
 #   TERN_TRANSFER_CASES  run only the cases whose name matches this
 #                      extended regular expression
-#   TERN_SAMPLE        1: a sample that still reaches every size, mode,
-#                      family and impairment (vm/check.sh sets it on the
-#                      debug kernel): each line of the matrix for one socket
-#                      type, the types taking turns, and of the impaired
-#                      links only the 20 ms ones and the reorder,
-#                      duplicate, corrupt and rate-limit cases; the others
-#                      are reported skipped
+#   TERN_SAMPLE        1: a sample that still reaches every mode, family
+#                      and impairment (vm/check.sh sets it on the debug
+#                      kernel): the lines of the matrix from 64 KiB up,
+#                      each for one socket type, the types taking turns,
+#                      and of the impaired links 5 % loss at 20 ms, reorder,
+#                      duplicate, corrupt and rate limit; the others are
+#                      reported skipped
 source "$(dirname "$0")/lib.sh"
 tern_require_cmd ip sysctl timeout cmp
 
@@ -316,10 +316,11 @@ main_matrix() {
 			name=${type}_v${fam}_${mode}_$(label "$c")
 			[ "$c" = "$s" ] || name+=_$(label "$s")
 			[ "$extra" = smallbuf ] && name+=_smallbuf
-			# the sample: stream on odd lines, seqpacket on even ones
+			# the sample: from 64 KiB up, stream on odd lines and
+			# seqpacket on even ones (connect_test moves small data)
 			keep=stream
 			[ $((i % 2)) = 0 ] && keep=seqpacket
-			if [ $type != $keep ]; then
+			if [ $type != $keep ] || [ $((c > s ? c : s)) -lt 65536 ]; then
 				sampled_out "$name" && continue
 			fi
 			opts=()
@@ -367,8 +368,7 @@ netem_matrix() {
 		spec=${spec#*:}
 		size=$(cap "$(bytes "${spec%%:*}")")
 		name+=_$(label "$size")
-		if [[ $name = netem_loss* ]] && [[ $name != netem_loss*_delay20_* ]] ||
-		   [[ $name = netem_loss30_* ]]; then
+		if [[ $name = netem_loss* ]] && [[ $name != netem_loss5_delay20_* ]]; then
 			sampled_out "$name" && { i=$((i + 1)); continue; }
 		fi
 		qdisc=${spec#*:}
