@@ -33,11 +33,11 @@
 #                      extended regular expression
 #   TERN_SAMPLE        1: a sample that still reaches every mode, family
 #                      and impairment (vm/check.sh sets it on the debug
-#                      kernel): the lines of the matrix from 64 KiB up,
-#                      each for one socket type, the types taking turns,
-#                      and of the impaired links 5 % loss at 20 ms, reorder,
-#                      duplicate, corrupt and rate limit; the others are
-#                      reported skipped
+#                      kernel): the 64 KiB, 1 MiB and small-buffer lines of
+#                      the matrix, each for one socket type, the types
+#                      taking turns, and of the impaired links 5 % loss at
+#                      20 ms, reorder, duplicate, corrupt and rate limit;
+#                      the others are reported skipped
 source "$(dirname "$0")/lib.sh"
 tern_require_cmd ip sysctl timeout cmp
 
@@ -316,11 +316,13 @@ main_matrix() {
 			name=${type}_v${fam}_${mode}_$(label "$c")
 			[ "$c" = "$s" ] || name+=_$(label "$s")
 			[ "$extra" = smallbuf ] && name+=_smallbuf
-			# the sample: from 64 KiB up, stream on odd lines and
-			# seqpacket on even ones (connect_test moves small data)
+			# the sample: 64 KiB and 1 MiB in each mode and family,
+			# and small buffers, stream on odd lines and seqpacket
+			# on even ones (connect_test moves small data)
 			keep=stream
 			[ $((i % 2)) = 0 ] && keep=seqpacket
-			if [ $type != $keep ] || [ $((c > s ? c : s)) -lt 65536 ]; then
+			if [ $type != $keep ] || [ $i -lt 5 ] ||
+			   { [ $i -gt 8 ] && [ "$extra" != smallbuf ]; }; then
 				sampled_out "$name" && continue
 			fi
 			opts=()
