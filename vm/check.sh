@@ -40,7 +40,7 @@ if [ "$kernel" = debug ]; then
 	export TERN_CHURN_CONNS=${TERN_CHURN_CONNS:-400}
 	export TERN_HARDEN_CHILDREN=${TERN_HARDEN_CHILDREN:-10}
 	export TERN_HARDEN_SOCKS=${TERN_HARDEN_SOCKS:-20}
-	# about 55 min here; CI has 90 for everything
+	# about 50 min here; CI has 90 for everything
 	export TERN_VM_TIMEOUT=${TERN_VM_TIMEOUT:-4200}
 fi
 
