@@ -3,6 +3,11 @@
  * Tern: loss detection and repair on the sending side: SACK tagging
  * (RFC 2018), RACK (RFC 8985 6.2), marking everything lost after a
  * timeout, and resending what was marked.
+ *
+ * What a peer sends must not make an ACK cost work in proportion to
+ * what is in flight (a small MSS and a large window make that a lot):
+ * a SACK block finds its first segment by a search of rtx_queue and
+ * walks only what it covers.
  */
 
 #include "tern.h"
@@ -19,11 +24,51 @@ void tern_update_rack(struct tern_sock *tsk, const struct sk_buff *skb)
 	}
 }
 
-/* Mark what the peer's SACK blocks cover. */
+/* The first segment of rtx_queue that ends after seq (tcp_sacktag_bsearch). */
+static struct sk_buff *tern_rtx_find(const struct tern_sock *tsk, u64 seq)
+{
+	struct rb_node *node = tsk->rtx_queue.rb_node;
+	struct sk_buff *found = NULL;
+
+	while (node) {
+		struct sk_buff *skb = rb_to_skb(node);
+
+		if (tern_after(TERN_SKB_CB(skb)->end_seq, seq)) {
+			found = skb;
+			node = node->rb_left;
+		} else {
+			node = node->rb_right;
+		}
+	}
+	return found;
+}
+
+/* The peer holds skb: over to sacked_queue. */
+static void tern_sacktag_one(struct tern_sock *tsk, struct sk_buff *skb)
+{
+	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+	u32 len = cb->end_seq - cb->seq;
+
+	if (cb->sacked & TERN_SKB_LOST) {
+		cb->sacked &= ~TERN_SKB_LOST;
+		tsk->lost_out -= len;
+	}
+	rb_erase(&skb->rbnode, &tsk->rtx_queue);
+	cb->sacked |= TERN_SKB_SACKED;
+	tsk->sacked_out += len;
+	tern_rtx_insert(&tsk->sacked_queue, skb);
+	tern_update_rack(tsk, skb);
+}
+
+/*
+ * Mark what the peer's SACK blocks cover. rtx_queue holds no SACKed
+ * segment, so a block visits the segments it tags and at most one more
+ * at each end, however much of it was SACKed before.
+ */
 void tern_sacktag(struct sock *sk, const struct tern_opts *o)
 {
 	struct tern_sock *tsk = tern_sk(sk);
-	struct sk_buff *skb;
+	struct sk_buff *skb, *next;
 	int i;
 
 	for (i = 0; i < o->nsacks; i++) {
@@ -32,25 +77,15 @@ void tern_sacktag(struct sock *sk, const struct tern_opts *o)
 		if (!tern_before(start, end) || !tern_after(end, tsk->snd_una) ||
 		    tern_after(end, tsk->snd_nxt))
 			continue;
-		skb_queue_walk(&sk->sk_write_queue, skb) {
+		for (skb = tern_rtx_find(tsk, start); skb; skb = next) {
 			struct tern_skb_cb *cb = TERN_SKB_CB(skb);
-			u32 len = cb->end_seq - cb->seq;
 
-			if (skb == tsk->send_head)
-				break;
-			if (tern_before(cb->seq, start))
-				continue;
 			if (tern_after(cb->end_seq, end))
 				break;
-			if (cb->sacked & TERN_SKB_SACKED)
-				continue;
-			cb->sacked |= TERN_SKB_SACKED;
-			tsk->sacked_out += len;
-			if (cb->sacked & TERN_SKB_LOST) {
-				cb->sacked &= ~TERN_SKB_LOST;
-				tsk->lost_out -= len;
-			}
-			tern_update_rack(tsk, skb);
+			next = skb_rb_next(skb);
+			/* only whole segments count: one may start before */
+			if (!tern_before(cb->seq, start))
+				tern_sacktag_one(tsk, skb);
 		}
 	}
 }
@@ -68,12 +103,10 @@ void tern_rack_detect(struct sock *sk)
 
 	if (!tsk->rack_sent_us)
 		return;
-	skb_queue_walk(&sk->sk_write_queue, skb) {
+	skb_rbtree_walk(skb, &tsk->rtx_queue) {
 		struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 
-		if (skb == tsk->send_head)
-			break;
-		if (cb->sacked & (TERN_SKB_SACKED | TERN_SKB_LOST))
+		if (cb->sacked & TERN_SKB_LOST)
 			continue;
 		if (!tern_after(tsk->rack_end_seq, cb->end_seq) ||
 		    cb->sent_us + reo_wnd >= tsk->rack_sent_us)
@@ -88,6 +121,25 @@ void tern_rack_detect(struct sock *sk)
 	}
 }
 
+/* Forget every SACK mark: the SACKed segments go back to rtx_queue. */
+static bool tern_sack_renege(struct tern_sock *tsk)
+{
+	struct rb_node *node;
+	bool reneged = false;
+
+	while ((node = rb_first(&tsk->sacked_queue))) {
+		struct sk_buff *skb = rb_to_skb(node);
+		struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+
+		rb_erase(node, &tsk->sacked_queue);
+		cb->sacked &= ~TERN_SKB_SACKED;
+		tsk->sacked_out -= cb->end_seq - cb->seq;
+		tern_rtx_insert(&tsk->rtx_queue, skb);
+		reneged = true;
+	}
+	return reneged;
+}
+
 /*
  * Every unacknowledged segment is lost: after a retransmission timeout
  * (timeout: SACK marks are forgotten too, RFC 2018 section 8, as
@@ -98,27 +150,18 @@ void tern_rack_detect(struct sock *sk)
 void tern_mark_all_lost(struct sock *sk, bool timeout)
 {
 	struct tern_sock *tsk = tern_sk(sk);
-	bool reneged = false;
 	struct sk_buff *skb;
 
-	skb_queue_walk(&sk->sk_write_queue, skb) {
+	if (timeout && tern_sack_renege(tsk))
+		TERN_INC_STATS(sock_net(sk), TERN_MIB_SACKRENEGING);
+	skb_rbtree_walk(skb, &tsk->rtx_queue) {
 		struct tern_skb_cb *cb = TERN_SKB_CB(skb);
-		u32 len = cb->end_seq - cb->seq;
 
-		if (skb == tsk->send_head)
-			break;
-		if (timeout && (cb->sacked & TERN_SKB_SACKED)) {
-			cb->sacked &= ~TERN_SKB_SACKED;
-			tsk->sacked_out -= len;
-			reneged = true;
-		}
-		if (cb->sacked & (TERN_SKB_SACKED | TERN_SKB_LOST))
+		if (cb->sacked & TERN_SKB_LOST)
 			continue;
 		cb->sacked |= TERN_SKB_LOST;
-		tsk->lost_out += len;
+		tsk->lost_out += cb->end_seq - cb->seq;
 	}
-	if (reneged)
-		TERN_INC_STATS(sock_net(sk), TERN_MIB_SACKRENEGING);
 }
 
 /* Resend what loss detection marked, as the window allows. */
@@ -129,11 +172,9 @@ void tern_retransmit_lost(struct sock *sk)
 
 	if (!tsk->lost_out)
 		return;
-	skb_queue_walk(&sk->sk_write_queue, skb) {
+	skb_rbtree_walk(skb, &tsk->rtx_queue) {
 		struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 
-		if (skb == tsk->send_head)
-			break;
 		if (!(cb->sacked & TERN_SKB_LOST))
 			continue;
 		if (!tern_cc_can_send(sk, cb->end_seq - cb->seq))

@@ -97,7 +97,15 @@ struct tern_sock {
 	u64	snd_wl2;	/* its ack */
 	u32	snd_wnd;	/* the peer's window, bytes from snd_una */
 	u32	max_window;	/* the largest it has been */
-	struct sk_buff *send_head;	/* first unsent skb of sk_write_queue */
+	/*
+	 * Segments not yet sent wait on sk_write_queue. Once sent, a
+	 * segment is in one of two trees by sequence number: rtx_queue
+	 * until the peer SACKs it, sacked_queue after, so that a SACK
+	 * block visits only the segments it tags (as TCP's rtx queue,
+	 * whose SACKed skbs are collapsed instead).
+	 */
+	struct rb_root rtx_queue;
+	struct rb_root sacked_queue;
 	u32	mss_cache;	/* payload bytes per segment on this path */
 	u32	peer_mss;	/* what the peer announced */
 
@@ -207,6 +215,12 @@ static inline u32 tern_in_flight(const struct tern_sock *tsk)
 	u64 out = tsk->snd_nxt - tsk->snd_una;
 
 	return out - min_t(u64, out, tsk->sacked_out + tsk->lost_out);
+}
+
+/* The first segment not yet sent, or NULL. */
+static inline struct sk_buff *tern_send_head(const struct sock *sk)
+{
+	return skb_peek(&sk->sk_write_queue);
 }
 
 /* Counters, per network namespace: /proc/net/tern/snmp (proc.c). */
@@ -418,6 +432,9 @@ void tern_send_reset_reply(struct net *net, struct sk_buff *skb);
 void tern_send_synack_reply(struct sock *listener, struct sk_buff *skb,
 			    u64 cookie);
 int tern_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+void tern_rtx_insert(struct rb_root *root, struct sk_buff *skb);
+void tern_rtx_unlink_free(struct sock *sk, struct sk_buff *skb);
+struct sk_buff *tern_rtx_head(const struct sock *sk);
 int tern_split_skb(struct sock *sk, struct sk_buff *skb, u32 len);
 u32 tern_select_window(struct sock *sk);
 void tern_sync_mss_now(struct sock *sk);
