@@ -220,6 +220,10 @@ void tern_rtx_unlink_free(struct sock *sk, struct sk_buff *skb)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 
+	list_del(&skb->tcp_tsorted_anchor);
+	/* the anchor lives where the dst and destructor do: clear them */
+	skb->_skb_refdst = 0UL;
+	skb->destructor = NULL;
 	rb_erase(&skb->rbnode, TERN_SKB_CB(skb)->sacked & TERN_SKB_SACKED ?
 			       &tsk->sacked_queue : &tsk->rtx_queue);
 	sk_wmem_queued_add(sk, -skb->truesize);
@@ -237,8 +241,13 @@ static void tern_queue_after(struct sock *sk, struct sk_buff *skb,
 		__skb_queue_after(&sk->sk_write_queue, skb, nskb);
 		return;
 	}
+	/* sent: same tree, and sent at the same time, lost or not alike */
 	tern_rtx_insert(TERN_SKB_CB(skb)->sacked & TERN_SKB_SACKED ?
 			&tsk->sacked_queue : &tsk->rtx_queue, nskb);
+	if (list_empty(&skb->tcp_tsorted_anchor))
+		INIT_LIST_HEAD(&nskb->tcp_tsorted_anchor);
+	else
+		list_add(&nskb->tcp_tsorted_anchor, &skb->tcp_tsorted_anchor);
 }
 
 /*
@@ -276,6 +285,7 @@ int tern_split_skb(struct sock *sk, struct sk_buff *skb, u32 len)
 static int tern_transmit_skb(struct sock *sk, struct sk_buff *skb, gfp_t gfp)
 {
 	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+	unsigned long refdst;
 	struct sk_buff *nskb;
 
 	/* the path MTU fell since it was queued: never send it oversized */
@@ -284,10 +294,17 @@ static int tern_transmit_skb(struct sock *sk, struct sk_buff *skb, gfp_t gfp)
 		return -ENOMEM;
 	if (!cb->first_tx)
 		cb->first_tx = jiffies | 1;
+	/*
+	 * skb->tcp_tsorted_anchor shares its room with the dst: the copy
+	 * must not take it for one (tcp_skb_tsorted_save() does the same).
+	 */
+	refdst = skb->_skb_refdst;
+	skb->_skb_refdst = 0UL;
 	if (unlikely(skb_cloned(skb)))
 		nskb = pskb_copy(skb, gfp);
 	else
 		nskb = skb_clone(skb, gfp);
+	skb->_skb_refdst = refdst;
 	if (!nskb)
 		return -ENOBUFS;
 	/* skb->dev of a segment in an rb-tree is its rbnode.rb_left */
@@ -310,6 +327,8 @@ int tern_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 		cb->sacked &= ~TERN_SKB_LOST;
 	}
 	cb->sacked |= TERN_SKB_RETRANS;
+	/* in flight again, and the newest sent (RFC 8985 6.1) */
+	list_move_tail(&skb->tcp_tsorted_anchor, &tsk->tsorted);
 	TERN_INC_STATS(sock_net(sk), TERN_MIB_RETRANSSEGS);
 	return 0;
 }
@@ -325,13 +344,14 @@ static bool tern_nagle_holds(struct sock *sk, struct sk_buff *skb)
 	       skb_queue_is_last(&sk->sk_write_queue, skb);
 }
 
-/* New data went out: from the send queue to rtx_queue. */
+/* New data went out: from the send queue to rtx_queue, in flight. */
 static void tern_new_data_sent(struct sock *sk, struct sk_buff *skb)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 
 	__skb_unlink(skb, &sk->sk_write_queue);
 	tern_rtx_insert(&tsk->rtx_queue, skb);
+	list_add_tail(&skb->tcp_tsorted_anchor, &tsk->tsorted);
 	WRITE_ONCE(tsk->snd_nxt, TERN_SKB_CB(skb)->end_seq);
 }
 

@@ -196,6 +196,8 @@ void tern_sock_init_conn(struct sock *sk)
 
 	tsk->rtx_queue = RB_ROOT;
 	tsk->sacked_queue = RB_ROOT;
+	INIT_LIST_HEAD(&tsk->tsorted);
+	INIT_LIST_HEAD(&tsk->lost);
 	tsk->ooo_queue = RB_ROOT;
 	tsk->ooo_len = 0;
 	tsk->srtt_us = 0;

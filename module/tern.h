@@ -100,12 +100,17 @@ struct tern_sock {
 	/*
 	 * Segments not yet sent wait on sk_write_queue. Once sent, a
 	 * segment is in one of two trees by sequence number: rtx_queue
-	 * until the peer SACKs it, sacked_queue after, so that a SACK
-	 * block visits only the segments it tags (as TCP's rtx queue,
-	 * whose SACKed skbs are collapsed instead).
+	 * until the peer SACKs it, sacked_queue after. Through
+	 * skb->tcp_tsorted_anchor a segment of rtx_queue is on one list:
+	 * tsorted while in flight, in the order sent (RACK), or lost once
+	 * marked lost, until it is resent. A SACK block, RACK and a resend
+	 * thus visit only the segments they act on, whatever the peer
+	 * makes us keep (as TCP's rtx queue and tsorted_sent_queue).
 	 */
 	struct rb_root rtx_queue;
 	struct rb_root sacked_queue;
+	struct list_head tsorted;
+	struct list_head lost;
 	u32	mss_cache;	/* payload bytes per segment on this path */
 	u32	peer_mss;	/* what the peer announced */
 
