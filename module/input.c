@@ -150,6 +150,7 @@ void tern_ooo_purge(struct sock *sk)
 		kfree_skb(skb);
 	}
 	tsk->ooo_len = 0;
+	tsk->num_sacks = 0;
 }
 
 static void tern_fin(struct sock *sk)
@@ -300,7 +301,7 @@ static void tern_ooo_insert(struct sock *sk, struct sk_buff *skb)
 	rb_link_node(&skb->rbnode, parent, p);
 	rb_insert_color(&skb->rbnode, &tsk->ooo_queue);
 	tsk->ooo_len += skb->len;
-	tsk->ooo_last_seq = seq;
+	tern_sack_new_ofo(tsk, seq, TERN_SKB_CB(skb)->end_seq);
 	TERN_INC_STATS(sock_net(sk), TERN_MIB_OFOQUEUE);
 }
 
@@ -341,8 +342,10 @@ static void tern_data_queue(struct sock *sk, struct sk_buff *skb)
 		tern_queue_in_order(sk, skb);
 		tern_ooo_drain(sk);
 		tsk->ack_pending++;
-		if (had_ooo)
+		if (had_ooo) {
+			tern_sack_remove(tsk);
 			tsk->quickack = 1;
+		}
 		if (tern_seqpacket(sk))
 			tern_msg_room(sk);
 		if (!sock_flag(sk, SOCK_DEAD))

@@ -200,6 +200,7 @@ void tern_sock_init_conn(struct sock *sk)
 	INIT_LIST_HEAD(&tsk->lost);
 	tsk->ooo_queue = RB_ROOT;
 	tsk->ooo_len = 0;
+	tsk->num_sacks = 0;
 	tsk->srtt_us = 0;
 	tsk->rttvar_us = 0;
 	tsk->min_rtt_us = 0;

@@ -36,6 +36,12 @@ static inline bool tern_before(u64 a, u64 b)
 
 #define tern_after(a, b)	tern_before(b, a)
 
+/* A range of sequence numbers held beyond a hole: [start, end). */
+struct tern_sack_block {
+	u64 start;
+	u64 end;
+};
+
 /* What a segment's options say (options.c). */
 struct tern_opts {
 	u16 mss;
@@ -124,7 +130,9 @@ struct tern_sock {
 	u64	rcvq_space_time; /* autotuning: round start, us */
 	struct rb_root ooo_queue;	/* out-of-order segments by seq */
 	u32	ooo_len;	/* bytes in ooo_queue */
-	u64	ooo_last_seq;	/* seq of the segment queued there last */
+	/* SACK blocks for our ACKs, the most recently changed first */
+	struct tern_sack_block sacks[TERN_MAX_SACKS];
+	u8	num_sacks;
 	u8	ack_pending;	/* segments received since the last ACK */
 	u8	quickack;	/* ACK the next segments at once */
 
@@ -416,6 +424,8 @@ long tern_clean_acked(struct sock *sk, u64 ack);
 
 /* options.c */
 void tern_parse_options(const struct sk_buff *skb, struct tern_opts *o);
+void tern_sack_new_ofo(struct tern_sock *tsk, u64 seq, u64 end);
+void tern_sack_remove(struct tern_sock *tsk);
 int tern_write_options(struct sock *sk, u8 *opt, u8 flags, int room, u16 mss);
 
 /* recovery.c: SACK, RACK, lost segments */
