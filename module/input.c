@@ -24,7 +24,8 @@ long tern_clean_acked(struct sock *sk, u64 ack)
 	struct sk_buff *skb;
 	long rtt = -1;
 
-	while ((skb = skb_peek(&sk->sk_write_queue)) && skb != tsk->send_head) {
+	/* the oldest first, SACKed or not: they go in sequence order */
+	while ((skb = tern_rtx_head(sk))) {
 		struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 		u32 len = cb->end_seq - cb->seq;
 
@@ -40,10 +41,7 @@ long tern_clean_acked(struct sock *sk, u64 ack)
 			tern_update_rack(tsk, skb);
 		if (cb->sacked & TERN_SKB_LOST)
 			tsk->lost_out -= len;
-		__skb_unlink(skb, &sk->sk_write_queue);
-		sk_wmem_queued_add(sk, -skb->truesize);
-		sk_mem_uncharge(sk, skb->truesize);
-		__kfree_skb(skb);
+		tern_rtx_unlink_free(sk, skb);
 	}
 	return retrans ? -1 : rtt;
 }
@@ -60,7 +58,7 @@ static void tern_ack_update_window(struct sock *sk, const struct sk_buff *skb,
 	struct tern_sock *tsk = tern_sk(sk);
 	const struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 	u32 win = ntohl(tern_hdr(skb)->window);
-	struct sk_buff *head = tsk->send_head;
+	struct sk_buff *head = tern_send_head(sk);
 
 	if (tern_before(tsk->snd_wl1, cb->seq) ||
 	    (tsk->snd_wl1 == cb->seq && !tern_before(ack, tsk->snd_wl2))) {
@@ -152,6 +150,7 @@ void tern_ooo_purge(struct sock *sk)
 		kfree_skb(skb);
 	}
 	tsk->ooo_len = 0;
+	tsk->num_sacks = 0;
 }
 
 static void tern_fin(struct sock *sk)
@@ -302,7 +301,7 @@ static void tern_ooo_insert(struct sock *sk, struct sk_buff *skb)
 	rb_link_node(&skb->rbnode, parent, p);
 	rb_insert_color(&skb->rbnode, &tsk->ooo_queue);
 	tsk->ooo_len += skb->len;
-	tsk->ooo_last_seq = seq;
+	tern_sack_new_ofo(tsk, seq, TERN_SKB_CB(skb)->end_seq);
 	TERN_INC_STATS(sock_net(sk), TERN_MIB_OFOQUEUE);
 }
 
@@ -343,8 +342,10 @@ static void tern_data_queue(struct sock *sk, struct sk_buff *skb)
 		tern_queue_in_order(sk, skb);
 		tern_ooo_drain(sk);
 		tsk->ack_pending++;
-		if (had_ooo)
+		if (had_ooo) {
+			tern_sack_remove(tsk);
 			tsk->quickack = 1;
+		}
 		if (tern_seqpacket(sk))
 			tern_msg_room(sk);
 		if (!sock_flag(sk, SOCK_DEAD))
@@ -736,8 +737,8 @@ int tern_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 		 */
 		tern_learn_syn(sk, skb);
 		tern_set_state(sk, TCP_SYN_RECV);
-		if (skb_peek(&sk->sk_write_queue))
-			tern_retransmit_skb(sk, skb_peek(&sk->sk_write_queue));
+		if (tern_rtx_head(sk))
+			tern_retransmit_skb(sk, tern_rtx_head(sk));
 		goto drop;
 	}
 	if ((flags & (TERN_FLAG_SYN | TERN_FLAG_ACK | TERN_FLAG_RST)) !=

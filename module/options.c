@@ -47,86 +47,79 @@ void tern_parse_options(const struct sk_buff *skb, struct tern_opts *o)
 }
 
 /*
- * SACK blocks for the out-of-order queue (RFC 2018 4): first the range
- * holding the segment that arrived last, then the others from the
- * highest down, so that over successive ACKs the sender hears of every
- * range. The queue is walked in sequence order: a segment that covers
- * later-starting ones with gaps between them (a resend cut at other
- * boundaries) merges them into one range wherever their ends fall.
+ * SACK blocks for our ACKs (RFC 2018 4), kept as data arrives rather
+ * than rebuilt from the out-of-order queue for every ACK (as TCP's
+ * selective_acks): the block holding the segment queued last comes
+ * first, then the others from the most recently changed, and when a
+ * new block finds them all taken the oldest is forgotten.
  */
-struct tern_sack_walk {
-	u64 last;			/* ooo_last_seq */
-	u64 mine[2];			/* the range holding it */
-	bool found;
-	u64 ring[TERN_MAX_SACKS][2];	/* the highest other ranges */
-	int head;			/* next slot of ring */
-	int count;			/* ranges in ring */
-	int max;
-};
 
-static void tern_sack_range(struct tern_sack_walk *w, u64 start, u64 end)
+/* Does [seq, end) touch the block? Then the block covers both. */
+static bool tern_sack_extend(struct tern_sack_block *b, u64 seq, u64 end)
 {
-	if (!w->found && !tern_before(w->last, start) &&
-	    tern_before(w->last, end)) {
-		w->mine[0] = start;
-		w->mine[1] = end;
-		w->found = true;
-		return;
-	}
-	w->ring[w->head][0] = start;
-	w->ring[w->head][1] = end;
-	w->head = (w->head + 1) % w->max;
-	w->count = min(w->count + 1, w->max);
+	if (tern_after(seq, b->end) || tern_after(b->start, end))
+		return false;
+	if (tern_before(seq, b->start))
+		b->start = seq;
+	if (tern_after(end, b->end))
+		b->end = end;
+	return true;
 }
 
-static int tern_sack_blocks(struct sock *sk, __be64 *blocks, int max)
+/* The first block grew: merge the others it reaches into it. */
+static void tern_sack_coalesce(struct tern_sock *tsk)
 {
-	struct tern_sock *tsk = tern_sk(sk);
-	struct tern_sack_walk w = {
-		.last = tsk->ooo_last_seq,
-		.max = min(max, TERN_MAX_SACKS),
-	};
-	struct rb_node *node = rb_first(&tsk->ooo_queue);
-	const struct tern_skb_cb *cb;
-	int n = 0, i, k;
-	u64 start, end;
+	int i = 1;
 
-	if (!node || w.max <= 0)
-		return 0;
-	cb = TERN_SKB_CB(rb_to_skb(node));
-	start = cb->seq;
-	end = cb->end_seq;
-	for (node = rb_next(node); node; node = rb_next(node)) {
-		cb = TERN_SKB_CB(rb_to_skb(node));
-		if (tern_after(cb->seq, end)) {
-			tern_sack_range(&w, start, end);
-			start = cb->seq;
-			end = cb->end_seq;
-		} else if (tern_after(cb->end_seq, end)) {
-			end = cb->end_seq;
+	while (i < tsk->num_sacks) {
+		if (!tern_sack_extend(&tsk->sacks[0], tsk->sacks[i].start,
+				      tsk->sacks[i].end)) {
+			i++;
+			continue;
+		}
+		tsk->num_sacks--;
+		memmove(&tsk->sacks[i], &tsk->sacks[i + 1],
+			(tsk->num_sacks - i) * sizeof(tsk->sacks[0]));
+	}
+}
+
+/* [seq, end) was queued out of order: its block goes first. */
+void tern_sack_new_ofo(struct tern_sock *tsk, u64 seq, u64 end)
+{
+	struct tern_sack_block b = { .start = seq, .end = end };
+	int i;
+
+	for (i = 0; i < tsk->num_sacks; i++) {
+		if (tern_sack_extend(&tsk->sacks[i], seq, end)) {
+			b = tsk->sacks[i];
+			break;
 		}
 	}
-	tern_sack_range(&w, start, end);
+	if (i == tsk->num_sacks && tsk->num_sacks < TERN_MAX_SACKS)
+		tsk->num_sacks++;
+	i = min(i, tsk->num_sacks - 1);
+	memmove(&tsk->sacks[1], &tsk->sacks[0], i * sizeof(b));
+	tsk->sacks[0] = b;
+	tern_sack_coalesce(tsk);
+}
 
-	if (w.found) {
-		blocks[0] = cpu_to_be64(w.mine[0]);
-		blocks[1] = cpu_to_be64(w.mine[1]);
-		n = 1;
-	}
-	for (i = 1; i <= w.count && n < w.max; i++, n++) {
-		k = (w.head - i + w.max) % w.max;
-		blocks[2 * n] = cpu_to_be64(w.ring[k][0]);
-		blocks[2 * n + 1] = cpu_to_be64(w.ring[k][1]);
-	}
-	return n;
+/* rcv_nxt moved: blocks it reached are in sequence now, not SACKed. */
+void tern_sack_remove(struct tern_sock *tsk)
+{
+	int i, n = 0;
+
+	for (i = 0; i < tsk->num_sacks; i++)
+		if (tern_after(tsk->sacks[i].start, tsk->rcv_nxt))
+			tsk->sacks[n++] = tsk->sacks[i];
+	tsk->num_sacks = RB_EMPTY_ROOT(&tsk->ooo_queue) ? 0 : n;
 }
 
 /* Write the options for a segment; returns their padded length. */
 int tern_write_options(struct sock *sk, u8 *opt, u8 flags, int room,
 		       u16 mss)
 {
-	__be64 blocks[2 * TERN_MAX_SACKS];
-	int len = 0, n, max;
+	const struct tern_sock *tsk = sk ? tern_sk(sk) : NULL;
+	int len = 0, n, max, i;
 
 	if (flags & TERN_FLAG_SYN) {
 		opt[0] = TERN_OPT_MSS;
@@ -135,16 +128,19 @@ int tern_write_options(struct sock *sk, u8 *opt, u8 flags, int room,
 		len = 4;
 	}
 	max = min((room - len - 4) / 16, TERN_MAX_SACKS);
-	if (sk && !RB_EMPTY_ROOT(&tern_sk(sk)->ooo_queue) && max > 0) {
-		n = tern_sack_blocks(sk, blocks, max);
+	if (tsk && tsk->num_sacks && max > 0) {
+		n = min_t(int, tsk->num_sacks, max);
 		opt[len] = TERN_OPT_NOP;
 		opt[len + 1] = TERN_OPT_NOP;
 		opt[len + 2] = TERN_OPT_SACK;
 		opt[len + 3] = 2 + 16 * n;
-		memcpy(opt + len + 4, blocks, 16 * n);
+		for (i = 0; i < n; i++) {
+			put_unaligned_be64(tsk->sacks[i].start,
+					   opt + len + 4 + 16 * i);
+			put_unaligned_be64(tsk->sacks[i].end,
+					   opt + len + 12 + 16 * i);
+		}
 		len += 4 + 16 * n;
 	}
 	return len;
 }
-
-#include "options_test.c"

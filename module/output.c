@@ -185,9 +185,75 @@ static int tern_xmit(struct sock *sk, struct sk_buff *skb, u8 flags, u64 seq)
 	return net_xmit_eval(err);
 }
 
+/* Put a sent segment into rtx_queue or sacked_queue, by sequence number. */
+void tern_rtx_insert(struct rb_root *root, struct sk_buff *skb)
+{
+	struct rb_node **p = &root->rb_node, *parent = NULL;
+	u64 seq = TERN_SKB_CB(skb)->seq;
+
+	while (*p) {
+		parent = *p;
+		if (tern_before(seq, TERN_SKB_CB(rb_to_skb(parent))->seq))
+			p = &parent->rb_left;
+		else
+			p = &parent->rb_right;
+	}
+	rb_link_node(&skb->rbnode, parent, p);
+	rb_insert_color(&skb->rbnode, root);
+}
+
+/* The oldest segment sent and not acknowledged, SACKed or not, or NULL. */
+struct sk_buff *tern_rtx_head(const struct sock *sk)
+{
+	const struct tern_sock *tsk = tern_sk(sk);
+	struct sk_buff *skb = skb_rb_first(&tsk->rtx_queue);
+	struct sk_buff *sacked = skb_rb_first(&tsk->sacked_queue);
+
+	if (!skb || (sacked && tern_before(TERN_SKB_CB(sacked)->seq,
+					   TERN_SKB_CB(skb)->seq)))
+		return sacked;
+	return skb;
+}
+
+/* Free a sent segment (acknowledged, or the socket is going away). */
+void tern_rtx_unlink_free(struct sock *sk, struct sk_buff *skb)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+
+	list_del(&skb->tcp_tsorted_anchor);
+	/* the anchor lives where the dst and destructor do: clear them */
+	skb->_skb_refdst = 0UL;
+	skb->destructor = NULL;
+	rb_erase(&skb->rbnode, TERN_SKB_CB(skb)->sacked & TERN_SKB_SACKED ?
+			       &tsk->sacked_queue : &tsk->rtx_queue);
+	sk_wmem_queued_add(sk, -skb->truesize);
+	sk_mem_uncharge(sk, skb->truesize);
+	__kfree_skb(skb);
+}
+
+/* The rest of a split segment goes where the segment is, right after it. */
+static void tern_queue_after(struct sock *sk, struct sk_buff *skb,
+			     struct sk_buff *nskb)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+
+	if (!tern_before(TERN_SKB_CB(skb)->seq, tsk->snd_nxt)) {
+		__skb_queue_after(&sk->sk_write_queue, skb, nskb);
+		return;
+	}
+	/* sent: same tree, and sent at the same time, lost or not alike */
+	tern_rtx_insert(TERN_SKB_CB(skb)->sacked & TERN_SKB_SACKED ?
+			&tsk->sacked_queue : &tsk->rtx_queue, nskb);
+	if (list_empty(&skb->tcp_tsorted_anchor))
+		INIT_LIST_HEAD(&nskb->tcp_tsorted_anchor);
+	else
+		list_add(&nskb->tcp_tsorted_anchor, &skb->tcp_tsorted_anchor);
+}
+
 /*
- * Cut a queued segment after len payload bytes (the path MTU fell); the
- * rest becomes the next segment of the queue. Message ends move with it.
+ * Cut a segment after len payload bytes (the path MTU fell, or the
+ * window takes only part of it); the rest becomes the next segment,
+ * sent or not as the segment was. Message ends move with it.
  */
 int tern_split_skb(struct sock *sk, struct sk_buff *skb, u32 len)
 {
@@ -211,7 +277,7 @@ int tern_split_skb(struct sock *sk, struct sk_buff *skb, u32 len)
 	skb_trim(skb, len);
 	sk_wmem_queued_add(sk, nskb->truesize);
 	sk_mem_charge(sk, nskb->truesize);
-	__skb_queue_after(&sk->sk_write_queue, skb, nskb);
+	tern_queue_after(sk, skb, nskb);
 	return 0;
 }
 
@@ -219,6 +285,7 @@ int tern_split_skb(struct sock *sk, struct sk_buff *skb, u32 len)
 static int tern_transmit_skb(struct sock *sk, struct sk_buff *skb, gfp_t gfp)
 {
 	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+	unsigned long refdst;
 	struct sk_buff *nskb;
 
 	/* the path MTU fell since it was queued: never send it oversized */
@@ -227,12 +294,21 @@ static int tern_transmit_skb(struct sock *sk, struct sk_buff *skb, gfp_t gfp)
 		return -ENOMEM;
 	if (!cb->first_tx)
 		cb->first_tx = jiffies | 1;
+	/*
+	 * skb->tcp_tsorted_anchor shares its room with the dst: the copy
+	 * must not take it for one (tcp_skb_tsorted_save() does the same).
+	 */
+	refdst = skb->_skb_refdst;
+	skb->_skb_refdst = 0UL;
 	if (unlikely(skb_cloned(skb)))
 		nskb = pskb_copy(skb, gfp);
 	else
 		nskb = skb_clone(skb, gfp);
+	skb->_skb_refdst = refdst;
 	if (!nskb)
 		return -ENOBUFS;
+	/* skb->dev of a segment in an rb-tree is its rbnode.rb_left */
+	nskb->dev = NULL;
 	cb->sent_us = tern_clock_us();
 	return tern_xmit(sk, nskb, cb->flags, cb->seq);
 }
@@ -251,6 +327,8 @@ int tern_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 		cb->sacked &= ~TERN_SKB_LOST;
 	}
 	cb->sacked |= TERN_SKB_RETRANS;
+	/* in flight again, and the newest sent (RFC 8985 6.1) */
+	list_move_tail(&skb->tcp_tsorted_anchor, &tsk->tsorted);
 	TERN_INC_STATS(sock_net(sk), TERN_MIB_RETRANSSEGS);
 	return 0;
 }
@@ -266,6 +344,17 @@ static bool tern_nagle_holds(struct sock *sk, struct sk_buff *skb)
 	       skb_queue_is_last(&sk->sk_write_queue, skb);
 }
 
+/* New data went out: from the send queue to rtx_queue, in flight. */
+static void tern_new_data_sent(struct sock *sk, struct sk_buff *skb)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+
+	__skb_unlink(skb, &sk->sk_write_queue);
+	tern_rtx_insert(&tsk->rtx_queue, skb);
+	list_add_tail(&skb->tcp_tsorted_anchor, &tsk->tsorted);
+	WRITE_ONCE(tsk->snd_nxt, TERN_SKB_CB(skb)->end_seq);
+}
+
 /* Send what the window, cwnd and Nagle allow. */
 void tern_push(struct sock *sk)
 {
@@ -275,7 +364,7 @@ void tern_push(struct sock *sk)
 
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_CLOSE | TCPF_LISTEN))
 		return;
-	while ((skb = tsk->send_head)) {
+	while ((skb = tern_send_head(sk))) {
 		struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 		u32 len = cb->end_seq - cb->seq;
 
@@ -316,9 +405,7 @@ void tern_push(struct sock *sk)
 					       inet_csk(sk)->icsk_rto);
 			break;
 		}
-		WRITE_ONCE(tsk->snd_nxt, cb->end_seq);
-		tsk->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
-				 NULL : skb->next;
+		tern_new_data_sent(sk, skb);
 		sent = true;
 	}
 	if (sent && tsk->timer_kind != TERN_TIMER_RTO)
@@ -394,21 +481,17 @@ static struct sk_buff *tern_queue_ctl(struct sock *sk, u8 flags, gfp_t gfp)
 	sk_wmem_queued_add(sk, skb->truesize);
 	sk_mem_charge(sk, skb->truesize);
 	__skb_queue_tail(&sk->sk_write_queue, skb);
-	if (!tsk->send_head)
-		tsk->send_head = skb;
 	return skb;
 }
 
 int tern_send_syn(struct sock *sk)
 {
-	struct tern_sock *tsk = tern_sk(sk);
 	struct sk_buff *skb;
 
 	skb = tern_queue_ctl(sk, TERN_FLAG_SYN, sk->sk_allocation);
 	if (!skb)
 		return -ENOBUFS;
-	tsk->send_head = NULL;
-	WRITE_ONCE(tsk->snd_nxt, tsk->write_seq);
+	tern_new_data_sent(sk, skb);
 	tern_transmit_skb(sk, skb, sk->sk_allocation);
 	TERN_INC_STATS(sock_net(sk), TERN_MIB_ACTIVEOPENS);
 	tern_rearm_rto(sk);

@@ -3,14 +3,30 @@
  * Tern: loss detection and repair on the sending side: SACK tagging
  * (RFC 2018), RACK (RFC 8985 6.2), marking everything lost after a
  * timeout, and resending what was marked.
+ *
+ * What a peer sends must not make an ACK cost work in proportion to
+ * what is in flight (a small MSS and a large window make that a lot):
+ * a SACK block finds its first segment by a search of rtx_queue and
+ * walks only what it covers, RACK walks the in-flight list from the
+ * oldest sent and stops at the first segment that cannot be lost yet,
+ * and resending takes segments off the lost list (see tern.h).
  */
 
 #include "tern.h"
 
+/*
+ * The newest delivered segment is RACK's reference. A resent segment
+ * delivered sooner than the minimum RTT after its resend was most
+ * likely the original arriving: its send time tells nothing (RFC 8985
+ * 6.2 step 2, as tcp_rack_advance()).
+ */
 void tern_update_rack(struct tern_sock *tsk, const struct sk_buff *skb)
 {
 	const struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 
+	if ((cb->sacked & TERN_SKB_RETRANS) &&
+	    tern_clock_us() - cb->sent_us < tsk->min_rtt_us)
+		return;
 	if (cb->sent_us > tsk->rack_sent_us ||
 	    (cb->sent_us == tsk->rack_sent_us &&
 	     tern_after(cb->end_seq, tsk->rack_end_seq))) {
@@ -19,11 +35,52 @@ void tern_update_rack(struct tern_sock *tsk, const struct sk_buff *skb)
 	}
 }
 
-/* Mark what the peer's SACK blocks cover. */
+/* The first segment of rtx_queue that ends after seq (tcp_sacktag_bsearch). */
+static struct sk_buff *tern_rtx_find(const struct tern_sock *tsk, u64 seq)
+{
+	struct rb_node *node = tsk->rtx_queue.rb_node;
+	struct sk_buff *found = NULL;
+
+	while (node) {
+		struct sk_buff *skb = rb_to_skb(node);
+
+		if (tern_after(TERN_SKB_CB(skb)->end_seq, seq)) {
+			found = skb;
+			node = node->rb_left;
+		} else {
+			node = node->rb_right;
+		}
+	}
+	return found;
+}
+
+/* The peer holds skb: off its list, over to sacked_queue. */
+static void tern_sacktag_one(struct tern_sock *tsk, struct sk_buff *skb)
+{
+	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+	u32 len = cb->end_seq - cb->seq;
+
+	if (cb->sacked & TERN_SKB_LOST) {
+		cb->sacked &= ~TERN_SKB_LOST;
+		tsk->lost_out -= len;
+	}
+	list_del_init(&skb->tcp_tsorted_anchor);
+	rb_erase(&skb->rbnode, &tsk->rtx_queue);
+	cb->sacked |= TERN_SKB_SACKED;
+	tsk->sacked_out += len;
+	tern_rtx_insert(&tsk->sacked_queue, skb);
+	tern_update_rack(tsk, skb);
+}
+
+/*
+ * Mark what the peer's SACK blocks cover. rtx_queue holds no SACKed
+ * segment, so a block visits the segments it tags and at most one more
+ * at each end, however much of it was SACKed before.
+ */
 void tern_sacktag(struct sock *sk, const struct tern_opts *o)
 {
 	struct tern_sock *tsk = tern_sk(sk);
-	struct sk_buff *skb;
+	struct sk_buff *skb, *next;
 	int i;
 
 	for (i = 0; i < o->nsacks; i++) {
@@ -32,54 +89,49 @@ void tern_sacktag(struct sock *sk, const struct tern_opts *o)
 		if (!tern_before(start, end) || !tern_after(end, tsk->snd_una) ||
 		    tern_after(end, tsk->snd_nxt))
 			continue;
-		skb_queue_walk(&sk->sk_write_queue, skb) {
+		for (skb = tern_rtx_find(tsk, start); skb; skb = next) {
 			struct tern_skb_cb *cb = TERN_SKB_CB(skb);
-			u32 len = cb->end_seq - cb->seq;
 
-			if (skb == tsk->send_head)
-				break;
-			if (tern_before(cb->seq, start))
-				continue;
 			if (tern_after(cb->end_seq, end))
 				break;
-			if (cb->sacked & TERN_SKB_SACKED)
-				continue;
-			cb->sacked |= TERN_SKB_SACKED;
-			tsk->sacked_out += len;
-			if (cb->sacked & TERN_SKB_LOST) {
-				cb->sacked &= ~TERN_SKB_LOST;
-				tsk->lost_out -= len;
-			}
-			tern_update_rack(tsk, skb);
+			next = skb_rb_next(skb);
+			/* only whole segments count: one may start before */
+			if (!tern_before(cb->seq, start))
+				tern_sacktag_one(tsk, skb);
 		}
 	}
 }
 
+static void tern_mark_lost(struct tern_sock *tsk, struct sk_buff *skb)
+{
+	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+
+	if (!(cb->sacked & TERN_SKB_LOST)) {
+		cb->sacked |= TERN_SKB_LOST;
+		tsk->lost_out += cb->end_seq - cb->seq;
+	}
+	list_move_tail(&skb->tcp_tsorted_anchor, &tsk->lost);
+}
+
 /*
- * RACK (RFC 8985 6.2): a segment sent a reordering window before the most
- * recently delivered one is lost.
+ * RACK (RFC 8985 6.2): a segment sent a reordering window before the
+ * most recently delivered one is lost. The in-flight list is in the
+ * order sent: the walk ends at the first segment sent too late to tell,
+ * and every segment it passes is marked and leaves the list.
  */
 void tern_rack_detect(struct sock *sk)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 	u32 reo_wnd = tsk->min_rtt_us / 4;
-	struct sk_buff *skb;
+	struct sk_buff *skb, *tmp;
 	bool lost = false;
 
 	if (!tsk->rack_sent_us)
 		return;
-	skb_queue_walk(&sk->sk_write_queue, skb) {
-		struct tern_skb_cb *cb = TERN_SKB_CB(skb);
-
-		if (skb == tsk->send_head)
+	list_for_each_entry_safe(skb, tmp, &tsk->tsorted, tcp_tsorted_anchor) {
+		if (TERN_SKB_CB(skb)->sent_us + reo_wnd >= tsk->rack_sent_us)
 			break;
-		if (cb->sacked & (TERN_SKB_SACKED | TERN_SKB_LOST))
-			continue;
-		if (!tern_after(tsk->rack_end_seq, cb->end_seq) ||
-		    cb->sent_us + reo_wnd >= tsk->rack_sent_us)
-			continue;
-		cb->sacked |= TERN_SKB_LOST;
-		tsk->lost_out += cb->end_seq - cb->seq;
+		tern_mark_lost(tsk, skb);
 		lost = true;
 	}
 	if (lost) {
@@ -88,37 +140,43 @@ void tern_rack_detect(struct sock *sk)
 	}
 }
 
+/* Forget every SACK mark: the SACKed segments go back to rtx_queue. */
+static bool tern_sack_renege(struct tern_sock *tsk)
+{
+	struct rb_node *node;
+	bool reneged = false;
+
+	while ((node = rb_first(&tsk->sacked_queue))) {
+		struct sk_buff *skb = rb_to_skb(node);
+		struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+
+		rb_erase(node, &tsk->sacked_queue);
+		cb->sacked &= ~TERN_SKB_SACKED;
+		tsk->sacked_out -= cb->end_seq - cb->seq;
+		tern_rtx_insert(&tsk->rtx_queue, skb);
+		reneged = true;
+	}
+	return reneged;
+}
+
 /*
  * Every unacknowledged segment is lost: after a retransmission timeout
  * (timeout: SACK marks are forgotten too, RFC 2018 section 8, as
  * tcp_timeout_mark_lost(): the peer may have dropped what it SACKed, and
  * a mark nobody clears would keep a segment from ever being resent), or
- * after the path MTU fell (what the peer holds stays held).
+ * after the path MTU fell (what the peer holds stays held). Once per
+ * timeout or MTU drop, so a walk of all that is in flight. The lost
+ * list comes out in sequence order: resending starts at the oldest.
  */
 void tern_mark_all_lost(struct sock *sk, bool timeout)
 {
 	struct tern_sock *tsk = tern_sk(sk);
-	bool reneged = false;
 	struct sk_buff *skb;
 
-	skb_queue_walk(&sk->sk_write_queue, skb) {
-		struct tern_skb_cb *cb = TERN_SKB_CB(skb);
-		u32 len = cb->end_seq - cb->seq;
-
-		if (skb == tsk->send_head)
-			break;
-		if (timeout && (cb->sacked & TERN_SKB_SACKED)) {
-			cb->sacked &= ~TERN_SKB_SACKED;
-			tsk->sacked_out -= len;
-			reneged = true;
-		}
-		if (cb->sacked & (TERN_SKB_SACKED | TERN_SKB_LOST))
-			continue;
-		cb->sacked |= TERN_SKB_LOST;
-		tsk->lost_out += len;
-	}
-	if (reneged)
+	if (timeout && tern_sack_renege(tsk))
 		TERN_INC_STATS(sock_net(sk), TERN_MIB_SACKRENEGING);
+	skb_rbtree_walk(skb, &tsk->rtx_queue)
+		tern_mark_lost(tsk, skb);
 }
 
 /* Resend what loss detection marked, as the window allows. */
@@ -127,15 +185,11 @@ void tern_retransmit_lost(struct sock *sk)
 	struct tern_sock *tsk = tern_sk(sk);
 	struct sk_buff *skb;
 
-	if (!tsk->lost_out)
-		return;
-	skb_queue_walk(&sk->sk_write_queue, skb) {
+	/* a segment resent leaves the lost list for the in-flight one */
+	while ((skb = list_first_entry_or_null(&tsk->lost, struct sk_buff,
+					       tcp_tsorted_anchor))) {
 		struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 
-		if (skb == tsk->send_head)
-			break;
-		if (!(cb->sacked & TERN_SKB_LOST))
-			continue;
 		if (!tern_cc_can_send(sk, cb->end_seq - cb->seq))
 			break;
 		if (tern_retransmit_skb(sk, skb))

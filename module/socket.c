@@ -182,7 +182,8 @@ void tern_write_queue_purge(struct sock *sk)
 		sk_mem_uncharge(sk, skb->truesize);
 		__kfree_skb(skb);
 	}
-	tsk->send_head = NULL;
+	while ((skb = tern_rtx_head(sk)))
+		tern_rtx_unlink_free(sk, skb);
 	tsk->sacked_out = 0;
 	tsk->lost_out = 0;
 	tsk->fin_queued = 0;
@@ -193,9 +194,13 @@ void tern_sock_init_conn(struct sock *sk)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 
-	tsk->send_head = NULL;
+	tsk->rtx_queue = RB_ROOT;
+	tsk->sacked_queue = RB_ROOT;
+	INIT_LIST_HEAD(&tsk->tsorted);
+	INIT_LIST_HEAD(&tsk->lost);
 	tsk->ooo_queue = RB_ROOT;
 	tsk->ooo_len = 0;
+	tsk->num_sacks = 0;
 	tsk->srtt_us = 0;
 	tsk->rttvar_us = 0;
 	tsk->min_rtt_us = 0;
@@ -572,8 +577,6 @@ static void tern_queue_charged_skb(struct sock *sk, struct sk_buff *skb)
 	WRITE_ONCE(tsk->write_seq, tsk->write_seq + skb->len);
 	sk_wmem_queued_add(sk, skb->truesize);
 	__skb_queue_tail(&sk->sk_write_queue, skb);
-	if (!tsk->send_head)
-		tsk->send_head = skb;
 }
 
 static void tern_queue_skb(struct sock *sk, struct sk_buff *skb)
@@ -698,7 +701,7 @@ static int tern_send_stream(struct sock *sk, struct msghdr *msg, size_t size,
 		u32 mss = tsk->mss_cache;
 		u32 copy;
 
-		if (!skb || !tsk->send_head ||
+		if (!skb ||
 		    (TERN_SKB_CB(skb)->flags & TERN_FLAG_FIN) ||
 		    skb->len >= mss || !skb_tailroom(skb)) {
 			if (!sk_stream_memory_free(sk))

@@ -36,6 +36,12 @@ static inline bool tern_before(u64 a, u64 b)
 
 #define tern_after(a, b)	tern_before(b, a)
 
+/* A range of sequence numbers held beyond a hole: [start, end). */
+struct tern_sack_block {
+	u64 start;
+	u64 end;
+};
+
 /* What a segment's options say (options.c). */
 struct tern_opts {
 	u16 mss;
@@ -97,7 +103,20 @@ struct tern_sock {
 	u64	snd_wl2;	/* its ack */
 	u32	snd_wnd;	/* the peer's window, bytes from snd_una */
 	u32	max_window;	/* the largest it has been */
-	struct sk_buff *send_head;	/* first unsent skb of sk_write_queue */
+	/*
+	 * Segments not yet sent wait on sk_write_queue. Once sent, a
+	 * segment is in one of two trees by sequence number: rtx_queue
+	 * until the peer SACKs it, sacked_queue after. Through
+	 * skb->tcp_tsorted_anchor a segment of rtx_queue is on one list:
+	 * tsorted while in flight, in the order sent (RACK), or lost once
+	 * marked lost, until it is resent. A SACK block, RACK and a resend
+	 * thus visit only the segments they act on, whatever the peer
+	 * makes us keep (as TCP's rtx queue and tsorted_sent_queue).
+	 */
+	struct rb_root rtx_queue;
+	struct rb_root sacked_queue;
+	struct list_head tsorted;
+	struct list_head lost;
 	u32	mss_cache;	/* payload bytes per segment on this path */
 	u32	peer_mss;	/* what the peer announced */
 
@@ -111,7 +130,9 @@ struct tern_sock {
 	u64	rcvq_space_time; /* autotuning: round start, us */
 	struct rb_root ooo_queue;	/* out-of-order segments by seq */
 	u32	ooo_len;	/* bytes in ooo_queue */
-	u64	ooo_last_seq;	/* seq of the segment queued there last */
+	/* SACK blocks for our ACKs, the most recently changed first */
+	struct tern_sack_block sacks[TERN_MAX_SACKS];
+	u8	num_sacks;
 	u8	ack_pending;	/* segments received since the last ACK */
 	u8	quickack;	/* ACK the next segments at once */
 
@@ -207,6 +228,12 @@ static inline u32 tern_in_flight(const struct tern_sock *tsk)
 	u64 out = tsk->snd_nxt - tsk->snd_una;
 
 	return out - min_t(u64, out, tsk->sacked_out + tsk->lost_out);
+}
+
+/* The first segment not yet sent, or NULL. */
+static inline struct sk_buff *tern_send_head(const struct sock *sk)
+{
+	return skb_peek(&sk->sk_write_queue);
 }
 
 /* Counters, per network namespace: /proc/net/tern/snmp (proc.c). */
@@ -397,6 +424,8 @@ long tern_clean_acked(struct sock *sk, u64 ack);
 
 /* options.c */
 void tern_parse_options(const struct sk_buff *skb, struct tern_opts *o);
+void tern_sack_new_ofo(struct tern_sock *tsk, u64 seq, u64 end);
+void tern_sack_remove(struct tern_sock *tsk);
 int tern_write_options(struct sock *sk, u8 *opt, u8 flags, int room, u16 mss);
 
 /* recovery.c: SACK, RACK, lost segments */
@@ -418,6 +447,9 @@ void tern_send_reset_reply(struct net *net, struct sk_buff *skb);
 void tern_send_synack_reply(struct sock *listener, struct sk_buff *skb,
 			    u64 cookie);
 int tern_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+void tern_rtx_insert(struct rb_root *root, struct sk_buff *skb);
+void tern_rtx_unlink_free(struct sock *sk, struct sk_buff *skb);
+struct sk_buff *tern_rtx_head(const struct sock *sk);
 int tern_split_skb(struct sock *sk, struct sk_buff *skb, u32 len);
 u32 tern_select_window(struct sock *sk);
 void tern_sync_mss_now(struct sock *sk);

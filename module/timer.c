@@ -78,7 +78,7 @@ void tern_rtt_handshake(struct sock *sk, long rtt_us)
 static unsigned long tern_user_timeout_left(const struct sock *sk)
 {
 	const struct tern_sock *tsk = tern_sk(sk);
-	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+	struct sk_buff *head = tern_rtx_head(sk) ? : tern_send_head(sk);
 	u32 start, elapsed, limit;
 
 	if (!tsk->user_timeout)
@@ -197,20 +197,6 @@ static bool tern_retry_or_give_up(struct sock *sk)
 	return false;
 }
 
-static struct sk_buff *tern_first_unsacked(struct sock *sk)
-{
-	struct tern_sock *tsk = tern_sk(sk);
-	struct sk_buff *skb;
-
-	skb_queue_walk(&sk->sk_write_queue, skb) {
-		if (skb == tsk->send_head)
-			break;
-		if (!(TERN_SKB_CB(skb)->sacked & TERN_SKB_SACKED))
-			return skb;
-	}
-	return NULL;
-}
-
 static void tern_rto_expired(struct sock *sk)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
@@ -222,12 +208,12 @@ static void tern_rto_expired(struct sock *sk)
 		return;
 	TERN_INC_STATS(sock_net(sk), TERN_MIB_RTOS);
 
-	skb = skb_peek(&sk->sk_write_queue);
-	if (sk->sk_state != TCP_SYN_SENT && skb && skb != tsk->send_head) {
+	if (sk->sk_state != TCP_SYN_SENT && tern_rtx_head(sk)) {
 		tern_mark_all_lost(sk, true);
 		tern_cc_on_rto(sk);
 	}
-	skb = tern_first_unsacked(sk);
+	/* the oldest segment the peer does not hold */
+	skb = skb_rb_first(&tsk->rtx_queue);
 	if (skb) {
 		tern_retransmit_skb(sk, skb);
 	} else if (tsk->hs_pending) {
@@ -244,17 +230,13 @@ static void tern_rto_expired(struct sock *sk)
 /* Tail loss probe: the last segment sent goes again (RFC 8985 7.3). */
 static void tern_tlp_fire(struct sock *sk)
 {
-	struct sk_buff_head *q = &sk->sk_write_queue;
 	struct tern_sock *tsk = tern_sk(sk);
-	struct sk_buff *skb;
+	struct sk_buff *skb = skb_rb_last(&tsk->rtx_queue);
+	struct sk_buff *sacked = skb_rb_last(&tsk->sacked_queue);
 
-	if (!tsk->send_head)
-		skb = skb_peek_tail(q);
-	else if (skb_queue_is_first(q, tsk->send_head))
-		skb = NULL;
-	else
-		skb = skb_queue_prev(q, tsk->send_head);
-	if (skb && !(TERN_SKB_CB(skb)->sacked & TERN_SKB_SACKED)) {
+	/* none when the peer holds the last one (it is SACKed) */
+	if (skb && !(sacked && tern_after(TERN_SKB_CB(sacked)->seq,
+					  TERN_SKB_CB(skb)->seq))) {
 		TERN_INC_STATS(sock_net(sk), TERN_MIB_TLPS);
 		tern_retransmit_skb(sk, skb);
 	}
@@ -267,11 +249,11 @@ static void tern_probe_timer(struct sock *sk)
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct tern_sock *tsk = tern_sk(sk);
 
-	if (!tsk->send_head || tsk->snd_nxt != tsk->snd_una)
+	if (!tern_send_head(sk) || tsk->snd_nxt != tsk->snd_una)
 		return;
 	if (tsk->snd_wnd) {
 		/* a window smaller than the segment: send what fits */
-		struct sk_buff *skb = tsk->send_head;
+		struct sk_buff *skb = tern_send_head(sk);
 
 		if (skb->len > tsk->snd_wnd)
 			tern_split_skb(sk, skb, tsk->snd_wnd);
@@ -406,7 +388,7 @@ static void tern_keepalive_handler(struct sock *sk)
 	}
 	if (!sock_flag(sk, SOCK_KEEPOPEN))
 		return;
-	if (tsk->snd_una != tsk->snd_nxt || tsk->send_head) {
+	if (tsk->snd_una != tsk->snd_nxt || tern_send_head(sk)) {
 		/* data outstanding: retransmission rules, not keepalive */
 		sk_reset_timer(sk, &inet_csk(sk)->icsk_keepalive_timer,
 			       jiffies + tern_keepalive_time(sk));

@@ -50,9 +50,11 @@ struct peer {
 	uint64_t snd_nxt;	/* the peer's next sequence number */
 	uint64_t rcv_nxt;	/* what the peer acknowledges */
 	uint32_t tern_win;	/* window of the Tern socket's last segment */
+	uint32_t win;		/* the window the peer offers; 0: PEER_WIN */
+	uint16_t mss;		/* the MSS its SYN-ACK announces; 0: PEER_MSS */
 };
 
-/* A segment to forge; the window is always PEER_WIN. */
+/* A segment to forge; the window is the peer's (PEER_WIN unless set). */
 struct pseg {
 	uint8_t flags;
 	uint64_t seq, ack;
@@ -187,7 +189,7 @@ static int peer_send(struct peer *p, const struct pseg *s)
 	th->flags = s->flags;
 	th->seq = htobe64(s->seq);
 	th->ack_seq = htobe64(s->ack);
-	th->window = htonl(PEER_WIN);
+	th->window = htonl(p->win ? p->win : PEER_WIN);
 	th->version = TERN_VERSION;
 	if (s->optlen)
 		memcpy(seg + TERN_HDR_LEN, s->opt, s->optlen);
@@ -523,8 +525,8 @@ static void abort_close(int fd)
 static void est(struct __test_metadata *_metadata, struct peer *p, int s,
 		const char *there)
 {
-	static const uint8_t mss[4] = { TERN_OPT_MSS, 4, PEER_MSS >> 8,
-					PEER_MSS & 0xff };
+	uint16_t m = p->mss ? p->mss : PEER_MSS;
+	const uint8_t mss[4] = { TERN_OPT_MSS, 4, m >> 8, m & 0xff };
 	struct pseg synack = { .flags = TERN_FLAG_SYN | TERN_FLAG_ACK,
 			       .seq = PEER_ISN, .opt = mss, .optlen = 4 };
 	struct rseg r;
@@ -1195,6 +1197,246 @@ TEST_F_TIMEOUT(harden, socket_filter_drops, 120)
 	ASSERT_EQ(100, recv(s, buf, sizeof(buf), MSG_WAITALL));
 	EXPECT_EQ(-1, check_pat(buf, sizeof(buf), rcv));
 	abort_close(s);
+}
+
+/* ------------------------------------------------------------------
+ * ACK storm: a peer forces a small MSS, opens a large window, then sends
+ * duplicate ACKs with SACK blocks.
+ */
+
+#define STORM_MSS	88		/* TERN_MIN_MSS */
+#define STORM_WIN	(64U << 20)
+#define STORM_SMALL	1024		/* segments in flight */
+#define STORM_LARGE	8192
+#define STORM_ROUND	50		/* duplicate ACKs per timed round */
+#define STORM_ROUNDS	40		/* rounds per connection */
+#define STORM_RATIO	3		/* 8 times the flight, at most 3 times the cost */
+
+struct storm {
+	struct peer p;
+	int s;
+	unsigned int segs;	/* in flight */
+	uint64_t far_lo, far_hi; /* the last quarter, SACKed */
+	long long us[STORM_ROUNDS];
+};
+
+/* Keep the send queue full. */
+static void storm_fill(int s)
+{
+	static unsigned char buf[65536];
+
+	while (send(s, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+}
+
+/*
+ * Slow start to st->segs segments in flight: each ACK acknowledges two
+ * segments and lets the window grow by two. 0, or -1 when it stalls.
+ */
+static int storm_ramp(struct storm *st)
+{
+	long long in = ct_counter("TernInSegs");
+	unsigned long long nxt;
+	int idle = 0;
+
+	for (;;) {
+		storm_fill(st->s);
+		peer_drain(&st->p);
+		nxt = sock_num(st->p.lport, "nxt");
+		if (nxt == NO_FIELD)
+			return -1;
+		if (nxt >= (unsigned long long)st->segs * STORM_MSS)
+			return 0;
+		if (nxt < 2 * STORM_MSS) {
+			if (++idle > 1000)
+				return -1;
+			tern_msleep(1);
+			continue;
+		}
+		idle = 0;
+		st->p.rcv_nxt += 2 * STORM_MSS;
+		if (peer_ack(&st->p))
+			return -1;
+		in = counter_wait("TernInSegs", in + 1, DELIVERY_MS);
+	}
+}
+
+/* A duplicate ACK with n SACK blocks. */
+static int storm_dupack(struct storm *st, const uint64_t (*blk)[2], int n)
+{
+	uint8_t opt[4 + 16 * 3] = { TERN_OPT_NOP, TERN_OPT_NOP, TERN_OPT_SACK };
+	struct pseg s = { .flags = TERN_FLAG_ACK, .seq = st->p.snd_nxt,
+			  .ack = st->p.rcv_nxt, .opt = opt };
+	uint64_t v;
+	int i;
+
+	opt[3] = 2 + 16 * n;
+	for (i = 0; i < n; i++) {
+		v = htobe64(blk[i][0]);
+		memcpy(opt + 4 + 16 * i, &v, 8);
+		v = htobe64(blk[i][1]);
+		memcpy(opt + 12 + 16 * i, &v, 8);
+	}
+	s.optlen = 4 + 16 * n;
+	return peer_send(&st->p, &s);
+}
+
+/*
+ * A connection with st->segs segments in flight, its last quarter
+ * SACKed: RACK marks the rest lost, and the sender resends what the
+ * halved window allows, then has nothing more to send.
+ */
+static void storm_setup(struct __test_metadata *_metadata, struct storm *st,
+			const char *there)
+{
+	int sndbuf = st->segs * 2048;	/* doubled: twice the flight */
+	unsigned long long nxt;
+	uint64_t blk[1][2];
+	long long out;
+	struct rseg r;
+	int i;
+
+	st->s = tern_socket(st->p.fam);
+	ASSERT_LE(0, st->s);
+	ASSERT_EQ(0, setsockopt(st->s, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf,
+				sizeof(sndbuf)));
+	st->p.win = STORM_WIN;
+	st->p.mss = STORM_MSS;
+	est(_metadata, &st->p, st->s, there);
+	ASSERT_EQ(0, storm_ramp(st)) {
+		TH_LOG("the flight did not grow to %u segments (%llu bytes)",
+		       st->segs, sock_num(st->p.lport, "nxt"));
+	}
+	nxt = sock_num(st->p.lport, "nxt") / STORM_MSS;
+	st->far_hi = st->p.rcv_nxt + nxt * STORM_MSS;
+	st->far_lo = st->p.rcv_nxt + (nxt - st->segs / 4) * STORM_MSS;
+	blk[0][0] = st->far_lo;
+	blk[0][1] = st->far_hi;
+	/*
+	 * The same ACK again until the sender has resent all the window
+	 * allows (a burst larger than the veth's backlog stops early).
+	 */
+	for (i = 0; i < 100; i++) {
+		out = ct_counter("TernOutSegs");
+		ASSERT_EQ(0, storm_dupack(st, blk, 1));
+		while (peer_recv(&st->p, &r, 100))
+			;
+		if (ct_counter("TernOutSegs") == out)
+			break;
+	}
+	ASSERT_GT(100, i);
+	ASSERT_EQ(st->far_hi - st->far_lo,
+		  sock_wait(st->p.lport, "sacked", st->far_hi - st->far_lo,
+			    DELIVERY_MS));
+}
+
+/* One timed round of duplicate ACKs, each SACKing three random ranges. */
+static long long storm_round(struct storm *st, unsigned int *seed)
+{
+	uint64_t segs = (st->far_hi - st->far_lo) / STORM_MSS, a, b;
+	long long in0 = ct_counter("TernInSegs"), t0, t1;
+	uint64_t blk[STORM_ROUND][3][2];
+	struct timespec ts;
+	int i, j;
+
+	for (i = 0; i < STORM_ROUND; i++)
+		for (j = 0; j < 3; j++) {
+			a = rand_r(seed) % segs;
+			b = a + 1 + rand_r(seed) % (segs - a);
+			blk[i][j][0] = st->far_lo + a * STORM_MSS;
+			blk[i][j][1] = st->far_lo + b * STORM_MSS;
+		}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t0 = ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+	for (i = 0; i < STORM_ROUND; i++)
+		if (storm_dupack(st, blk[i], 3))
+			return -1;
+	/* they are processed as they are sent, mostly: poll, no sleep */
+	while (ct_counter("TernInSegs") < in0 + STORM_ROUND) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (ts.tv_sec * 1000000LL + ts.tv_nsec / 1000 - t0 >
+		    DELIVERY_MS * 1000LL)
+			return -1;
+		sched_yield();
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t1 = ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+	return t1 - t0;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median time of a round, per ACK, in nanoseconds. */
+static long long storm_per_ack_ns(struct storm *st)
+{
+	qsort(st->us, STORM_ROUNDS, sizeof(st->us[0]), cmp_ll);
+	return st->us[STORM_ROUNDS / 2] * 1000 / STORM_ROUND;
+}
+
+/*
+ * Work per ACK must not grow with what a peer controls. With MSS 88
+ * (net.tern.min_snd_mss lowered, as an administrator may) and a large
+ * window the peer keeps thousands of segments in flight, then sends
+ * duplicate ACKs whose SACK blocks cover far segments, at random and
+ * overlapping: each must cost the sender about the same whether 1024 or
+ * 8192 segments are in flight (tagging by search, RACK from the oldest
+ * sent, resending from the lost list), not a walk of the whole queue.
+ * Measured as the median time of rounds of 50 ACKs, rounds of the two
+ * connections alternating, with a generous bound; and an ACK that tells
+ * nothing new makes the sender send nothing.
+ */
+TEST_F_TIMEOUT(harden, ack_storm_work_flat, 600)
+{
+	struct storm *small, *large;
+	long long out, rtx, ns_small, ns_large;
+	unsigned int seed = 1;
+	int r;
+
+	ASSERT_EQ(0, SYSCTL("min_snd_mss", "88"));
+	/* no timeout in the middle of the storm (nothing is acknowledged) */
+	ASSERT_EQ(0, SYSCTL("rto_min_ms", "100000"));
+	small = calloc(2, sizeof(*small));
+	ASSERT_NE(NULL, small);
+	large = small + 1;
+	small->p = self->p;
+	large->p = self->p;
+	small->segs = STORM_SMALL;
+	large->segs = STORM_LARGE;
+	storm_setup(_metadata, small, variant->peer);
+	storm_setup(_metadata, large, variant->peer);
+
+	out = ct_counter("TernOutSegs");
+	rtx = ct_counter("TernRetransSegs");
+	for (r = 0; r < 2 * STORM_ROUNDS; r++) {
+		struct storm *st = r % 2 ? large : small;
+
+		st->us[r / 2] = storm_round(st, &seed);
+		ASSERT_LT(0, st->us[r / 2]) {
+			TH_LOG("round %d: the ACKs were not all processed", r);
+		}
+		peer_drain(&self->p);
+	}
+	EXPECT_EQ(out, ct_counter("TernOutSegs")) {
+		TH_LOG("duplicate ACKs with nothing new made the sender send");
+	}
+	EXPECT_EQ(rtx, ct_counter("TernRetransSegs"));
+	ns_small = storm_per_ack_ns(small);
+	ns_large = storm_per_ack_ns(large);
+	printf("# ACK storm: %lld ns per ACK with %u segments in flight, %lld ns with %u (%.2fx)\n",
+	       ns_small, STORM_SMALL, ns_large, STORM_LARGE,
+	       (double)ns_large / ns_small);
+	EXPECT_LE(ns_large, STORM_RATIO * ns_small) {
+		TH_LOG("an ACK costs %.1f times as much with %u segments in flight as with %u",
+		       (double)ns_large / ns_small, STORM_LARGE, STORM_SMALL);
+	}
+	abort_close(small->s);
+	abort_close(large->s);
+	free(small);
 }
 
 TEST_HARNESS_MAIN
