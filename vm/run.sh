@@ -124,7 +124,7 @@ mem=${TERN_VM_MEM:-2048}
 # rebuilding the CPU's feature bits: KASAN, which looks at LA57 for where
 # its shadow starts, reported a "wild-memory-access" in the IRQ lock
 # during boot. Four levels, as on most real machines.
-cmdline="console=ttyS0 panic=-1 no5lvl rdinit=/init ternvm_guest=$TERN_TOP/vm/guest.sh"
+cmdline="console=ttyS0 panic=-1 no5lvl acpi=noirq rdinit=/init ternvm_guest=$TERN_TOP/vm/guest.sh"
 qemu=(qemu-system-x86_64 "${accel_args[@]}" -smp "${TERN_VM_CPUS:-2}" -m "$mem"
 	-nodefaults -no-reboot -display none -nic none
 	-kernel "$image" -initrd "$initrd" -append "$cmdline"
