@@ -189,10 +189,10 @@ void tern_mark_all_lost(struct sock *sk, bool timeout)
 }
 
 /*
- * Resend what loss detection marked, as the window allows. Each segment
- * visited is resent but the one the walk stops at: counted once in
- * TernSackWalkSegs, with what the ACK's SACK tagging and RACK visited
- * (tern_ack()), the work a peer's ACK costs.
+ * Resend what loss detection marked, as the window allows. Every segment
+ * visited is resent but the one the walk stops at. What it visited goes
+ * to TernSackWalkSegs in one add, as tern_ack() adds what SACK tagging
+ * and RACK visited: together, the work a peer's ACK costs.
  */
 void tern_retransmit_lost(struct sock *sk)
 {
