@@ -98,6 +98,7 @@ static bool tern_ack(struct sock *sk, struct sk_buff *skb,
 	struct tern_sock *tsk = tern_sk(sk);
 	u64 ack = be64_to_cpu(tern_hdr(skb)->ack_seq);
 	u64 prior_una = tsk->snd_una;
+	u32 walked = 0;
 	long rtt;
 
 	if (tern_after(ack, tsk->snd_nxt) ||
@@ -110,7 +111,7 @@ static bool tern_ack(struct sock *sk, struct sk_buff *skb,
 
 	tern_ack_update_window(sk, skb, ack);
 	if (o->nsacks)
-		tern_sacktag(sk, o);
+		walked = tern_sacktag(sk, o);
 	if (tern_after(ack, prior_una)) {
 		rtt = tern_clean_acked(sk, ack);
 		WRITE_ONCE(tsk->snd_una, ack);
@@ -123,7 +124,10 @@ static bool tern_ack(struct sock *sk, struct sk_buff *skb,
 		tern_cc_on_ack(sk, ack - prior_una);
 		sk->sk_write_space(sk);
 	}
-	tern_rack_detect(sk);
+	/* what the ACK cost in segments visited: one per-cpu add */
+	walked += tern_rack_detect(sk);
+	if (walked)
+		TERN_ADD_STATS(sock_net(sk), TERN_MIB_SACKWALKSEGS, walked);
 	/*
 	 * Only new data acknowledged restarts a running timeout (RFC 6298
 	 * 5.3): duplicate ACKs, which keep coming while the peer sends, must

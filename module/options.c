@@ -144,3 +144,5 @@ int tern_write_options(struct sock *sk, u8 *opt, u8 flags, int room,
 	}
 	return len;
 }
+
+#include "options_test.c"

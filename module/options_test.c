@@ -2,11 +2,13 @@
 /*
  * KUnit tests for options.c, which includes this file at its end: option
  * parsing (tern_parse_options) on well-formed, padded, truncated and
- * oversized option areas; SACK blocks from an out-of-order queue built
- * here (tern_sack_blocks: the range holding the segment that arrived last
- * first, then the others from the highest down, adjacent and overlapping
- * segments merged into one range); the option area they go out in
- * (tern_write_options); and what is written read back.
+ * oversized option areas; the SACK blocks kept for our ACKs as segments
+ * are queued out of order here (tern_sack_new_ofo: the block holding the
+ * segment queued last first, then the others from the most recently
+ * changed, the least recently changed forgotten when a new one finds all
+ * taken; touching, overlapping and spanning segments merged, modulo
+ * 2^64) and as rcv_nxt passes them (tern_sack_remove); the option area
+ * they go out in (tern_write_options); and what is written read back.
  */
 #if IS_ENABLED(CONFIG_KUNIT)
 
@@ -249,30 +251,30 @@ struct tern_test_range {
 	u64 end;
 };
 
-/* The blocks tern_sack_blocks() gives for up to max, against want[]. */
-static void tern_test_expect_blocks(struct kunit *test, struct tern_sock *tsk,
-				    int max, const struct tern_test_range *want,
+/* The blocks kept (tsk->sacks, in the order they go out) against want[]. */
+static void tern_test_expect_blocks(struct kunit *test,
+				    const struct tern_sock *tsk,
+				    const struct tern_test_range *want,
 				    int nwant)
 {
-	__be64 blocks[2 * TERN_MAX_SACKS];
-	int n, i;
+	int n = tsk->num_sacks, i;
 
-	KUNIT_ASSERT_LE(test, max, TERN_MAX_SACKS);
-	n = tern_sack_blocks((struct sock *)tsk, blocks, max);
-	KUNIT_EXPECT_EQ_MSG(test, n, nwant, "blocks for max %d", max);
+	KUNIT_EXPECT_EQ(test, n, nwant);
 	for (i = 0; n != nwant && i < n; i++)
 		kunit_info(test, "block %d: [%llu, %llu)", i,
-			   be64_to_cpu(blocks[2 * i]),
-			   be64_to_cpu(blocks[2 * i + 1]));
+			   tsk->sacks[i].start, tsk->sacks[i].end);
 	for (i = 0; i < min(n, nwant); i++) {
-		KUNIT_EXPECT_EQ_MSG(test, be64_to_cpu(blocks[2 * i]),
-				    want[i].start, "block %d start", i);
-		KUNIT_EXPECT_EQ_MSG(test, be64_to_cpu(blocks[2 * i + 1]),
-				    want[i].end, "block %d end", i);
+		KUNIT_EXPECT_EQ_MSG(test, tsk->sacks[i].start, want[i].start,
+				    "block %d start", i);
+		KUNIT_EXPECT_EQ_MSG(test, tsk->sacks[i].end, want[i].end,
+				    "block %d end", i);
 	}
 }
 
-/* [1000, 2000) [3000, 4000) [5000, 6000) [7000, 8000), last one given */
+/*
+ * [7000, 8000) [1000, 2000) [5000, 6000) [3000, 4000) queued in that
+ * order, except that last comes last: four ranges, three blocks kept.
+ */
 static struct tern_sock *tern_test_four_ranges(struct kunit *test, u64 last)
 {
 	static const u64 order[] = { 7000, 1000, 5000, 3000 };
@@ -286,45 +288,94 @@ static struct tern_sock *tern_test_four_ranges(struct kunit *test, u64 last)
 	return tsk;
 }
 
+/*
+ * The block of the segment queued last first, then the others from the
+ * most recently queued; with a fourth range the oldest is forgotten
+ * (RFC 2018 4: over successive ACKs the sender hears of the newest).
+ */
 static void tern_sack_last_arrived_first(struct kunit *test)
 {
 	static const struct tern_test_range middle[] = {
-		{ 3000, 4000 }, { 7000, 8000 }, { 5000, 6000 },
+		{ 3000, 4000 }, { 5000, 6000 }, { 1000, 2000 },
 	};
 	static const struct tern_test_range highest[] = {
-		{ 7000, 8000 }, { 5000, 6000 }, { 3000, 4000 },
+		{ 7000, 8000 }, { 3000, 4000 }, { 5000, 6000 },
 	};
 	static const struct tern_test_range lowest[] = {
-		{ 1000, 2000 }, { 7000, 8000 }, { 5000, 6000 },
+		{ 1000, 2000 }, { 3000, 4000 }, { 5000, 6000 },
 	};
 	struct tern_sock *tsk;
 
 	tsk = tern_test_four_ranges(test, 3000);
-	tern_test_expect_blocks(test, tsk, 3, middle, 3);
-	tern_test_expect_blocks(test, tsk, 2, middle, 2);
-	tern_test_expect_blocks(test, tsk, 1, middle, 1);
-	tern_test_expect_blocks(test, tsk, 0, middle, 0);
-
+	tern_test_expect_blocks(test, tsk, middle, 3);
 	tsk = tern_test_four_ranges(test, 7000);
-	tern_test_expect_blocks(test, tsk, 3, highest, 3);
-
+	tern_test_expect_blocks(test, tsk, highest, 3);
 	tsk = tern_test_four_ranges(test, 1000);
-	tern_test_expect_blocks(test, tsk, 3, lowest, 3);
-	tern_test_expect_blocks(test, tsk, 2, lowest, 2);
+	tern_test_expect_blocks(test, tsk, lowest, 3);
 }
 
-/* The last segment already left the queue: highest down. */
-static void tern_sack_last_gone(struct kunit *test)
+/*
+ * A segment that extends an older block brings that block first; the
+ * one changed least recently is the one forgotten next.
+ */
+static void tern_sack_recently_changed(struct kunit *test)
 {
-	static const struct tern_test_range want[] = {
-		{ 7000, 8000 }, { 5000, 6000 }, { 3000, 4000 },
+	static const struct tern_test_range grown[] = {
+		{ 1000, 2500 }, { 5000, 6000 }, { 3000, 4000 },
 	};
+	static const struct tern_test_range fourth[] = {
+		{ 7000, 8000 }, { 1000, 2500 }, { 5000, 6000 },
+	};
+	static const struct tern_test_range again[] = {
+		{ 5000, 6000 }, { 7000, 8000 }, { 1000, 2500 },
+	};
+	struct tern_sock *tsk = tern_kunit_sock(test);
+
+	tern_kunit_ooo_add(test, tsk, 1000, 2000);
+	tern_kunit_ooo_add(test, tsk, 3000, 4000);
+	tern_kunit_ooo_add(test, tsk, 5000, 6000);
+	tern_kunit_ooo_add(test, tsk, 2000, 2500);
+	tern_test_expect_blocks(test, tsk, grown, 3);
+	tern_kunit_ooo_add(test, tsk, 7000, 8000);
+	tern_test_expect_blocks(test, tsk, fourth, 3);
+	/* queued again inside a block: that block first, nothing new */
+	tern_kunit_ooo_add(test, tsk, 5500, 6000);
+	tern_test_expect_blocks(test, tsk, again, 3);
+}
+
+/*
+ * Blocks rcv_nxt reached are dropped, the others keep their order; none
+ * is left once the out-of-order queue is empty.
+ */
+static void tern_sack_rcv_nxt_passes(struct kunit *test)
+{
+	static const struct tern_test_range two[] = {
+		{ 3000, 4000 }, { 5000, 6000 },
+	};
+	static const struct tern_test_range three[] = {
+		{ 3000, 4000 }, { 5000, 6000 }, { 1000, 2000 },
+	};
+	static const struct tern_test_range one[] = { { 5000, 6000 } };
 	struct tern_sock *tsk = tern_test_four_ranges(test, 3000);
 
-	tsk->ooo_last_seq = 500;
-	tern_test_expect_blocks(test, tsk, 3, want, 3);
-	tsk->ooo_last_seq = 4000;	/* the end is not in the range */
-	tern_test_expect_blocks(test, tsk, 3, want, 3);
+	tern_kunit_rcv_nxt(tsk, 500);		/* before every block */
+	tern_test_expect_blocks(test, tsk, three, 3);
+	tern_kunit_rcv_nxt(tsk, 2000);
+	tern_test_expect_blocks(test, tsk, two, 2);
+	tern_kunit_rcv_nxt(tsk, 4000);
+	tern_test_expect_blocks(test, tsk, one, 1);
+	/* [7000, 8000) is still queued but was forgotten: not announced */
+	tern_kunit_rcv_nxt(tsk, 6000);
+	tern_test_expect_blocks(test, tsk, NULL, 0);
+	tern_kunit_rcv_nxt(tsk, 8000);
+	KUNIT_EXPECT_TRUE(test, RB_EMPTY_ROOT(&tsk->ooo_queue));
+	tern_test_expect_blocks(test, tsk, NULL, 0);
+
+	/* the queue emptied: whatever the blocks said, none is left */
+	tsk = tern_kunit_sock(test);
+	tern_kunit_ooo_add(test, tsk, 1000, 2000);
+	tern_kunit_rcv_nxt(tsk, 2000);
+	tern_test_expect_blocks(test, tsk, NULL, 0);
 }
 
 static void tern_sack_single(struct kunit *test)
@@ -333,7 +384,7 @@ static void tern_sack_single(struct kunit *test)
 	struct tern_sock *tsk = tern_kunit_sock(test);
 
 	tern_kunit_ooo_add(test, tsk, 100, 200);
-	tern_test_expect_blocks(test, tsk, 3, want, 1);
+	tern_test_expect_blocks(test, tsk, want, 1);
 }
 
 /* Segments that touch or overlap are one range. */
@@ -346,6 +397,9 @@ static void tern_sack_merge(struct kunit *test)
 		{ 5000, 9000 }, { 1000, 3000 },
 	};
 	static const struct tern_test_range contained[] = { { 1000, 3000 } };
+	static const struct tern_test_range bridged[] = {
+		{ 1000, 7000 }, { 9000, 9500 },
+	};
 	struct tern_sock *tsk;
 
 	tsk = tern_kunit_sock(test);
@@ -353,19 +407,24 @@ static void tern_sack_merge(struct kunit *test)
 	tern_kunit_ooo_add(test, tsk, 1000, 2000);
 	tern_kunit_ooo_add(test, tsk, 6000, 7000);
 	tern_kunit_ooo_add(test, tsk, 2000, 3000);
-	tern_test_expect_blocks(test, tsk, 3, adjacent, 2);
+	tern_test_expect_blocks(test, tsk, adjacent, 2);
+
+	/* the segment between them makes the two blocks one */
+	tern_kunit_ooo_add(test, tsk, 9000, 9500);
+	tern_kunit_ooo_add(test, tsk, 3000, 5000);
+	tern_test_expect_blocks(test, tsk, bridged, 2);
 
 	tsk = tern_kunit_sock(test);
 	tern_kunit_ooo_add(test, tsk, 1000, 2500);
 	tern_kunit_ooo_add(test, tsk, 2000, 3000);
 	tern_kunit_ooo_add(test, tsk, 7000, 9000);
 	tern_kunit_ooo_add(test, tsk, 5000, 7500);
-	tern_test_expect_blocks(test, tsk, 3, overlap, 2);
+	tern_test_expect_blocks(test, tsk, overlap, 2);
 
 	tsk = tern_kunit_sock(test);
 	tern_kunit_ooo_add(test, tsk, 1000, 3000);
 	tern_kunit_ooo_add(test, tsk, 1500, 2500);
-	tern_test_expect_blocks(test, tsk, 3, contained, 1);
+	tern_test_expect_blocks(test, tsk, contained, 1);
 }
 
 /*
@@ -377,27 +436,37 @@ static void tern_sack_merge_spanning(struct kunit *test)
 	static const struct tern_test_range want[] = {
 		{ 1000, 5000 }, { 6000, 7000 },
 	};
+	static const struct tern_test_range all[] = { { 500, 8000 } };
 	struct tern_sock *tsk = tern_kunit_sock(test);
 
 	tern_kunit_ooo_add(test, tsk, 1500, 2000);
 	tern_kunit_ooo_add(test, tsk, 3000, 4000);
 	tern_kunit_ooo_add(test, tsk, 6000, 7000);
 	tern_kunit_ooo_add(test, tsk, 1000, 5000);
-	tern_test_expect_blocks(test, tsk, 3, want, 2);
+	tern_test_expect_blocks(test, tsk, want, 2);
+	/* one segment over every block and beyond both ends */
+	tern_kunit_ooo_add(test, tsk, 500, 8000);
+	tern_test_expect_blocks(test, tsk, all, 1);
 }
 
-/* Ranges across 2^64 are ordered and merged modulo 2^64. */
+/* Ranges across 2^64 are merged, and dropped, modulo 2^64. */
 static void tern_sack_wrap(struct kunit *test)
 {
 	static const struct tern_test_range want[] = {
 		{ 5000, 6000 }, { U64_MAX - 999, 1000 },
 	};
+	static const struct tern_test_range left[] = { { 5000, 6000 } };
 	struct tern_sock *tsk = tern_kunit_sock(test);
 
+	tsk->rcv_nxt = U64_MAX - 2999;
 	tern_kunit_ooo_add(test, tsk, 0, 1000);
 	tern_kunit_ooo_add(test, tsk, U64_MAX - 999, 0);
 	tern_kunit_ooo_add(test, tsk, 5000, 6000);
-	tern_test_expect_blocks(test, tsk, 3, want, 2);
+	tern_test_expect_blocks(test, tsk, want, 2);
+	tern_kunit_rcv_nxt(tsk, U64_MAX - 1999);	/* not there yet */
+	tern_test_expect_blocks(test, tsk, want, 2);
+	tern_kunit_rcv_nxt(tsk, 1000);
+	tern_test_expect_blocks(test, tsk, left, 1);
 }
 
 /* Check one SACK option as tern_write_options() wrote it at opt. */
@@ -444,7 +513,7 @@ static void tern_write_syn(struct kunit *test)
 static void tern_write_sack(struct kunit *test)
 {
 	static const struct tern_test_range want[] = {
-		{ 3000, 4000 }, { 7000, 8000 }, { 5000, 6000 },
+		{ 3000, 4000 }, { 5000, 6000 }, { 1000, 2000 },
 	};
 	struct sock *sk = (struct sock *)tern_test_four_ranges(test, 3000);
 	static const int rooms[] = { TERN_MAX_OPT_LEN, 52, 51, 36, 20, 19,
@@ -495,7 +564,7 @@ static void tern_opt_round_trip(struct kunit *test)
 		TERN_MIN_MSS, TERN_DEFAULT_MSS, 1220, 1460, 8960, 65535,
 	};
 	static const struct tern_test_range want[] = {
-		{ 3000, 4000 }, { 7000, 8000 }, { 5000, 6000 },
+		{ 3000, 4000 }, { 5000, 6000 }, { 1000, 2000 },
 	};
 	struct sock *sk = (struct sock *)tern_test_four_ranges(test, 3000);
 	u8 opt[TERN_MAX_OPT_LEN];
@@ -541,7 +610,8 @@ static void tern_opt_round_trip_wrap(struct kunit *test)
 
 static struct kunit_case tern_options_write_cases[] = {
 	KUNIT_CASE(tern_sack_last_arrived_first),
-	KUNIT_CASE(tern_sack_last_gone),
+	KUNIT_CASE(tern_sack_recently_changed),
+	KUNIT_CASE(tern_sack_rcv_nxt_passes),
 	KUNIT_CASE(tern_sack_single),
 	KUNIT_CASE(tern_sack_merge),
 	KUNIT_CASE(tern_sack_merge_spanning),

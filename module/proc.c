@@ -63,6 +63,7 @@ static const char * const tern_mib_names[TERN_MIB_MAX] = {
 	[TERN_MIB_ACKSKIPPEDCHALLENGE] = "TernAckSkippedChallenge",
 	[TERN_MIB_ACKSKIPPEDSEQ] = "TernAckSkippedSeq",
 	[TERN_MIB_SACKRENEGING]	= "TernSackReneging",
+	[TERN_MIB_SACKWALKSEGS]	= "TernSackWalkSegs",
 	[TERN_MIB_ABORTONMEMORY] = "TernAbortOnMemory",
 	[TERN_MIB_TIMEWAITOVERFLOW] = "TernTimeWaitOverflow",
 };

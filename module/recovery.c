@@ -75,12 +75,15 @@ static void tern_sacktag_one(struct tern_sock *tsk, struct sk_buff *skb)
 /*
  * Mark what the peer's SACK blocks cover. rtx_queue holds no SACKed
  * segment, so a block visits the segments it tags and at most one more
- * at each end, however much of it was SACKed before.
+ * at each end, however much of it was SACKed before. Returns how many
+ * segments the blocks visited (the search that finds the first is
+ * O(log n) and not counted).
  */
-void tern_sacktag(struct sock *sk, const struct tern_opts *o)
+u32 tern_sacktag(struct sock *sk, const struct tern_opts *o)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 	struct sk_buff *skb, *next;
+	u32 visited = 0;
 	int i;
 
 	for (i = 0; i < o->nsacks; i++) {
@@ -92,6 +95,7 @@ void tern_sacktag(struct sock *sk, const struct tern_opts *o)
 		for (skb = tern_rtx_find(tsk, start); skb; skb = next) {
 			struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 
+			visited++;
 			if (tern_after(cb->end_seq, end))
 				break;
 			next = skb_rb_next(skb);
@@ -100,6 +104,7 @@ void tern_sacktag(struct sock *sk, const struct tern_opts *o)
 				tern_sacktag_one(tsk, skb);
 		}
 	}
+	return visited;
 }
 
 static void tern_mark_lost(struct tern_sock *tsk, struct sk_buff *skb)
@@ -117,27 +122,31 @@ static void tern_mark_lost(struct tern_sock *tsk, struct sk_buff *skb)
  * RACK (RFC 8985 6.2): a segment sent a reordering window before the
  * most recently delivered one is lost. The in-flight list is in the
  * order sent: the walk ends at the first segment sent too late to tell,
- * and every segment it passes is marked and leaves the list.
+ * and every segment it passes is marked and leaves the list. Returns
+ * how many segments it visited: those it marked, and the one it stopped
+ * at.
  */
-void tern_rack_detect(struct sock *sk)
+u32 tern_rack_detect(struct sock *sk)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 	u32 reo_wnd = tsk->min_rtt_us / 4;
 	struct sk_buff *skb, *tmp;
-	bool lost = false;
+	u32 visited = 0, marked = 0;
 
 	if (!tsk->rack_sent_us)
-		return;
+		return 0;
 	list_for_each_entry_safe(skb, tmp, &tsk->tsorted, tcp_tsorted_anchor) {
+		visited++;
 		if (TERN_SKB_CB(skb)->sent_us + reo_wnd >= tsk->rack_sent_us)
 			break;
 		tern_mark_lost(tsk, skb);
-		lost = true;
+		marked++;
 	}
-	if (lost) {
+	if (marked) {
 		tern_cc_enter_recovery(sk);
 		TERN_INC_STATS(sock_net(sk), TERN_MIB_FASTRETRANS);
 	}
+	return visited;
 }
 
 /* Forget every SACK mark: the SACKed segments go back to rtx_queue. */
@@ -179,22 +188,31 @@ void tern_mark_all_lost(struct sock *sk, bool timeout)
 		tern_mark_lost(tsk, skb);
 }
 
-/* Resend what loss detection marked, as the window allows. */
+/*
+ * Resend what loss detection marked, as the window allows. Every segment
+ * visited is resent but the one the walk stops at. What it visited goes
+ * to TernSackWalkSegs in one add, as tern_ack() adds what SACK tagging
+ * and RACK visited: together, the work a peer's ACK costs.
+ */
 void tern_retransmit_lost(struct sock *sk)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 	struct sk_buff *skb;
+	u32 visited = 0;
 
 	/* a segment resent leaves the lost list for the in-flight one */
 	while ((skb = list_first_entry_or_null(&tsk->lost, struct sk_buff,
 					       tcp_tsorted_anchor))) {
 		struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 
+		visited++;
 		if (!tern_cc_can_send(sk, cb->end_seq - cb->seq))
 			break;
 		if (tern_retransmit_skb(sk, skb))
 			break;
 	}
+	if (visited)
+		TERN_ADD_STATS(sock_net(sk), TERN_MIB_SACKWALKSEGS, visited);
 }
 
 #include "recovery_test.c"

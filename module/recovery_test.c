@@ -2,10 +2,14 @@
 /*
  * KUnit tests for recovery.c, which includes this file at its end: the
  * RACK reference (tern_update_rack: the most recently sent segment
- * delivered, the highest end breaking a tie), SACK tagging of the write
- * queue (tern_sacktag: whole segments only, each counted once, blocks
- * outside what is in flight ignored, lost marks cleared) and marking what
- * is in flight lost (tern_mark_all_lost), on a write queue built here.
+ * delivered, the highest end breaking a tie), SACK tagging by search of
+ * rtx_queue (tern_sacktag: whole segments only, each counted once and
+ * moved to sacked_queue, blocks outside what is in flight ignored, lost
+ * marks cleared), RACK's walk of the in-flight list in send order
+ * (tern_rack_detect: it stops at the first segment sent after the newest
+ * delivered one), the lost list, and marking what is in flight lost
+ * (tern_mark_all_lost, a timeout forgetting SACK marks), on queues built
+ * here as the send path leaves them.
  */
 #if IS_ENABLED(CONFIG_KUNIT)
 
@@ -32,8 +36,8 @@ static struct tern_sock *tern_test_in_flight(struct kunit *test, u64 base,
 	return tsk;
 }
 
-/* Tag the write queue with the n blocks of sack[][2]. */
-static void tern_test_sack(struct tern_sock *tsk, const u64 (*sack)[2], int n)
+/* Tag with the n blocks of sack[][2]; how many segments were visited. */
+static u32 tern_test_sack(struct tern_sock *tsk, const u64 (*sack)[2], int n)
 {
 	struct tern_opts o = { .nsacks = n };
 	int i;
@@ -42,7 +46,48 @@ static void tern_test_sack(struct tern_sock *tsk, const u64 (*sack)[2], int n)
 		o.sack[i][0] = sack[i][0];
 		o.sack[i][1] = sack[i][1];
 	}
-	tern_sacktag((struct sock *)tsk, &o);
+	return tern_sacktag((struct sock *)tsk, &o);
+}
+
+/* The segments of a list (tsorted or lost) in order, as indexes of segs[]. */
+static void tern_test_expect_list(struct kunit *test, struct list_head *head,
+				  struct sk_buff **segs, int nsegs,
+				  const int *want, int nwant)
+{
+	struct sk_buff *skb;
+	int n = 0, k;
+
+	list_for_each_entry(skb, head, tcp_tsorted_anchor) {
+		for (k = 0; k < nsegs && segs[k] != skb; k++)
+			;
+		KUNIT_ASSERT_LT_MSG(test, k, nsegs, "entry %d unknown", n);
+		if (n < nwant)
+			KUNIT_EXPECT_EQ_MSG(test, k, want[n], "entry %d", n);
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, n, nwant);
+}
+
+/* Which of segs[] are in root, as a bit mask; every node is one of them. */
+static unsigned int tern_test_in_tree(struct kunit *test, struct rb_root *root,
+				      struct sk_buff **segs, int nsegs)
+{
+	unsigned int mask = 0;
+	struct sk_buff *skb;
+	u64 prev = 0, seq;
+	int k, n = 0;
+
+	skb_rbtree_walk(skb, root) {
+		for (k = 0; k < nsegs && segs[k] != skb; k++)
+			;
+		KUNIT_ASSERT_LT(test, k, nsegs);
+		seq = TERN_SKB_CB(skb)->seq;
+		if (n++)	/* in sequence order */
+			KUNIT_EXPECT_TRUE(test, tern_before(prev, seq));
+		prev = seq;
+		mask |= BIT(k);
+	}
+	return mask;
 }
 
 /* Which of segs[] carry flag, as a bit mask. */
@@ -97,6 +142,8 @@ static void tern_sacktag_whole(struct kunit *test)
 	struct sk_buff *segs[TERN_TEST_SEGS];
 	struct tern_sock *tsk = tern_test_in_flight(test, 1000, segs);
 
+	static const int left[] = { 0, 1, 4 };
+
 	tern_test_sack(tsk, middle, 1);
 	KUNIT_EXPECT_EQ(test, tern_test_marked(segs, TERN_SKB_SACKED),
 			BIT(2) | BIT(3));
@@ -104,6 +151,16 @@ static void tern_sacktag_whole(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tsk->rack_sent_us, 400);
 	KUNIT_EXPECT_EQ(test, tsk->rack_end_seq, 5000);
 	KUNIT_EXPECT_EQ(test, tern_in_flight(tsk), 3000);
+	/* the SACKed ones moved to sacked_queue and off the in-flight list */
+	KUNIT_EXPECT_EQ(test, tern_test_in_tree(test, &tsk->sacked_queue, segs,
+						TERN_TEST_SEGS),
+			BIT(2) | BIT(3));
+	KUNIT_EXPECT_EQ(test, tern_test_in_tree(test, &tsk->rtx_queue, segs,
+						TERN_TEST_SEGS),
+			BIT(0) | BIT(1) | BIT(4));
+	tern_test_expect_list(test, &tsk->tsorted, segs, TERN_TEST_SEGS, left,
+			      ARRAY_SIZE(left));
+	KUNIT_EXPECT_PTR_EQ(test, tern_rtx_head((struct sock *)tsk), segs[0]);
 
 	tern_test_sack(tsk, middle, 1);	/* heard again */
 	tern_test_sack(tsk, straddle, 2);	/* no segment whole in it */
@@ -117,6 +174,9 @@ static void tern_sacktag_whole(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tsk->sacked_out, 3000);
 	KUNIT_EXPECT_EQ(test, tsk->rack_sent_us, 500);
 	KUNIT_EXPECT_EQ(test, tsk->rack_end_seq, 6000);
+	KUNIT_EXPECT_EQ(test, tern_test_in_tree(test, &tsk->sacked_queue, segs,
+						TERN_TEST_SEGS),
+			BIT(2) | BIT(3) | BIT(4));
 }
 
 /*
@@ -155,12 +215,19 @@ static void tern_sacktag_lost(struct kunit *test)
 	struct sk_buff *segs[TERN_TEST_SEGS];
 	struct tern_sock *tsk = tern_test_in_flight(test, 1000, segs);
 
+	static const int all_lost[] = { 1, 2, 3, 4 };
+	static const int still_lost[] = { 3, 4 };
+
 	tern_test_sack(tsk, first, 1);
 	tern_mark_all_lost((struct sock *)tsk, false);
 	KUNIT_EXPECT_EQ(test, tern_test_marked(segs, TERN_SKB_LOST),
 			BIT(1) | BIT(2) | BIT(3) | BIT(4));
 	KUNIT_EXPECT_EQ(test, tsk->lost_out, 4000);
 	KUNIT_EXPECT_EQ(test, tern_in_flight(tsk), 0);
+	/* all on the lost list, in sequence order; none in flight */
+	tern_test_expect_list(test, &tsk->lost, segs, TERN_TEST_SEGS, all_lost,
+			      ARRAY_SIZE(all_lost));
+	KUNIT_EXPECT_TRUE(test, list_empty(&tsk->tsorted));
 
 	tern_test_sack(tsk, held, 1);
 	KUNIT_EXPECT_EQ(test, tern_test_marked(segs, TERN_SKB_LOST),
@@ -169,29 +236,50 @@ static void tern_sacktag_lost(struct kunit *test)
 			BIT(0) | BIT(1) | BIT(2));
 	KUNIT_EXPECT_EQ(test, tsk->lost_out, 2000);
 	KUNIT_EXPECT_EQ(test, tsk->sacked_out, 3000);
+	tern_test_expect_list(test, &tsk->lost, segs, TERN_TEST_SEGS,
+			      still_lost, ARRAY_SIZE(still_lost));
 
-	/* marked again: nothing counted twice */
+	/* marked again: nothing counted twice, the list as it was */
 	tern_mark_all_lost((struct sock *)tsk, false);
 	KUNIT_EXPECT_EQ(test, tsk->lost_out, 2000);
 	KUNIT_EXPECT_EQ(test, tsk->sacked_out, 3000);
+	tern_test_expect_list(test, &tsk->lost, segs, TERN_TEST_SEGS,
+			      still_lost, ARRAY_SIZE(still_lost));
 }
 
-/* What is not sent yet (from send_head on) is neither lost nor tagged. */
+/*
+ * What is not sent yet (on the send queue, from snd_nxt on) is neither
+ * lost nor tagged.
+ */
 static void tern_recovery_unsent(struct kunit *test)
 {
 	static const u64 unsent[][2] = { { 3000, 5000 } };
+	static const u64 sent[][2] = { { 3000, 4000 } };
+	struct tern_sock *tsk = tern_kunit_sock(test);
 	struct sk_buff *segs[TERN_TEST_SEGS];
-	struct tern_sock *tsk = tern_test_in_flight(test, 1000, segs);
+	int k;
 
-	tsk->send_head = segs[3];
+	for (k = 0; k < 3; k++)
+		segs[k] = tern_kunit_sent(test, tsk, 1000 * (k + 1),
+					  1000 * (k + 2), 100 * (k + 1));
+	for (; k < TERN_TEST_SEGS; k++)
+		segs[k] = tern_kunit_unsent(test, tsk, 1000 * (k + 1),
+					    1000 * (k + 2));
+	tsk->snd_una = 1000;
 	tsk->snd_nxt = 4000;
 	tern_mark_all_lost((struct sock *)tsk, false);
 	KUNIT_EXPECT_EQ(test, tern_test_marked(segs, TERN_SKB_LOST),
 			BIT(0) | BIT(1) | BIT(2));
 	KUNIT_EXPECT_EQ(test, tsk->lost_out, 3000);
-	tern_test_sack(tsk, unsent, 1);
+	tern_test_sack(tsk, unsent, 1);		/* beyond snd_nxt: ignored */
 	KUNIT_EXPECT_EQ(test, tern_test_marked(segs, TERN_SKB_SACKED), 0);
 	KUNIT_EXPECT_EQ(test, tsk->sacked_out, 0);
+	tern_test_sack(tsk, sent, 1);
+	KUNIT_EXPECT_EQ(test, tern_test_marked(segs, TERN_SKB_SACKED), BIT(2));
+	KUNIT_EXPECT_EQ(test, tsk->sacked_out, 1000);
+	KUNIT_EXPECT_EQ(test, tsk->lost_out, 2000);
+	KUNIT_EXPECT_EQ(test, skb_queue_len(&((struct sock *)tsk)->sk_write_queue),
+			2);
 }
 
 /* In flight across 2^64: the same, modulo 2^64. */
@@ -213,6 +301,155 @@ static void tern_sacktag_wrap(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tsk->lost_out, 3000);
 }
 
+#define TERN_TEST_MANY	64
+
+/*
+ * A block finds its first segment by a search of rtx_queue and visits
+ * only what it covers and one segment at each end: what was SACKed
+ * before is not in the tree, what comes before the block is not walked.
+ */
+static void tern_sacktag_search(struct kunit *test)
+{
+	static const u64 mid[][2] = { { 5000, 5400 } };
+	static const u64 cut[][2] = { { 2050, 2300 } };
+	static const u64 tail[][2] = { { 7000, 7400 } };
+	struct tern_sock *tsk = tern_kunit_sock(test);
+	struct sk_buff *segs[TERN_TEST_MANY];
+	unsigned int n = 0;
+	int k;
+
+	/* 64 segments of 100 bytes from 1000, sent in order */
+	for (k = 0; k < TERN_TEST_MANY; k++)
+		segs[k] = tern_kunit_sent(test, tsk, 1000 + 100 * k,
+					  1100 + 100 * k, 10 * (k + 1));
+	tsk->snd_una = 1000;
+	tsk->snd_nxt = 1000 + 100 * TERN_TEST_MANY;
+
+	/* segments 40 to 43, and the 44th where the block ends */
+	KUNIT_EXPECT_EQ(test, tern_test_sack(tsk, mid, 1), 5);
+	KUNIT_EXPECT_EQ(test, tsk->sacked_out, 400);
+	/* again: one segment visited, the first after what it SACKed */
+	KUNIT_EXPECT_EQ(test, tern_test_sack(tsk, mid, 1), 1);
+	KUNIT_EXPECT_EQ(test, tsk->sacked_out, 400);
+	/* from inside segment 10: it is visited, not tagged; 11, 12 are */
+	KUNIT_EXPECT_EQ(test, tern_test_sack(tsk, cut, 1), 4);
+	KUNIT_EXPECT_EQ(test, tsk->sacked_out, 600);
+	/* up to snd_nxt: the walk ends with the tree */
+	KUNIT_EXPECT_EQ(test, tern_test_sack(tsk, tail, 1), 4);
+	KUNIT_EXPECT_EQ(test, tsk->sacked_out, 1000);
+
+	for (k = 0; k < TERN_TEST_MANY; k++)
+		if (TERN_SKB_CB(segs[k])->sacked & TERN_SKB_SACKED)
+			n++;
+	KUNIT_EXPECT_EQ(test, n, 10);
+	KUNIT_EXPECT_TRUE(test, TERN_SKB_CB(segs[11])->sacked &
+				TERN_SKB_SACKED);
+	KUNIT_EXPECT_FALSE(test, TERN_SKB_CB(segs[10])->sacked &
+				 TERN_SKB_SACKED);
+	KUNIT_EXPECT_TRUE(test, TERN_SKB_CB(segs[63])->sacked &
+				TERN_SKB_SACKED);
+	KUNIT_EXPECT_PTR_EQ(test, tern_rtx_head((struct sock *)tsk), segs[0]);
+}
+
+/*
+ * RACK walks the in-flight list from the oldest sent and stops at the
+ * first segment sent after the newest delivered one (less a reordering
+ * window of min_rtt / 4): what it passes is marked lost and moves to the
+ * lost list; a segment resent is the newest sent, whatever its sequence.
+ */
+static void tern_rack_stops(struct kunit *test)
+{
+	static const u64 third[][2] = { { 3000, 4000 } };
+	static const u64 fourth[][2] = { { 4000, 5000 } };
+	static const int lost01[] = { 0, 1 }, lost12[] = { 1, 2 };
+	static const int sent34[] = { 3, 4 }, sent40[] = { 4, 0 };
+	struct sk_buff *segs[TERN_TEST_SEGS];
+	struct tern_sock *tsk = tern_test_in_flight(test, 1000, segs);
+
+	KUNIT_EXPECT_EQ(test, tern_rack_detect((struct sock *)tsk), 0);
+	tern_test_sack(tsk, third, 1);		/* sent at 300 */
+	KUNIT_EXPECT_EQ(test, tern_rack_detect((struct sock *)tsk), 3);
+	KUNIT_EXPECT_EQ(test, tern_test_marked(segs, TERN_SKB_LOST),
+			BIT(0) | BIT(1));
+	KUNIT_EXPECT_EQ(test, tsk->lost_out, 2000);
+	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_RECOVERY);
+	tern_test_expect_list(test, &tsk->lost, segs, TERN_TEST_SEGS, lost01,
+			      ARRAY_SIZE(lost01));
+	tern_test_expect_list(test, &tsk->tsorted, segs, TERN_TEST_SEGS,
+			      sent34, ARRAY_SIZE(sent34));
+	/* nothing new: one segment visited, nothing marked */
+	KUNIT_EXPECT_EQ(test, tern_rack_detect((struct sock *)tsk), 1);
+	KUNIT_EXPECT_EQ(test, tsk->lost_out, 2000);
+
+	/* a reordering window of 100 us spares the segment sent at 300 */
+	tsk = tern_test_in_flight(test, 1000, segs);
+	tsk->min_rtt_us = 400;
+	tern_test_sack(tsk, fourth, 1);		/* sent at 400 */
+	KUNIT_EXPECT_EQ(test, tern_rack_detect((struct sock *)tsk), 3);
+	KUNIT_EXPECT_EQ(test, tern_test_marked(segs, TERN_SKB_LOST),
+			BIT(0) | BIT(1));
+
+	/* the first segment resent at 600: the newest sent, not lost */
+	tsk = tern_test_in_flight(test, 1000, segs);
+	TERN_SKB_CB(segs[0])->sent_us = 600;
+	TERN_SKB_CB(segs[0])->sacked |= TERN_SKB_RETRANS;
+	list_move_tail(&segs[0]->tcp_tsorted_anchor, &tsk->tsorted);
+	tern_test_sack(tsk, fourth, 1);		/* sent at 400 */
+	KUNIT_EXPECT_EQ(test, tern_rack_detect((struct sock *)tsk), 3);
+	KUNIT_EXPECT_EQ(test, tern_test_marked(segs, TERN_SKB_LOST),
+			BIT(1) | BIT(2));
+	tern_test_expect_list(test, &tsk->lost, segs, TERN_TEST_SEGS, lost12,
+			      ARRAY_SIZE(lost12));
+	tern_test_expect_list(test, &tsk->tsorted, segs, TERN_TEST_SEGS,
+			      sent40, ARRAY_SIZE(sent40));
+}
+
+/*
+ * The lost list: what RACK marked first, then what marking everything
+ * lost adds in sequence order; a SACK takes a segment off it. A timeout
+ * forgets every SACK mark (RFC 2018 8): all that is in flight is lost
+ * again, in sequence order, and nothing is SACKed.
+ */
+static void tern_lost_list(struct kunit *test)
+{
+	static const u64 third[][2] = { { 3000, 4000 } };
+	static const u64 second[][2] = { { 2000, 3000 } };
+	static const int rack[] = { 0, 1 }, all[] = { 0, 1, 3, 4 };
+	static const int held[] = { 0, 3, 4 }, rto[] = { 0, 1, 2, 3, 4 };
+	struct sk_buff *segs[TERN_TEST_SEGS];
+	struct tern_sock *tsk = tern_test_in_flight(test, 1000, segs);
+
+	tern_test_sack(tsk, third, 1);
+	tern_rack_detect((struct sock *)tsk);
+	tern_test_expect_list(test, &tsk->lost, segs, TERN_TEST_SEGS, rack,
+			      ARRAY_SIZE(rack));
+	tern_mark_all_lost((struct sock *)tsk, false);
+	tern_test_expect_list(test, &tsk->lost, segs, TERN_TEST_SEGS, all,
+			      ARRAY_SIZE(all));
+	KUNIT_EXPECT_EQ(test, tsk->lost_out, 4000);
+	KUNIT_EXPECT_TRUE(test, list_empty(&tsk->tsorted));
+
+	tern_test_sack(tsk, second, 1);
+	tern_test_expect_list(test, &tsk->lost, segs, TERN_TEST_SEGS, held,
+			      ARRAY_SIZE(held));
+	KUNIT_EXPECT_EQ(test, tsk->lost_out, 3000);
+	KUNIT_EXPECT_EQ(test, tsk->sacked_out, 2000);
+
+	tern_mark_all_lost((struct sock *)tsk, true);
+	KUNIT_EXPECT_EQ(test, tern_test_marked(segs, TERN_SKB_SACKED), 0);
+	KUNIT_EXPECT_EQ(test, tern_test_marked(segs, TERN_SKB_LOST),
+			BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(4));
+	KUNIT_EXPECT_EQ(test, tsk->sacked_out, 0);
+	KUNIT_EXPECT_EQ(test, tsk->lost_out, 5000);
+	KUNIT_EXPECT_TRUE(test, RB_EMPTY_ROOT(&tsk->sacked_queue));
+	KUNIT_EXPECT_EQ(test, tern_test_in_tree(test, &tsk->rtx_queue, segs,
+						TERN_TEST_SEGS),
+			BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(4));
+	tern_test_expect_list(test, &tsk->lost, segs, TERN_TEST_SEGS, rto,
+			      ARRAY_SIZE(rto));
+	KUNIT_EXPECT_TRUE(test, list_empty(&tsk->tsorted));
+}
+
 static struct kunit_case tern_recovery_cases[] = {
 	KUNIT_CASE(tern_rack_newest),
 	KUNIT_CASE(tern_sacktag_whole),
@@ -220,6 +457,9 @@ static struct kunit_case tern_recovery_cases[] = {
 	KUNIT_CASE(tern_sacktag_lost),
 	KUNIT_CASE(tern_recovery_unsent),
 	KUNIT_CASE(tern_sacktag_wrap),
+	KUNIT_CASE(tern_sacktag_search),
+	KUNIT_CASE(tern_rack_stops),
+	KUNIT_CASE(tern_lost_list),
 	{}
 };
 

@@ -272,6 +272,7 @@ enum tern_mib_field {
 	TERN_MIB_ACKSKIPPEDCHALLENGE, /* not sent: over the global limit */
 	TERN_MIB_ACKSKIPPEDSEQ,	/* out-of-window ACK not sent: rate limit */
 	TERN_MIB_SACKRENEGING,	/* SACK marks cleared by a timeout */
+	TERN_MIB_SACKWALKSEGS,	/* segments ACKs made SACK, RACK, resend visit */
 	TERN_MIB_ABORTONMEMORY,	/* orphans reset: over net.tern.max_orphans */
 	TERN_MIB_TIMEWAITOVERFLOW, /* closed without TIME_WAIT: over the max */
 	TERN_MIB_MAX
@@ -430,8 +431,8 @@ int tern_write_options(struct sock *sk, u8 *opt, u8 flags, int room, u16 mss);
 
 /* recovery.c: SACK, RACK, lost segments */
 void tern_update_rack(struct tern_sock *tsk, const struct sk_buff *skb);
-void tern_sacktag(struct sock *sk, const struct tern_opts *o);
-void tern_rack_detect(struct sock *sk);
+u32 tern_sacktag(struct sock *sk, const struct tern_opts *o);
+u32 tern_rack_detect(struct sock *sk);
 void tern_mark_all_lost(struct sock *sk, bool timeout);
 void tern_retransmit_lost(struct sock *sk);
 

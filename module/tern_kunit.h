@@ -83,18 +83,35 @@ static inline struct sk_buff *tern_kunit_segment(struct kunit *test, bool v6,
 
 /*
  * A socket for the functions that only read a few fields of struct
- * tern_sock: zeroed, with an empty out-of-order queue and write queue,
- * freed (queues and all) when the test ends.
+ * tern_sock: zeroed, in init_net (for its MIB counters), with empty
+ * queues (send queue, rtx_queue and sacked_queue, the in-flight and lost
+ * lists, the out-of-order queue), freed (queues and all) when the test
+ * ends.
  */
+static inline void tern_kunit_free_tree(struct rb_root *root)
+{
+	struct rb_node *node;
+
+	while ((node = rb_first(root))) {
+		struct sk_buff *skb = rb_to_skb(node);
+
+		rb_erase(node, root);
+		/* tcp_tsorted_anchor shares its room with the dst */
+		if (skb->tcp_tsorted_anchor.next)
+			list_del(&skb->tcp_tsorted_anchor);
+		skb->_skb_refdst = 0UL;
+		skb->destructor = NULL;
+		kfree_skb(skb);
+	}
+}
+
 static inline void tern_kunit_free_sock(void *p)
 {
 	struct tern_sock *tsk = p;
-	struct rb_node *node;
 
-	while ((node = rb_first(&tsk->ooo_queue))) {
-		rb_erase(node, &tsk->ooo_queue);
-		kfree_skb(rb_to_skb(node));
-	}
+	tern_kunit_free_tree(&tsk->ooo_queue);
+	tern_kunit_free_tree(&tsk->rtx_queue);
+	tern_kunit_free_tree(&tsk->sacked_queue);
 	__skb_queue_purge(&((struct sock *)tsk)->sk_write_queue);
 	kfree(tsk);
 }
@@ -107,18 +124,18 @@ static inline struct tern_sock *tern_kunit_sock(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
 							   tern_kunit_free_sock,
 							   tsk));
+	sock_net_set((struct sock *)tsk, &init_net);
 	tsk->ooo_queue = RB_ROOT;
+	tsk->rtx_queue = RB_ROOT;
+	tsk->sacked_queue = RB_ROOT;
+	INIT_LIST_HEAD(&tsk->tsorted);
+	INIT_LIST_HEAD(&tsk->lost);
 	skb_queue_head_init(&((struct sock *)tsk)->sk_write_queue);
 	return tsk;
 }
 
-/*
- * Queue [seq, end) on the write queue as sent at sent_us, as the send
- * path does; returns the skb (freed with the socket).
- */
-static inline struct sk_buff *tern_kunit_sent(struct kunit *test,
-					      struct tern_sock *tsk, u64 seq,
-					      u64 end, u64 sent_us)
+static inline struct sk_buff *tern_kunit_skb(struct kunit *test, u64 seq,
+					     u64 end, u64 sent_us)
 {
 	struct sk_buff *skb = alloc_skb(0, GFP_KERNEL);
 
@@ -127,13 +144,39 @@ static inline struct sk_buff *tern_kunit_sent(struct kunit *test,
 	TERN_SKB_CB(skb)->end_seq = end;
 	TERN_SKB_CB(skb)->sent_us = sent_us;
 	TERN_SKB_CB(skb)->sacked = 0;
+	return skb;
+}
+
+/*
+ * [seq, end) sent at sent_us, as tern_new_data_sent() leaves it: in
+ * rtx_queue by sequence, at the tail of the in-flight list (the newest
+ * sent). Returns the skb (freed with the socket).
+ */
+static inline struct sk_buff *tern_kunit_sent(struct kunit *test,
+					      struct tern_sock *tsk, u64 seq,
+					      u64 end, u64 sent_us)
+{
+	struct sk_buff *skb = tern_kunit_skb(test, seq, end, sent_us);
+
+	tern_rtx_insert(&tsk->rtx_queue, skb);
+	list_add_tail(&skb->tcp_tsorted_anchor, &tsk->tsorted);
+	return skb;
+}
+
+/* [seq, end) queued and not sent yet: on the send queue. */
+static inline struct sk_buff *tern_kunit_unsent(struct kunit *test,
+						struct tern_sock *tsk,
+						u64 seq, u64 end)
+{
+	struct sk_buff *skb = tern_kunit_skb(test, seq, end, 0);
+
 	__skb_queue_tail(&((struct sock *)tsk)->sk_write_queue, skb);
 	return skb;
 }
 
 /*
- * Queue [seq, end) out of order as the receive path does: ordered by
- * sequence number, and remembered as the segment that arrived last.
+ * Queue [seq, end) out of order as tern_ooo_insert() does: ordered by
+ * sequence number, and its SACK block brought up to date.
  */
 static inline void tern_kunit_ooo_add(struct kunit *test,
 				      struct tern_sock *tsk, u64 seq, u64 end)
@@ -155,7 +198,25 @@ static inline void tern_kunit_ooo_add(struct kunit *test,
 	TERN_SKB_CB(skb)->end_seq = end;
 	rb_link_node(&skb->rbnode, parent, p);
 	rb_insert_color(&skb->rbnode, &tsk->ooo_queue);
-	tsk->ooo_last_seq = seq;
+	tern_sack_new_ofo(tsk, seq, end);
+}
+
+/*
+ * rcv_nxt moves to rcv_nxt, as tern_data_queue() after tern_ooo_drain():
+ * the out-of-order segments it reached leave the queue (as read), then
+ * the SACK blocks are brought up to date.
+ */
+static inline void tern_kunit_rcv_nxt(struct tern_sock *tsk, u64 rcv_nxt)
+{
+	struct rb_node *node;
+
+	tsk->rcv_nxt = rcv_nxt;
+	while ((node = rb_first(&tsk->ooo_queue)) &&
+	       !tern_after(TERN_SKB_CB(rb_to_skb(node))->seq, rcv_nxt)) {
+		rb_erase(node, &tsk->ooo_queue);
+		kfree_skb(rb_to_skb(node));
+	}
+	tern_sack_remove(tsk);
 }
 
 #endif /* _TERN_KUNIT_H */
