@@ -46,11 +46,13 @@ tern_report_errs() {
 }
 # tern_run_case NAME COMMAND...: one TAP case; the script's topo_up and
 # topo_down build and remove its namespaces around COMMAND, which (like
-# them) adds what went wrong to ERRS.
+# them) adds what went wrong to ERRS. A case the script names in
+# TERN_SAMPLE_OUT is reported skipped on the debug kernel (tern_in_sample).
 tern_run_case() {
 	local name=$1
 
 	shift
+	tern_in_sample "$name" || return 0
 	ERRS=()
 	tern_case "$name"
 	if topo_up; then
@@ -84,6 +86,15 @@ tern_sampled_out() {
 	[ "${TERN_SAMPLE:-0}" = 1 ] || return 1
 	tern_case "$1"
 	tern_skip "not in the debug kernel's sample (TERN_SAMPLE=1)"
+}
+
+# tern_in_sample NAME: is case NAME to run? A script lists in
+# TERN_SAMPLE_OUT (names separated by spaces) the cases whose paths its
+# other cases, or other programs, already take; with TERN_SAMPLE=1 they
+# are reported skipped (tern_sampled_out) and this fails.
+tern_in_sample() {
+	[[ " ${TERN_SAMPLE_OUT:-} " == *" $1 "* ]] || return 0
+	! tern_sampled_out "$1"
 }
 
 # tern_ns_remove NS...: delete the namespaces; whatever is still listed
