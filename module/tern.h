@@ -274,6 +274,7 @@ enum tern_mib_field {
 	TERN_MIB_SACKRENEGING,	/* SACK marks cleared by a timeout */
 	TERN_MIB_ABORTONMEMORY,	/* orphans reset: over net.tern.max_orphans */
 	TERN_MIB_TIMEWAITOVERFLOW, /* closed without TIME_WAIT: over the max */
+	TERN_MIB_RCVMSGTOOLONG,	/* reset: a message the buffer can't hold */
 	TERN_MIB_MAX
 };
 
@@ -420,6 +421,7 @@ int tern_synsent_rcv(struct sock *sk, struct sk_buff *skb);
 int tern_synrecv_rcv(struct sock *sk, struct sk_buff *skb);
 int tern_conn_rcv(struct sock *sk, struct sk_buff *skb);
 void tern_send_challenge_ack(struct sock *sk);
+void tern_msg_room(struct sock *sk);
 long tern_clean_acked(struct sock *sk, u64 ack);
 
 /* options.c */
@@ -437,6 +439,8 @@ void tern_retransmit_lost(struct sock *sk);
 
 /* output.c */
 int tern_rcv_space(const struct sock *sk);
+u32 tern_msg_limit(const struct sock *sk);
+u64 tern_msg_edge(const struct sock *sk);
 void tern_push(struct sock *sk);
 int tern_send_syn(struct sock *sk);
 void tern_send_ack(struct sock *sk);
