@@ -385,6 +385,11 @@ static struct sk_buff *tern_collapse_run(struct sock *sk, struct sk_buff *skb,
 
 		if (!nskb)
 			return NULL;
+		/* charged before its sources are freed: make sure it can be */
+		if (!sk_rmem_schedule(sk, nskb, nskb->truesize)) {
+			kfree_skb(nskb);
+			return NULL;
+		}
 		memcpy(nskb->cb, skb->cb, sizeof(skb->cb));
 		TERN_SKB_CB(nskb)->seq = seq;
 		TERN_SKB_CB(nskb)->end_seq = seq + size;
