@@ -422,17 +422,21 @@ static struct sk_buff *tern_collapse_run(struct sock *sk, struct sk_buff *skb,
  * may pin is counted in payload (tern_msg_edge()), so its overhead (a
  * loopback clone of a 64 KiB buffer for a few bytes, tiny segments) must
  * not come on top. Runs of wasteful segments become page-sized buffers;
- * those already compact stay, so no byte is copied twice but the last
- * page's.
+ * those already compact stay. Each call looks only at what came since
+ * the last one (rcv_compact), and the last page it filled, so the work
+ * per segment does not grow with the message.
  */
 static void tern_msg_collapse(struct sock *sk)
 {
 	struct sk_buff_head *q = &sk->sk_receive_queue;
-	u64 start = tern_sk(sk)->rcv_eor;
+	struct tern_sock *tsk = tern_sk(sk);
+	u64 start = tsk->rcv_eor;
 	struct sk_buff *skb, *last;
 
 	if (atomic_read(&sk->sk_rmem_alloc) <= READ_ONCE(sk->sk_rcvbuf))
 		return;
+	if (tsk->rcv_compact && tern_after(tsk->rcv_compact, start))
+		start = tsk->rcv_compact;
 	/* the message's segments: at the tail, from start on */
 	skb = skb_peek_tail(q);
 	if (!skb || tern_before(TERN_SKB_CB(skb)->seq, start))
@@ -454,6 +458,10 @@ static void tern_msg_collapse(struct sock *sk)
 		if (!skb)
 			break;	/* memory is short: the rest stays as it is */
 	}
+	/* next time from the last page, should it be only partly filled */
+	skb = skb_peek_tail(q);
+	tsk->rcv_compact = tern_skb_wasteful(skb) ? TERN_SKB_CB(skb)->seq :
+			   tsk->rcv_nxt;
 }
 
 /*

@@ -320,6 +320,7 @@ static int tern_disconnect(struct sock *sk, int flags)
 	WRITE_ONCE(tsk->rcv_nxt, 0);
 	WRITE_ONCE(tsk->copied_seq, 0);
 	WRITE_ONCE(tsk->rcv_eor, 0);
+	tsk->rcv_compact = 0;
 	sk_dst_reset(sk);
 	sk_error_report(sk);
 	return 0;

@@ -124,6 +124,7 @@ struct tern_sock {
 	u64	rcv_nxt;	/* next byte expected */
 	u64	copied_seq;	/* next byte for the user */
 	u64	rcv_eor;	/* end of the last whole message in sequence */
+	u64	rcv_compact;	/* tern_msg_collapse() has looked up to here */
 	u64	rcv_wup;	/* rcv_nxt when the window was last sent */
 	u32	rcv_wnd;	/* the window sent then */
 	u64	rcvq_space_seq;	/* autotuning: copied_seq at round start */
