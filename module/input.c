@@ -241,13 +241,37 @@ static struct sk_buff *tern_rmem_charge(struct sock *sk, struct sk_buff *skb)
 	return skb;
 }
 
-/* In-sequence data (and FIN) to the receive queue; takes the skb. */
-static void tern_queue_in_order(struct sock *sk, struct sk_buff *skb)
+/*
+ * SOCK_SEQPACKET: would this segment in sequence make its message longer
+ * than the receive buffer can ever hold (tern_msg_limit())? A message of
+ * exactly that length ends with its last byte (EOR rides on data), so
+ * one that reaches it without its end is longer too.
+ */
+static bool tern_msg_over(const struct sock *sk, const struct sk_buff *skb)
+{
+	const struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+	u64 len;
+
+	if (!tern_seqpacket(sk) || !skb->len)
+		return false;
+	len = cb->seq + skb->len - tern_sk(sk)->rcv_eor;
+	return len + !(cb->flags & TERN_FLAG_EOR) > tern_msg_limit(sk);
+}
+
+/*
+ * In-sequence data (and FIN) to the receive queue; takes the skb. False,
+ * the skb freed, for a SOCK_SEQPACKET message that can never fit.
+ */
+static bool tern_queue_in_order(struct sock *sk, struct sk_buff *skb)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 	bool fin = cb->flags & TERN_FLAG_FIN;
 
+	if (tern_msg_over(sk, skb)) {
+		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
+		return false;
+	}
 	WRITE_ONCE(tsk->rcv_nxt, cb->end_seq);
 	if (cb->flags & TERN_FLAG_EOR)
 		WRITE_ONCE(tsk->rcv_eor, cb->seq + skb->len);
@@ -257,10 +281,14 @@ static void tern_queue_in_order(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(skb);
 	if (fin)
 		tern_fin(sk);
+	return true;
 }
 
-/* Move what became in-sequence out of the out-of-order queue. */
-static void tern_ooo_drain(struct sock *sk)
+/*
+ * Move what became in-sequence out of the out-of-order queue. False as
+ * tern_queue_in_order().
+ */
+static bool tern_ooo_drain(struct sock *sk)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 	struct rb_node *node;
@@ -277,10 +305,12 @@ static void tern_ooo_drain(struct sock *sk)
 			kfree_skb(skb);		/* all of it arrived already */
 			continue;
 		}
-		tern_queue_in_order(sk, skb);
+		if (!tern_queue_in_order(sk, skb))
+			return false;
 		if (tsk->fin_rcvd)
 			break;
 	}
+	return true;
 }
 
 static void tern_ooo_insert(struct sock *sk, struct sk_buff *skb)
@@ -310,23 +340,181 @@ static void tern_ooo_insert(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
- * SOCK_SEQPACKET: a message that does not fit in the receive buffer would
- * reach the user in parts. Unless SO_RCVBUF fixed the size, make room for
- * it (the next ACK announces it).
+ * SOCK_SEQPACKET: the message being received, all there is left to read,
+ * is owed a window up to what an empty buffer offers (tern_msg_edge()).
+ * Unless SO_RCVBUF fixed the size, let the buffer grow toward the
+ * autotuning maximum when the message comes near that edge (the next ACK
+ * announces it): a reader that cannot read until the message ends cannot
+ * drive tern_rcv_space_adjust(). Never past tern_msg_limit() in payload.
+ * After data in sequence, and after a read that left only such a message.
  */
-static void tern_msg_room(struct sock *sk)
+void tern_msg_room(struct sock *sk)
 {
+	struct tern_sock *tsk = tern_sk(sk);
 	int max = sk->sk_prot->sysctl_rmem[2];
 	int rcvbuf = READ_ONCE(sk->sk_rcvbuf);
-	struct sk_buff *tail = skb_peek_tail(&sk->sk_receive_queue);
+	u64 edge;
 
-	if ((!tail || (TERN_SKB_CB(tail)->flags & TERN_FLAG_EOR)) &&
-	    RB_EMPTY_ROOT(&tern_sk(sk)->ooo_queue))
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
 		return;
-	if ((sk->sk_userlocks & SOCK_RCVBUF_LOCK) || rcvbuf >= max ||
-	    tern_rcv_space(sk) >= tern_sk(sk)->mss_cache * 4)
+	while ((edge = tern_msg_edge(sk)) && rcvbuf < max &&
+	       (!tern_after(edge, tsk->rcv_nxt) ||
+		edge - tsk->rcv_nxt < tsk->mss_cache * 4)) {
+		rcvbuf = min(rcvbuf * 2, max);
+		WRITE_ONCE(sk->sk_rcvbuf, rcvbuf);
+	}
+}
+
+/* A segment that costs much more than its payload (as tcp_collapse()). */
+static bool tern_skb_wasteful(const struct sk_buff *skb)
+{
+	return skb->truesize > skb->len + skb->len / 4;
+}
+
+/*
+ * Copy the queued bytes from skb (the first of a run) up to end into
+ * page-sized buffers put in their place, freeing each old one once it is
+ * copied, as tcp_collapse(). Returns the first skb after the run, or NULL
+ * when memory is short (what is queued stays whole and in order).
+ */
+static struct sk_buff *tern_collapse_run(struct sock *sk, struct sk_buff *skb,
+					 u64 end)
+{
+	struct sk_buff_head *q = &sk->sk_receive_queue;
+	u64 seq = TERN_SKB_CB(skb)->seq;
+
+	while (tern_before(seq, end)) {
+		u32 size = min_t(u64, SKB_MAX_ORDER(0, 0), end - seq);
+		struct sk_buff *nskb = alloc_skb(size, GFP_ATOMIC);
+
+		if (!nskb)
+			return NULL;
+		/* charged before its sources are freed: make sure it can be */
+		if (!sk_rmem_schedule(sk, nskb, nskb->truesize)) {
+			kfree_skb(nskb);
+			return NULL;
+		}
+		memcpy(nskb->cb, skb->cb, sizeof(skb->cb));
+		TERN_SKB_CB(nskb)->seq = seq;
+		TERN_SKB_CB(nskb)->end_seq = seq + size;
+		TERN_SKB_CB(nskb)->flags &= ~(TERN_FLAG_FIN | TERN_FLAG_EOR);
+		__skb_queue_before(q, skb, nskb);
+		skb_set_owner_r(nskb, sk);
+		while (size) {
+			u64 skb_end = TERN_SKB_CB(skb)->seq + skb->len;
+			u32 off = seq - TERN_SKB_CB(skb)->seq;
+			u32 n = min_t(u64, size, skb_end - seq);
+			struct sk_buff *next = skb->next;
+
+			WARN_ON_ONCE(skb_copy_bits(skb, off, skb_put(nskb, n), n));
+			seq += n;
+			size -= n;
+			if (seq == skb_end) {
+				__skb_unlink(skb, q);
+				consume_skb(skb);
+				skb = next;
+			}
+		}
+	}
+	return skb;
+}
+
+/*
+ * SOCK_SEQPACKET: once the queue costs more than the buffer (the trigger
+ * of tcp_prune_queue()), make the message being received as compact as
+ * it can be: its reader can free none of it until it ends, and what it
+ * may pin is counted in payload (tern_msg_edge()), so its overhead (a
+ * loopback clone of a 64 KiB buffer for a few bytes, tiny segments) must
+ * not come on top. Runs of wasteful segments become page-sized buffers;
+ * those already compact stay. Each call looks only at what came since
+ * the last one (rcv_compact), and the last page it filled, so the work
+ * per segment does not grow with the message.
+ */
+static void tern_msg_collapse(struct sock *sk)
+{
+	struct sk_buff_head *q = &sk->sk_receive_queue;
+	struct tern_sock *tsk = tern_sk(sk);
+	u64 start = tsk->rcv_eor;
+	struct sk_buff *skb, *last;
+
+	if (atomic_read(&sk->sk_rmem_alloc) <= READ_ONCE(sk->sk_rcvbuf))
 		return;
-	WRITE_ONCE(sk->sk_rcvbuf, min(rcvbuf * 2, max));
+	if (tsk->rcv_compact && tern_after(tsk->rcv_compact, start))
+		start = tsk->rcv_compact;
+	/* the message's segments: at the tail, from start on */
+	skb = skb_peek_tail(q);
+	if (!skb || tern_before(TERN_SKB_CB(skb)->seq, start))
+		return;
+	while (!skb_queue_is_first(q, skb) &&
+	       !tern_before(TERN_SKB_CB(skb->prev)->seq, start))
+		skb = skb->prev;
+	while (skb != (struct sk_buff *)q) {
+		if (!tern_skb_wasteful(skb)) {
+			skb = skb->next;
+			continue;
+		}
+		last = skb;
+		while (!skb_queue_is_last(q, last) &&
+		       tern_skb_wasteful(last->next))
+			last = last->next;
+		skb = tern_collapse_run(sk, skb, TERN_SKB_CB(last)->seq +
+					last->len);
+		if (!skb)
+			break;	/* memory is short: the rest stays as it is */
+	}
+	/* next time from the last page, should it be only partly filled */
+	skb = skb_peek_tail(q);
+	tsk->rcv_compact = tern_skb_wasteful(skb) ? TERN_SKB_CB(skb)->seq :
+			   tsk->rcv_nxt;
+}
+
+/*
+ * End the connection from the receive path: a reset to the peer, err for
+ * a user still holding the socket.
+ */
+static void tern_abort_rcv(struct sock *sk, int err)
+{
+	bool dead = sock_flag(sk, SOCK_DEAD);
+
+	tern_send_active_reset(sk, GFP_ATOMIC);
+	WRITE_ONCE(sk->sk_err, err);
+	tern_done(sk);
+	if (!dead)
+		sk_error_report(sk);
+}
+
+/*
+ * SOCK_SEQPACKET hands a message over whole, never in parts. One longer
+ * than the receive buffer can ever hold (tern_msg_over()) can never be
+ * handed over, and the window let it reach that length whatever its
+ * segments cost (tern_msg_edge()): rather than let the peer pin the
+ * buffer, the connection ends, a reset to the peer, counted, and none of
+ * the message for the user (the messages before it can still be read).
+ * The user's error is EMSGSIZE, not ECONNRESET: the peer did not abort
+ * (a Tern sender with a larger buffer may send such a message in good
+ * faith); the receiver's buffer was too small for the message, and
+ * EMSGSIZE says that, as it does for a message too large to send.
+ */
+static void tern_msg_refuse(struct sock *sk)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	u64 start = tsk->rcv_eor;
+	struct sk_buff *skb;
+
+	TERN_INC_STATS(sock_net(sk), TERN_MIB_RCVMSGTOOLONG);
+	/*
+	 * What it has queued is at the tail. A segment that began before
+	 * start is a resent copy of bytes queued before it, the end of the
+	 * last message: dropping it loses nothing.
+	 */
+	while ((skb = skb_peek_tail(&sk->sk_receive_queue)) &&
+	       tern_after(TERN_SKB_CB(skb)->seq + skb->len, start)) {
+		__skb_unlink(skb, &sk->sk_receive_queue);
+		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
+	}
+	tern_ooo_purge(sk);
+	WRITE_ONCE(tsk->rcv_nxt, start);
+	tern_abort_rcv(sk, EMSGSIZE);
 }
 
 /* A segment with payload or FIN, inside the window; takes the skb. */
@@ -343,15 +531,19 @@ static void tern_data_queue(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	if (!tern_after(TERN_SKB_CB(skb)->seq, tsk->rcv_nxt)) {
-		tern_queue_in_order(sk, skb);
-		tern_ooo_drain(sk);
+		if (!tern_queue_in_order(sk, skb) || !tern_ooo_drain(sk)) {
+			tern_msg_refuse(sk);
+			return;
+		}
 		tsk->ack_pending++;
 		if (had_ooo) {
 			tern_sack_remove(tsk);
 			tsk->quickack = 1;
 		}
-		if (tern_seqpacket(sk))
+		if (tern_seqpacket(sk) && !tsk->fin_rcvd) {
+			tern_msg_collapse(sk);
 			tern_msg_room(sk);
+		}
 		if (!sock_flag(sk, SOCK_DEAD))
 			sk->sk_data_ready(sk);
 		return;
@@ -359,8 +551,6 @@ static void tern_data_queue(struct sock *sk, struct sk_buff *skb)
 	tern_ooo_insert(sk, skb);
 	tsk->ack_pending++;
 	tsk->quickack = 1;
-	if (tern_seqpacket(sk))
-		tern_msg_room(sk);
 }
 
 /* ACK now (every other full segment, out of order, FIN) or a bit later. */
@@ -588,22 +778,6 @@ static void tern_confirm_handshake(struct sock *sk, const struct sk_buff *skb,
 	}
 }
 
-/*
- * New data for a socket whose user shut reading down for good (close,
- * or shutdown(SHUT_RDWR)): abort as TCP does, with a reset to the peer
- * and ECONNRESET for a user still holding the socket.
- */
-static void tern_abort_on_data(struct sock *sk)
-{
-	bool dead = sock_flag(sk, SOCK_DEAD);
-
-	tern_send_active_reset(sk, GFP_ATOMIC);
-	WRITE_ONCE(sk->sk_err, ECONNRESET);
-	tern_done(sk);
-	if (!dead)
-		sk_error_report(sk);
-}
-
 /* The payload (or FIN) of an acceptable segment; takes the skb. */
 static void tern_conn_data(struct sock *sk, struct sk_buff *skb)
 {
@@ -628,7 +802,8 @@ static void tern_conn_data(struct sock *sk, struct sk_buff *skb)
 		   (sk->sk_shutdown & RCV_SHUTDOWN) &&
 		   tern_after(cb->end_seq - !!(cb->flags & TERN_FLAG_FIN),
 			      tsk->rcv_nxt)) {
-		tern_abort_on_data(sk);
+		/* as TCP: the user shut reading down for good */
+		tern_abort_rcv(sk, ECONNRESET);
 		kfree_skb_reason(skb, SKB_DROP_REASON_TCP_CLOSE);
 	} else if ((1 << sk->sk_state) &
 		   (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) {

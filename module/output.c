@@ -77,9 +77,47 @@ int tern_rcv_space(const struct sock *sk)
 }
 
 /*
+ * SOCK_SEQPACKET: the longest message the receive buffer can ever hold,
+ * in payload: the window an empty buffer offers (tern_rcv_space()) at the
+ * largest the buffer may get, the SO_RCVBUF the user locked (which is
+ * then exactly what the user asked for) or the autotuning maximum.
+ */
+u32 tern_msg_limit(const struct sock *sk)
+{
+	int max = (sk->sk_userlocks & SOCK_RCVBUF_LOCK) ?
+		  READ_ONCE(sk->sk_rcvbuf) : sk->sk_prot->sysctl_rmem[2];
+
+	return max / 2;
+}
+
+/*
+ * SOCK_SEQPACKET: while the message being received is all there is left
+ * to read, its reader can free nothing until it ends, so what it holds is
+ * counted in payload, not truesize: the window may always reach its start
+ * plus what an empty buffer of the present size offers (at most
+ * tern_msg_limit()). Whatever its segments cost, a message that fits is
+ * never stuck behind a window it filled itself; tern_msg_collapse() keeps
+ * their cost near their length. 0 when no message is being received, or
+ * something before it is still to be read (reading that makes room).
+ */
+u64 tern_msg_edge(const struct sock *sk)
+{
+	const struct tern_sock *tsk = tern_sk(sk);
+	u64 start = READ_ONCE(tsk->rcv_eor);
+
+	if (!tern_seqpacket(sk) || READ_ONCE(tsk->fin_rcvd) ||
+	    READ_ONCE(tsk->copied_seq) != start ||
+	    READ_ONCE(tsk->rcv_nxt) == start)
+		return 0;
+	return start + min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2,
+			     tern_msg_limit(sk));
+}
+
+/*
  * The window to announce. It never shrinks (the right edge only moves
  * right), and it only grows by a useful amount (receiver-side silly window
- * avoidance, RFC 1122 4.2.3.3).
+ * avoidance, RFC 1122 4.2.3.3), or to the edge a SOCK_SEQPACKET message
+ * is owed (tern_msg_edge(): one step per message, not a silly window).
  */
 u32 tern_select_window(struct sock *sk)
 {
@@ -87,12 +125,15 @@ u32 tern_select_window(struct sock *sk)
 	u64 edge = tsk->rcv_wup + tsk->rcv_wnd;
 	u32 space = tern_rcv_space(sk);
 	u64 new_edge = tsk->rcv_nxt + space;
+	u64 msg_edge = tern_msg_edge(sk);
 
 	if (tern_after(edge, tsk->rcv_nxt) &&
 	    (tern_before(new_edge, edge) ||
 	     new_edge - edge < min_t(u32, tsk->mss_cache,
 				     READ_ONCE(sk->sk_rcvbuf) / 4)))
 		new_edge = edge;
+	if (msg_edge && tern_after(msg_edge, new_edge))
+		new_edge = msg_edge;
 	tsk->rcv_wnd = new_edge - tsk->rcv_nxt;
 	tsk->rcv_wup = tsk->rcv_nxt;
 	return tsk->rcv_wnd;

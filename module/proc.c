@@ -66,6 +66,7 @@ static const char * const tern_mib_names[TERN_MIB_MAX] = {
 	[TERN_MIB_SACKWALKSEGS]	= "TernSackWalkSegs",
 	[TERN_MIB_ABORTONMEMORY] = "TernAbortOnMemory",
 	[TERN_MIB_TIMEWAITOVERFLOW] = "TernTimeWaitOverflow",
+	[TERN_MIB_RCVMSGTOOLONG] = "TernRcvMsgTooLong",
 };
 
 static int tern_snmp_seq_show(struct seq_file *seq, void *v)

@@ -320,6 +320,7 @@ static int tern_disconnect(struct sock *sk, int flags)
 	WRITE_ONCE(tsk->rcv_nxt, 0);
 	WRITE_ONCE(tsk->copied_seq, 0);
 	WRITE_ONCE(tsk->rcv_eor, 0);
+	tsk->rcv_compact = 0;
 	sk_dst_reset(sk);
 	sk_error_report(sk);
 	return 0;
@@ -799,8 +800,9 @@ static u64 tern_msg_end(const struct sock *sk, u64 seq)
 
 /*
  * SOCK_SEQPACKET: can a receive go ahead? Yes when the current message
- * is complete, or the receive buffer can take nothing more (a message
- * larger than the buffer may ever get comes in parts, without MSG_EOR).
+ * is complete, or nothing more will come. A message never comes in
+ * parts: one larger than the buffer may ever hold ends the connection
+ * (tern_msg_over()).
  */
 static bool tern_msg_ready(const struct sock *sk, u64 seq)
 {
@@ -810,13 +812,8 @@ static bool tern_msg_ready(const struct sock *sk, u64 seq)
 			seq))
 		return false;
 	/* messages arrive in order: a later end means this one is whole */
-	if (tern_after(READ_ONCE(tsk->rcv_eor), seq) ||
-	    (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN))
-		return true;
-	/* in parts only when the buffer is as large as it may get */
-	return tern_rcv_space(sk) < tsk->mss_cache &&
-	       ((sk->sk_userlocks & SOCK_RCVBUF_LOCK) ||
-		READ_ONCE(sk->sk_rcvbuf) >= sk->sk_prot->sysctl_rmem[2]);
+	return tern_after(READ_ONCE(tsk->rcv_eor), seq) ||
+	       (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN);
 }
 
 /* After reading: announce the window if it grew by enough. */
@@ -825,15 +822,25 @@ static void tern_cleanup_rbuf(struct sock *sk, int copied)
 	struct tern_sock *tsk = tern_sk(sk);
 	u64 edge = tsk->rcv_wup + tsk->rcv_wnd;
 	u32 cur = tern_after(edge, tsk->rcv_nxt) ? edge - tsk->rcv_nxt : 0;
-	u32 space = tern_rcv_space(sk);
-	u32 step;
+	u32 space, step;
+	u64 msg_edge;
 
 	if (copied <= 0 || (1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
 		return;
+	if (tern_seqpacket(sk))
+		tern_msg_room(sk);	/* what is left may be all a message */
+	space = tern_rcv_space(sk);
+	msg_edge = tern_msg_edge(sk);
 	step = min_t(u32, tsk->mss_cache, READ_ONCE(sk->sk_rcvbuf) / 4);
 
-	/* a closed window that opens, or one that at least doubles */
-	if (space > cur && space - cur >= step && (!cur || space >= 2 * cur))
+	/*
+	 * A closed window that opens, or one that at least doubles; or a
+	 * SOCK_SEQPACKET message that is now all there is to read, owed a
+	 * window to its edge (tern_msg_edge()): without it, its reader
+	 * waits for the message and its sender for the window.
+	 */
+	if ((space > cur && space - cur >= step && (!cur || space >= 2 * cur)) ||
+	    (msg_edge && tern_after(msg_edge, edge)))
 		tern_send_ack(sk);
 }
 

@@ -124,6 +124,7 @@ struct tern_sock {
 	u64	rcv_nxt;	/* next byte expected */
 	u64	copied_seq;	/* next byte for the user */
 	u64	rcv_eor;	/* end of the last whole message in sequence */
+	u64	rcv_compact;	/* tern_msg_collapse() has looked up to here */
 	u64	rcv_wup;	/* rcv_nxt when the window was last sent */
 	u32	rcv_wnd;	/* the window sent then */
 	u64	rcvq_space_seq;	/* autotuning: copied_seq at round start */
@@ -275,6 +276,7 @@ enum tern_mib_field {
 	TERN_MIB_SACKWALKSEGS,	/* segments ACKs made SACK, RACK, resend visit */
 	TERN_MIB_ABORTONMEMORY,	/* orphans reset: over net.tern.max_orphans */
 	TERN_MIB_TIMEWAITOVERFLOW, /* closed without TIME_WAIT: over the max */
+	TERN_MIB_RCVMSGTOOLONG,	/* reset: a message the buffer can't hold */
 	TERN_MIB_MAX
 };
 
@@ -421,6 +423,7 @@ int tern_synsent_rcv(struct sock *sk, struct sk_buff *skb);
 int tern_synrecv_rcv(struct sock *sk, struct sk_buff *skb);
 int tern_conn_rcv(struct sock *sk, struct sk_buff *skb);
 void tern_send_challenge_ack(struct sock *sk);
+void tern_msg_room(struct sock *sk);
 long tern_clean_acked(struct sock *sk, u64 ack);
 
 /* options.c */
@@ -438,6 +441,8 @@ void tern_retransmit_lost(struct sock *sk);
 
 /* output.c */
 int tern_rcv_space(const struct sock *sk);
+u32 tern_msg_limit(const struct sock *sk);
+u64 tern_msg_edge(const struct sock *sk);
 void tern_push(struct sock *sk);
 int tern_send_syn(struct sock *sk);
 void tern_send_ack(struct sock *sk);

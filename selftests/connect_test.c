@@ -1126,6 +1126,115 @@ TEST_F(conn, seqpacket_short_buffer)
 	EXPECT_EQ(0, ioctl_val(p.a, SIOCINQ));
 }
 
+#define RMEM_MAX	6291456	/* Tern's autotuning maximum (rmem[2]) */
+
+/*
+ * One SOCK_SEQPACKET connection over loopback in family fam, the
+ * receiver's SO_RCVBUF locked at rcvbuf (0: left to autotuning): a short
+ * message, then one of the bound plus extra bytes, the bound being what
+ * the receive buffer can ever hold in payload (SO_RCVBUF's value, or half
+ * the autotuning maximum). Both are sent before anything is read, so the
+ * long one starts behind the short one.
+ */
+static void msg_at_bound(struct __test_metadata *_metadata, int fam,
+			 int rcvbuf, size_t extra)
+{
+	long long c0 = ct_counter("TernRcvMsgTooLong");
+	int l, c, a, port, f, big = 32 << 20;
+	size_t bound = rcvbuf ? rcvbuf : RMEM_MAX / 2;
+	size_t len = bound + extra;
+	unsigned char *buf;
+	char end[8];
+	ssize_t n;
+
+	buf = malloc(len + 1);
+	ASSERT_NE(NULL, buf);
+	l = ct_listener(fam, SOCK_SEQPACKET, IPPROTO_TERN, ct_loopback(fam),
+			0, 1, 0, &port);
+	ASSERT_LE(0, l);
+	if (rcvbuf) {
+		ASSERT_EQ(0, ct_set_int(l, SOL_SOCKET, SO_RCVBUF, rcvbuf));
+		ASSERT_EQ(2 * rcvbuf, ct_get_int(l, SOL_SOCKET, SO_RCVBUF));
+	}
+	c = socket(fam, SOCK_SEQPACKET, IPPROTO_TERN);
+	ASSERT_LE(0, c);
+	/* a send buffer that takes the message whole */
+	ASSERT_EQ(0, ct_set_int(c, SOL_SOCKET, SO_SNDBUFFORCE, big));
+	ASSERT_EQ(0, ct_connect_fd(c, fam, ct_loopback(fam), port));
+	a = accept(l, NULL, NULL);
+	ASSERT_LE(0, a);
+	ASSERT_EQ(0, ct_set_timeo(a, SO_RCVTIMEO, 10000));
+	ASSERT_EQ(0, ct_set_timeo(c, SO_SNDTIMEO, 10000));
+
+	ct_fill(buf, 10, 0, 3);
+	ASSERT_EQ(10, send(c, buf, 10, MSG_NOSIGNAL));
+	ct_fill(buf, len, 0, 4);
+	ASSERT_EQ((ssize_t)len, send(c, buf, len, MSG_NOSIGNAL));
+	if (!extra)
+		ASSERT_EQ(3, send(c, "end", 3, MSG_NOSIGNAL));
+
+	/* the first message, whole, whatever became of the next */
+	memset(buf, 0, 10);
+	EXPECT_EQ(10, ct_recv_flags(a, buf, len + 1, 0, &f));
+	EXPECT_EQ(MSG_EOR, f & (MSG_EOR | MSG_TRUNC));
+	EXPECT_EQ(-1, ct_check(buf, 10, 0, 3));
+	memset(buf, 0, len + 1);
+	n = ct_recv_flags(a, buf, len + 1, 0, &f);
+	if (!extra) {
+		EXPECT_EQ((ssize_t)len, n) {
+			TH_LOG("%s, SO_RCVBUF %d: a message of %zu bytes came as %zd (%s)",
+			       fam == AF_INET ? "IPv4" : "IPv6", rcvbuf, len,
+			       n, n < 0 ? strerror(errno) : "");
+		}
+		EXPECT_EQ(MSG_EOR, f & (MSG_EOR | MSG_TRUNC));
+		if (n > 0)
+			EXPECT_EQ(-1, ct_check(buf, n, 0, 4));
+		EXPECT_EQ(3, ct_recv_flags(a, end, sizeof(end), 0, &f));
+		EXPECT_EQ(0, memcmp(end, "end", 3));
+		EXPECT_EQ(c0, ct_counter("TernRcvMsgTooLong"));
+	} else {
+		/* no byte of it: EMSGSIZE, then the end of the connection */
+		EXPECT_EQ(-1, n) {
+			TH_LOG("%s, SO_RCVBUF %d: %zd bytes of a message over the bound",
+			       fam == AF_INET ? "IPv4" : "IPv6", rcvbuf, n);
+		}
+		EXPECT_EQ(EMSGSIZE, errno);
+		EXPECT_EQ(0, recv(a, buf, len + 1, 0));
+		EXPECT_EQ(c0 + 1, ct_counter("TernRcvMsgTooLong"));
+		/* the sender was reset */
+		EXPECT_NE(0, ct_wait_events(c, POLLERR, WAIT_MS) & POLLERR);
+		EXPECT_EQ(ECONNRESET, so_error(c));
+	}
+	close(a);
+	close(c);
+	close(l);
+	free(buf);
+}
+
+/*
+ * SOCK_SEQPACKET, both families, over loopback where the MSS is about
+ * 64 KiB and a segment costs about twice its length (a split one far
+ * more): a message as long as the receive buffer can hold (SO_RCVBUF
+ * 4096, rmem_max's 212992, or half the autotuning maximum) arrives whole
+ * even behind an unread one; one byte more resets the connection,
+ * TernRcvMsgTooLong, EMSGSIZE for the reader and ECONNRESET for the
+ * sender, with no part of the message handed over.
+ */
+TEST_F_TIMEOUT(conn, seqpacket_message_bound, 120)
+{
+	static const int fams[] = { AF_INET, AF_INET6 };
+	static const int bufs[] = { 4096, 212992, 0 };
+	unsigned int i, j;
+	size_t extra;
+
+	if (!SEQPACKET)
+		SKIP(return, "SOCK_SEQPACKET only");
+	for (i = 0; i < ARRAY_SIZE(fams); i++)
+		for (j = 0; j < ARRAY_SIZE(bufs); j++)
+			for (extra = 0; extra < 2; extra++)
+				msg_at_bound(_metadata, fams[i], bufs[j], extra);
+}
+
 /* shutdown(SHUT_WR): the peer reads EOF and can still answer. */
 TEST_F(conn, half_close)
 {

@@ -984,6 +984,243 @@ TEST_F_TIMEOUT(harden, data_after_shutdown_rdwr_resets, 90)
 }
 
 /*
+ * SOCK_SEQPACKET messages from the forging peer: where its data goes,
+ * what the Tern socket's window lets it send next, the largest rmem and
+ * rcvbuf seen (/proc/net/tern/sockets), whether a reset came.
+ */
+struct msg_feed {
+	uint64_t seq;		/* the peer's next byte */
+	uint64_t edge;		/* the right edge of the Tern socket's window */
+	uint64_t acked;		/* the largest ACK from the Tern socket */
+	size_t seg;		/* payload per segment, at most PEER_MSS */
+	unsigned long long max_rmem, max_rcvbuf;
+	int rst;
+};
+
+static void feed_sample(struct peer *p, struct msg_feed *f)
+{
+	unsigned long long v;
+
+	v = sock_num(p->lport, "rmem");
+	if (v != NO_FIELD && v > f->max_rmem)
+		f->max_rmem = v;
+	v = sock_num(p->lport, "rcvbuf");
+	if (v != NO_FIELD && v > f->max_rcvbuf)
+		f->max_rcvbuf = v;
+}
+
+/* What the Tern socket sent: the window's edge, or a reset. */
+static void feed_answers(struct peer *p, struct msg_feed *f, int timeout_ms)
+{
+	struct rseg r;
+	int got;
+
+	for (got = peer_recv(p, &r, timeout_ms); got && !f->rst;
+	     got = peer_recv(p, &r, 0)) {
+		if (r.flags & TERN_FLAG_RST) {
+			f->rst = 1;
+			break;
+		}
+		if ((int64_t)(r.ack + r.win - f->edge) > 0)
+			f->edge = r.ack + r.win;
+		if ((int64_t)(r.ack - f->acked) > 0)
+			f->acked = r.ack;
+	}
+}
+
+/*
+ * Send the message's bytes up to end (EOR on the last when eor) as the
+ * window allows, f->seg at a time. Stops at end, at a reset, or when
+ * the window stays closed for DELIVERY_MS; true when all was sent.
+ */
+static bool feed_msg(struct peer *p, struct msg_feed *f, uint64_t end,
+		     bool eor)
+{
+	static unsigned char data[PEER_MSS];
+	unsigned int n = 0;
+
+	while (f->seq < end && !f->rst) {
+		size_t len = end - f->seq;
+		int64_t room = f->edge - f->seq;
+		struct pseg s = { .flags = TERN_FLAG_ACK, .seq = f->seq,
+				  .ack = p->rcv_nxt, .data = data };
+
+		if (len > f->seg)
+			len = f->seg;
+		if (room <= 0) {
+			feed_sample(p, f);
+			feed_answers(p, f, DELIVERY_MS);
+			if (f->edge == f->seq)
+				break;	/* the window stays closed */
+			continue;
+		}
+		if ((int64_t)len > room)
+			len = room;
+		if (eor && f->seq + len == end)
+			s.flags |= TERN_FLAG_EOR;
+		fill_pat(data, len, f->seq);
+		s.len = len;
+		if (peer_send(p, &s))
+			break;
+		f->seq += len;
+		if (++n % 64 == 0)
+			feed_sample(p, f);
+		feed_answers(p, f, 0);
+	}
+	feed_sample(p, f);
+	return f->seq == end;
+}
+
+/* A whole message of len bytes of the pattern from seq, with MSG_EOR. */
+static void expect_msg(struct __test_metadata *_metadata, int s,
+		       uint64_t seq, size_t len)
+{
+	static unsigned char buf[1 << 16];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	n = recvmsg(s, &msg, 0);
+	EXPECT_EQ((ssize_t)len, n) {
+		TH_LOG("a message of %zu bytes came as %zd (%s)", len, n,
+		       n < 0 ? strerror(errno) : "");
+	}
+	EXPECT_EQ(MSG_EOR, msg.msg_flags & (MSG_EOR | MSG_TRUNC));
+	if (n > 0)
+		EXPECT_EQ(-1, check_pat(buf, n, seq));
+}
+
+#define MSG_FIRST	100	/* a message before the one tested */
+#define MSG_RCVBUF	8192	/* SO_RCVBUF: messages up to that many bytes */
+#define MSG_SMALL	100	/* segments that cost about 9 times their length */
+#define RMEM_MAX	6291456	/* Tern's autotuning maximum (rmem[2]) */
+
+/*
+ * SOCK_SEQPACKET hands a message over whole, so a message in progress
+ * may hold what the receive buffer can ever hold: SO_RCVBUF's value when
+ * locked (rcvbuf is twice that), else half the autotuning maximum,
+ * counted in payload. A peer that never ends its message gets a reset
+ * there, counted in TernRcvMsgTooLong, with nothing past the bound ever
+ * acknowledged; the message before it is still read whole, then the
+ * reader gets EMSGSIZE and never a byte of the refused message. With
+ * SO_RCVBUF, the segments are tiny (each costs about 9 times its
+ * length): tern_msg_collapse() keeps rmem within rcvbuf, and nothing is
+ * dropped for lack of memory. Left to autotuning, rcvbuf stops at the
+ * maximum and rmem stays within it (it used to reach twice that).
+ */
+static void unending_message(struct __test_metadata *_metadata,
+			     struct peer *p, int fam, const char *there,
+			     int rcvbuf)
+{
+	uint64_t limit = rcvbuf ? rcvbuf : RMEM_MAX / 2, start;
+	long long c0 = COUNTER("TernRcvMsgTooLong");
+	long long d0 = COUNTER("TernRcvQDrops");
+	struct msg_feed f = { .seg = rcvbuf ? MSG_SMALL : PEER_MSS };
+	unsigned char buf[64];
+	int s;
+
+	s = socket(fam, SOCK_SEQPACKET, IPPROTO_TERN);
+	ASSERT_LE(0, s);
+	if (rcvbuf)
+		ASSERT_EQ(0, ct_set_int(s, SOL_SOCKET, SO_RCVBUF, rcvbuf));
+	est(_metadata, p, s, there);
+	f.seq = p->snd_nxt;
+	f.edge = p->snd_nxt + p->tern_win;
+	ASSERT_TRUE(feed_msg(p, &f, f.seq + MSG_FIRST, true));
+	start = f.seq;
+	/* until the window stays closed: the first message is unread */
+	feed_msg(p, &f, start + 2 * limit, false);
+	expect_msg(_metadata, s, start - MSG_FIRST, MSG_FIRST);
+	if (!f.rst)
+		feed_msg(p, &f, start + 2 * limit, false);
+	EXPECT_TRUE(f.rst) {
+		TH_LOG("no reset after %llu bytes of one message (window edge +%llu)",
+		       (unsigned long long)(f.seq - start),
+		       (unsigned long long)(f.edge - start));
+	}
+	EXPECT_GT(start + limit, f.acked) {
+		TH_LOG("%llu bytes of the message acknowledged, bound %llu",
+		       (unsigned long long)(f.acked - start),
+		       (unsigned long long)limit);
+	}
+	EXPECT_EQ(c0 + 1, COUNTER("TernRcvMsgTooLong"));
+	if (rcvbuf)
+		EXPECT_EQ(d0, COUNTER("TernRcvQDrops"));
+	/* rmem within rcvbuf, but for the segment on its way in */
+	EXPECT_GE(f.max_rcvbuf + 2048, f.max_rmem) {
+		TH_LOG("rmem %llu over rcvbuf %llu", f.max_rmem, f.max_rcvbuf);
+	}
+	EXPECT_GE(rcvbuf ? 2ULL * rcvbuf : RMEM_MAX, f.max_rcvbuf);
+	errno = 0;
+	EXPECT_EQ(-1, recv(s, buf, sizeof(buf), MSG_DONTWAIT)) {
+		TH_LOG("recv() handed over a part of the refused message");
+	}
+	EXPECT_EQ(EMSGSIZE, errno);
+	EXPECT_EQ(0, recv(s, buf, sizeof(buf), MSG_DONTWAIT));
+	close(s);
+}
+
+TEST_F_TIMEOUT(harden, seqpacket_unending_message_resets, 90)
+{
+	unending_message(_metadata, &self->p, variant->family, variant->peer,
+			 MSG_RCVBUF);
+}
+
+/* The same with the buffer left to autotuning: bounded at 3 MiB. */
+TEST_F_TIMEOUT(harden, seqpacket_unending_message_default_buffer, 180)
+{
+	unending_message(_metadata, &self->p, variant->family, variant->peer,
+			 0);
+}
+
+/*
+ * A message of exactly the bound, behind an unread one, in tiny segments
+ * (each costs about 9 times its length): whole, with MSG_EOR, no reset,
+ * nothing dropped. The window lets it reach the bound once it is all
+ * there is to read (tern_msg_edge()), and tern_msg_collapse() keeps its
+ * cost within the buffer.
+ */
+TEST_F_TIMEOUT(harden, seqpacket_message_at_bound_whole, 90)
+{
+	struct peer *p = &self->p;
+	long long c0 = COUNTER("TernRcvMsgTooLong");
+	long long d0 = COUNTER("TernRcvQDrops");
+	struct msg_feed f = { .seg = MSG_SMALL };
+	uint64_t start;
+	int s;
+
+	s = socket(variant->family, SOCK_SEQPACKET, IPPROTO_TERN);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, ct_set_int(s, SOL_SOCKET, SO_RCVBUF, MSG_RCVBUF));
+	EST(s);
+	f.seq = p->snd_nxt;
+	f.edge = p->snd_nxt + p->tern_win;
+	ASSERT_TRUE(feed_msg(p, &f, f.seq + MSG_FIRST, true));
+	start = f.seq;
+	if (!feed_msg(p, &f, start + MSG_RCVBUF, true)) {
+		/* the window waits for the first message to be read */
+		ASSERT_FALSE(f.rst);
+		expect_msg(_metadata, s, start - MSG_FIRST, MSG_FIRST);
+		EXPECT_TRUE(feed_msg(p, &f, start + MSG_RCVBUF, true)) {
+			TH_LOG("%llu of %d bytes sent (window edge +%llu)%s",
+			       (unsigned long long)(f.seq - start), MSG_RCVBUF,
+			       (unsigned long long)(f.edge - start),
+			       f.rst ? ", reset" : "");
+		}
+	} else {
+		expect_msg(_metadata, s, start - MSG_FIRST, MSG_FIRST);
+	}
+	expect_msg(_metadata, s, start, MSG_RCVBUF);
+	EXPECT_FALSE(f.rst);
+	EXPECT_EQ(c0, COUNTER("TernRcvMsgTooLong"));
+	EXPECT_EQ(d0, COUNTER("TernRcvQDrops"));
+	EXPECT_GE(f.max_rcvbuf + 2048, f.max_rmem) {
+		TH_LOG("rmem %llu over rcvbuf %llu", f.max_rmem, f.max_rcvbuf);
+	}
+	abort_close(s);
+}
+
+/*
  * Send n copies of tmpl (seq + i % spread) in rounds of 50, each once the
  * last has reached the protocol handler (TernInSegs), so that nothing is
  * lost in the backlog queues. Segments that arrived; *ms the time taken.
