@@ -428,7 +428,6 @@ int tern_listen_rcv(struct sock *sk, struct sk_buff *skb);
  */
 struct tern_tw_sock {
 	struct sock_common	tt_common;	/* must be first */
-	__be16			tt_sport;
 	u8			tt_port_shared;	/* as tern_sock.port_shared */
 	u32			tt_rcv_wnd;	/* the window its ACKs announce */
 	u32			tt_mark;	/* the socket's mark, for them */

@@ -115,7 +115,6 @@ static struct tern_tw_sock *tern_tw_alloc(struct sock *sk)
 #endif
 	atomic64_set(&tc->skc_cookie, atomic64_read(&sk->sk_cookie));
 	sk_node_init(&tc->skc_bind_node);
-	tw->tt_sport = inet->inet_sport;
 	tw->tt_port_shared = tsk->port_shared;
 	tw->tt_rcv_wnd = tern_select_window(sk);
 	tw->tt_mark = READ_ONCE(sk->sk_mark);
