@@ -525,7 +525,7 @@ adjudge:
 
 	local_bh_disable();
 	bh_lock_sock(sk);
-	/* the backlog or a timer finished it (or left it to a TIME_WAIT), and freed it */
+	/* the backlog or a timer finished it (TIME_WAIT too) and freed it */
 	if (state != TCP_CLOSE && sk->sk_state == TCP_CLOSE)
 		goto out;
 	if (sk->sk_state == TCP_FIN_WAIT2) {
