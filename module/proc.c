@@ -90,16 +90,20 @@ static void tern_show_addrs(struct seq_file *seq, const struct sock *sk)
 			   sk->sk_num, &sk->sk_daddr, ntohs(sk->sk_dport));
 }
 
-/* A TIME_WAIT: what it answers with, the time left (as ss shows it). */
+/*
+ * A TIME_WAIT, in a socket's layout (readers parse both alike): all it
+ * sent is acknowledged (una is its snd_nxt, nothing in flight), nothing
+ * queued; left= is the time to its end in ms.
+ */
 static void tern_show_tw(struct seq_file *seq, struct sock *sk)
 {
 	const struct tern_tw_sock *tw = tern_tw(sk);
 	long left = READ_ONCE(tw->tt_timer.expires) - jiffies;
 
-	seq_printf(seq, " TIME-WAIT timer=%u nxt=%llu rcv_nxt=%llu rcv_wnd=%u ref=%d\n",
-		   jiffies_to_msecs(max(left, 0L)), tw->tt_snd_nxt,
-		   tw->tt_rcv_nxt, tw->tt_rcv_wnd,
-		   refcount_read(&sk->sk_refcnt) - 1);
+	seq_printf(seq, " TIME-WAIT timer=0 rto=0 retries=0 una=%llu nxt=+0 write=+0 rcv_nxt=%llu snd_wnd=0 cwnd=0 ssthresh=0 ca=0 lost=0 sacked=0 inflight=0 wq=0 rmem=0 rcvbuf=0 ooo=0 ref=%d rcv_wnd=%u left=%u\n",
+		   tw->tt_snd_nxt, tw->tt_rcv_nxt,
+		   refcount_read(&sk->sk_refcnt) - 1, tw->tt_rcv_wnd,
+		   jiffies_to_msecs(max(left, 0L)));
 }
 
 /*
