@@ -5,7 +5,8 @@
  * Tern keeps its own tables, as SCTP does: the inet_hashinfo helpers go
  * through TCP's. There are three:
  *
- * - established: every connection (TIME_WAIT included) on sk_nulls_node,
+ * - established: every connection on sk_nulls_node, and every TIME_WAIT
+ *   (struct tern_tw_sock, whose sock_common is laid out as a socket's),
  *   keyed by a siphash of the namespace, both addresses and both ports.
  *   Its size is set at load (thash_entries). Lookups take no lock: the
  *   proto slabs are SLAB_TYPESAFE_BY_RCU, so a reader takes a reference
@@ -17,12 +18,14 @@
  *   port), walked under RCU. Listeners are SOCK_RCU_FREE, as TCP's, so
  *   they stay what they are while a reader scores them.
  * - bound ports: one tern_bind_bucket per (namespace, port) in use, with
- *   every socket holding the port on its owners list (sk_bind_node). Only
+ *   every socket (and TIME_WAIT) holding the port on its owners list
+ *   (sk_bind_node). Only
  *   writers look here, under the lock of the bucket's chain: bind
  *   conflicts, ephemeral ports, and the walk of a namespace's sockets.
  *
- * Lookups return a held socket. Lock order: bound ports, then an
- * established lock; the listener locks nest with neither.
+ * Lookups return a held socket, or a held TIME_WAIT (state TCP_TIME_WAIT,
+ * not sk_fullsock()): tern_sk_put() lets go of either. Lock order: bound
+ * ports, then an established lock; the listener locks nest with neither.
  */
 
 #include <linux/log2.h>
@@ -169,7 +172,10 @@ err_locks:
 	return -ENOMEM;
 }
 
-/* Every socket is gone (each pins the module): only the tables are left. */
+/*
+ * Every socket is gone (each pins the module), every TIME_WAIT too (the
+ * namespaces' exits end them): only the tables are left.
+ */
 void tern_hash_exit(void)
 {
 	kmem_cache_destroy(tern_bind_cachep);
@@ -259,8 +265,10 @@ static bool tern_bind_conflict(const struct sock *sk, const struct sock *sk2)
 		return false;
 	if (sk->sk_reuse && sk2->sk_reuse && sk2->sk_state != TCP_LISTEN)
 		return false;
+	/* a TIME_WAIT has no owner (nor sk_uid): as inet_bind_conflict() */
 	if (sk->sk_reuseport && sk2->sk_reuseport &&
-	    uid_eq(sock_i_uid((struct sock *)sk), sock_i_uid((struct sock *)sk2)))
+	    (sk2->sk_state == TCP_TIME_WAIT ||
+	     uid_eq(sock_i_uid((struct sock *)sk), sock_i_uid((struct sock *)sk2))))
 		return false;
 	return inet_rcv_saddr_equal(sk, sk2, true);
 }
@@ -511,6 +519,77 @@ void tern_unhash_conn(struct sock *sk)
 	spin_unlock_bh(tern_ehash_lock(sk->sk_hash));
 }
 
+/*
+ * sk enters TIME_WAIT: tw takes its place on its port and in the
+ * established table, with its timer armed (timeo jiffies), as
+ * inet_twsk_hashdance_schedule(): tw goes in before sk comes out, under
+ * the bucket's lock, so a lookup always finds one of them; and the
+ * timer is armed under the locks a purge or a lookup's end would need,
+ * so none of them meets a TIME_WAIT it cannot end. False, with tw not
+ * published, when sk is not in the table or its namespace is going.
+ */
+bool tern_hash_tw(struct tern_tw_sock *tw, struct sock *sk,
+		  unsigned long timeo)
+{
+	u16 port = inet_sk(sk)->inet_num;
+	struct net *net = sock_net(sk);
+	struct tern_bhead *bhead = tern_bhead(net, port);
+	struct sock *twsk = (struct sock *)tw;
+	struct tern_bind_bucket *tb;
+	spinlock_t *lock = tern_ehash_lock(sk->sk_hash);
+	bool ok = false;
+
+	spin_lock_bh(&bhead->lock);
+	/* tern_net_exit() sets it before its purge walks the ports */
+	if (READ_ONCE(tern_pernet(net)->dying) || sk_unhashed(sk) ||
+	    tern_sk(sk)->listen_hashed || hlist_unhashed(&sk->sk_bind_node))
+		goto out;
+	tb = tern_bb_find(bhead, net, port);
+	if (WARN_ON_ONCE(!tb))
+		goto out;
+	if (!tw->tt_port_shared)
+		tb->fixed++;
+	sk_add_bind_node(twsk, &tb->owners);
+
+	spin_lock(lock);
+	/* the fields first, then the count that lets a lookup hold it */
+	smp_wmb();
+	refcount_set(&tw->tt_common.skc_refcnt, 1);
+	mod_timer(&tw->tt_timer, jiffies + timeo);
+	hlist_nulls_add_head_rcu(&tw->tt_common.skc_nulls_node,
+				 &tern_ehash[sk->sk_hash & tern_ehash_mask]);
+	sk_nulls_del_node_init_rcu(sk);		/* the table's reference */
+	spin_unlock(lock);
+	ok = true;
+out:
+	spin_unlock_bh(&bhead->lock);
+	return ok;
+}
+
+/* The TIME_WAIT is over: out of the established table and off its port. */
+void tern_unhash_tw(struct tern_tw_sock *tw)
+{
+	struct sock *twsk = (struct sock *)tw;
+	struct net *net = sock_net(twsk);
+	u16 port = tw->tt_common.skc_num;
+	struct tern_bhead *bhead = tern_bhead(net, port);
+	spinlock_t *lock = tern_ehash_lock(twsk->sk_hash);
+	struct tern_bind_bucket *tb;
+
+	spin_lock_bh(&bhead->lock);
+	spin_lock(lock);
+	hlist_nulls_del_init_rcu(&tw->tt_common.skc_nulls_node);
+	spin_unlock(lock);
+	tb = tern_bb_find(bhead, net, port);
+	hlist_del_init(&twsk->sk_bind_node);
+	if (!WARN_ON_ONCE(!tb)) {
+		if (!tw->tt_port_shared)
+			tb->fixed--;
+		tern_bb_put(tb);
+	}
+	spin_unlock_bh(&bhead->lock);
+}
+
 /* ---- listeners ---- */
 
 static unsigned int tern_lslot(const struct net *net, u16 port)
@@ -592,7 +671,7 @@ begin:
 			return NULL;	/* being freed: gone from the table */
 		if (unlikely(hlist_nulls_unhashed_lockless(&sk->sk_nulls_node) ||
 			     sk->sk_hash != hash || !tern_conn_match(sk, t))) {
-			sock_put(sk);
+			tern_sk_put(sk);
 			goto begin;
 		}
 		return sk;
@@ -738,6 +817,18 @@ struct sock *tern_lookup_v6(struct net *net, const struct in6_addr *saddr,
 	else
 		hash = tern_ehashfn6(net, daddr, ntohs(dport), saddr, sport);
 	return tern_lookup(&t, hash);
+}
+
+/*
+ * Let go of what a lookup or a walk returned: a socket, or a TIME_WAIT
+ * (which is no socket: sock_put() would free it as one).
+ */
+void tern_sk_put(struct sock *sk)
+{
+	if (sk->sk_state == TCP_TIME_WAIT)
+		tern_tw_put(tern_tw(sk));
+	else
+		sock_put(sk);
 }
 
 /* ---- connect() ---- */
@@ -897,7 +988,8 @@ static unsigned int tern_walk_fill(struct tern_bhead *head,
 
 /*
  * Call fn on every socket of net that holds a port (listeners,
- * connections, TIME_WAIT, sockets only bound), each held for the call and
+ * connections, sockets only bound) and every TIME_WAIT (not
+ * sk_fullsock()), each held for the call and
  * with no table lock taken: fn may lock the socket, sleep, close or reset
  * it. A socket bound or released during the walk may be missed or seen
  * twice, as in an inet_diag dump; but one that fn itself releases counts
@@ -922,7 +1014,7 @@ void tern_walk_sockets(struct net *net,
 			n = tern_walk_fill(head, net, cursor, done, batch);
 			spin_unlock_bh(&head->lock);
 			if (cursor)
-				sock_put(cursor);
+				tern_sk_put(cursor);
 			cursor = NULL;
 			for (j = 0; j < n; j++) {
 				fn(batch[j], arg);
@@ -931,7 +1023,7 @@ void tern_walk_sockets(struct net *net,
 				if (j == TERN_WALK_BATCH - 1)
 					cursor = batch[j];	/* keep it held */
 				else
-					sock_put(batch[j]);
+					tern_sk_put(batch[j]);
 			}
 			cond_resched();
 		} while (cursor);

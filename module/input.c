@@ -672,8 +672,9 @@ static void tern_trim_to_window(struct sock *sk, struct sk_buff *skb)
 }
 
 /* Our FIN was acknowledged. Returns false if the socket is gone. */
-static bool tern_fin_acked(struct sock *sk)
+static bool tern_fin_acked(struct sock *sk, const struct sk_buff *skb)
 {
+	const struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 	struct tern_net *tn = tern_pernet(sock_net(sk));
 
 	switch (sk->sk_state) {
@@ -687,8 +688,12 @@ static bool tern_fin_acked(struct sock *sk)
 			sk->sk_state_change(sk);
 		break;
 	case TCP_CLOSING:
-		tern_time_wait(sk);
-		break;
+		/* a FIN resent with the ACK of ours still asks for its ACK */
+		if (cb->end_seq != cb->seq &&
+		    !tern_after(cb->end_seq, tern_sk(sk)->rcv_nxt))
+			tern_send_ack(sk);
+		tern_time_wait(sk);	/* the socket is done */
+		return false;
 	case TCP_LAST_ACK:
 		tern_done(sk);
 		return false;
@@ -791,12 +796,6 @@ static void tern_conn_data(struct sock *sk, struct sk_buff *skb)
 		TERN_INC_STATS(sock_net(sk), TERN_MIB_DUPSEGS);
 		tsk->ack_pending++;
 		tsk->quickack = 1;
-		/*
-		 * A FIN resent from CLOSING that also acks ours just took us
-		 * to TIME_WAIT: the ACK it asks for is still owed.
-		 */
-		if (tsk->tw)
-			tern_send_ack(sk);
 		kfree_skb_reason(skb, SKB_DROP_REASON_TCP_OLD_DATA);
 	} else if (((1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) &&
 		   (sk->sk_shutdown & RCV_SHUTDOWN) &&
@@ -832,7 +831,7 @@ int tern_conn_rcv(struct sock *sk, struct sk_buff *skb)
 	}
 	tern_heard_peer(sk);
 	if (tsk->fin_queued && tsk->snd_una == tsk->write_seq &&
-	    !tern_fin_acked(sk)) {
+	    !tern_fin_acked(sk, skb)) {
 		consume_skb(skb);
 		return 0;
 	}

@@ -77,8 +77,6 @@ int tern_do_rcv(struct sock *sk, struct sk_buff *skb)
 	case TCP_SYN_RECV:
 		return tern_synrecv_rcv(sk, skb);
 	case TCP_CLOSE:
-		if (tern_sk(sk)->tw)
-			return tern_tw_rcv(sk, skb);
 		tern_send_reset_reply(sock_net(sk), skb);
 		kfree_skb(skb);
 		return 0;
@@ -165,6 +163,23 @@ static struct sock *tern_lookup_skb(struct net *net, struct sk_buff *skb,
 }
 
 /*
+ * A segment for a TIME_WAIT: no socket to lock, no socket policy or
+ * filter to apply (tcp_v4_rcv's do_time_wait).
+ */
+static int tern_rcv_tw(struct sock *sk, struct sk_buff *skb, int iif)
+{
+	if (!tern_policy_ok(NULL, skb)) {
+		tern_sk_put(sk);
+		kfree_skb_reason(skb, SKB_DROP_REASON_XFRM_POLICY);
+		return 0;
+	}
+	tern_fill_cb(skb, iif);
+	tern_tw_rcv(sk, skb);
+	tern_sk_put(sk);
+	return 0;
+}
+
+/*
  * IP protocol handler for IPv4 and IPv6. The IPsec policy check reads
  * the IP control block, so it comes before tern_fill_cb() overwrites it;
  * the socket filter may trim the segment, so it comes before too (the
@@ -181,11 +196,12 @@ int tern_rcv(struct sk_buff *skb)
 	if (reason)
 		goto drop;
 	sk = tern_lookup_skb(net, skb, &iif);
-	if (sk && unlikely(READ_ONCE(tern_sk(sk)->tw)) &&
-	    tern_tw_recycle(sk, skb)) {
-		sock_put(sk);
+	if (sk && sk->sk_state == TCP_TIME_WAIT && tern_tw_recycle(sk, skb)) {
+		tern_sk_put(sk);
 		sk = tern_lookup_skb(net, skb, &iif);
 	}
+	if (sk && sk->sk_state == TCP_TIME_WAIT)
+		return tern_rcv_tw(sk, skb, iif);
 	/* the protocol is registered without policy: IPsec checks here */
 	if (!tern_policy_ok(sk, skb)) {
 		reason = SKB_DROP_REASON_XFRM_POLICY;
@@ -313,6 +329,10 @@ int tern_v4_err(struct sk_buff *skb, u32 info)
 	if (!sk)
 		return -ENOENT;
 	TERN_INC_STATS(net, TERN_MIB_ICMPERRORS);
+	if (sk->sk_state == TCP_TIME_WAIT) {
+		tern_sk_put(sk);	/* nothing in flight to hear about */
+		return 0;
+	}
 	seq = get_unaligned_be64(&th->seq);
 	if (type == ICMP_REDIRECT) {
 		bh_lock_sock(sk);

@@ -38,6 +38,10 @@ int tern_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,
 	if (!sk)
 		return -ENOENT;
 	TERN_INC_STATS(net, TERN_MIB_ICMPERRORS);
+	if (sk->sk_state == TCP_TIME_WAIT) {
+		tern_sk_put(sk);	/* nothing in flight to hear about */
+		return 0;
+	}
 	seq = get_unaligned_be64(&th->seq);
 	bh_lock_sock(sk);
 	if (sk->sk_state == TCP_LISTEN || !tern_icmp_seq_ok(sk, seq))

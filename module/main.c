@@ -58,6 +58,8 @@ static void __net_exit tern_net_exit(struct net *net)
 {
 	struct tern_net *tn = tern_pernet(net);
 
+	/* no TIME_WAIT begins once the purge may have passed its port */
+	WRITE_ONCE(tn->dying, true);
 	tern_net_purge(net);	/* first: its sockets count and send here */
 #if IS_ENABLED(CONFIG_IPV6)
 	if (tn->ctl_sk6)
@@ -193,6 +195,9 @@ static int __init tern_init(void)
 	err = tern_hash_init();
 	if (err)
 		return err;
+	err = tern_tw_init();
+	if (err)
+		goto err_tw;
 	tern_cookie_init();
 	tern_memory_init();
 #if IS_ENABLED(CONFIG_IPV6)
@@ -225,6 +230,8 @@ err_protocol:
 err_pernet:
 	proto_unregister(&tern_prot);
 err_proto:
+	tern_tw_exit();
+err_tw:
 	tern_hash_exit();
 	return err;
 }
@@ -236,6 +243,7 @@ static void __exit tern_exit(void)
 	tern_unregister_protosw(tern_protosw, ARRAY_SIZE(tern_protosw));
 	unregister_pernet_subsys(&tern_net_ops);
 	proto_unregister(&tern_prot);
+	tern_tw_exit();
 	tern_hash_exit();
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Tern: the states around a connection: the listener (handshake cookies,
- * child creation) and TIME_WAIT.
+ * Tern: the listener's side of a connection: handshake cookies, child
+ * creation (TIME_WAIT is timewait.c).
  */
 
 #include <linux/security.h>
@@ -282,94 +282,4 @@ int tern_listen_rcv(struct sock *sk, struct sk_buff *skb)
 drop:
 	tern_free_skb(skb, reason);
 	return 0;
-}
-
-/*
- * A SYN for a four-tuple in TIME_WAIT whose sequence number is beyond
- * the old connection's is a new incarnation (RFC 9293 3.10.7.4, TCP's
- * TCP_TW_SYN): end the TIME_WAIT, so that the listener takes the SYN and
- * a client reconnecting from the same port is not held up for the whole
- * TIME_WAIT. Returns true when it ended.
- */
-bool tern_tw_recycle(struct sock *sk, const struct sk_buff *skb)
-{
-	const struct ternhdr *th = tern_hdr(skb);
-	bool ended = false;
-
-	if ((th->flags & (TERN_FLAG_SYN | TERN_FLAG_ACK | TERN_FLAG_RST)) !=
-	    TERN_FLAG_SYN)
-		return false;
-	bh_lock_sock(sk);
-	if (!sock_owned_by_user(sk) && tern_sk(sk)->tw &&
-	    tern_after(be64_to_cpu(th->seq), tern_sk(sk)->rcv_nxt)) {
-		tern_done(sk);
-		ended = true;
-	}
-	bh_unlock_sock(sk);
-	return ended;
-}
-
-/*
- * TIME_WAIT: all of the peer's data and its FIN arrived, but a segment
- * that takes sequence space (data or FIN) means the peer never heard our
- * cumulative ACK: ACK again, as TCP does. A peer retransmitting only
- * from its oldest unacknowledged byte would otherwise wait until we are
- * gone. A retransmitted FIN also restarts the wait. Resets are ignored
- * (RFC 1337); bare ACKs are dropped unanswered, so two ends in TIME_WAIT
- * cannot ACK each other forever.
- */
-int tern_tw_rcv(struct sock *sk, struct sk_buff *skb)
-{
-	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
-
-	if (!(cb->flags & (TERN_FLAG_RST | TERN_FLAG_SYN)) &&
-	    cb->end_seq != cb->seq) {
-		tern_send_ack(sk);
-		if ((cb->flags & TERN_FLAG_FIN) &&
-		    cb->end_seq == tern_sk(sk)->rcv_nxt)
-			tern_time_wait(sk);
-	}
-	consume_skb(skb);
-	return 0;
-}
-
-/*
- * TIME_WAIT. The kernel takes a socket in state TCP_TIME_WAIT for an
- * inet_timewait_sock (sk_fullsock() is false), so a full Tern socket
- * waits in TCP_CLOSE with tsk->tw set, still hashed: it answers a
- * retransmitted FIN and holds its four-tuple until the timer ends it.
- */
-void tern_time_wait(struct sock *sk)
-{
-	struct tern_net *tn = tern_pernet(sock_net(sk));
-	struct tern_sock *tsk = tern_sk(sk);
-
-	if (!tsk->tw) {
-		/*
-		 * Past net.tern.max_tw_buckets the connection closes without
-		 * TIME_WAIT, as TCP's does (TCPTimeWaitOverflow).
-		 */
-		if (atomic_read(&tn->tw_count) >= READ_ONCE(tn->max_tw_buckets)) {
-			TERN_INC_STATS(sock_net(sk), TERN_MIB_TIMEWAITOVERFLOW);
-			tern_done(sk);
-			return;
-		}
-		atomic_inc(&tn->tw_count);
-	}
-	tsk->tw = 1;
-	inet_sk_set_state(sk, TCP_CLOSE);
-	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-	tern_stop_retransmit_timer(sk);
-	sk_stop_timer(sk, &inet_csk(sk)->icsk_delack_timer);
-	sk_reset_timer(sk, &inet_csk(sk)->icsk_keepalive_timer,
-		       jiffies + msecs_to_jiffies(tn->tw_timeout_ms));
-}
-
-/* TIME_WAIT is over (or abandoned): one fewer in the namespace. */
-void tern_tw_end(struct sock *sk)
-{
-	if (!tern_sk(sk)->tw)
-		return;
-	tern_sk(sk)->tw = 0;
-	atomic_dec(&tern_pernet(sock_net(sk))->tw_count);
 }

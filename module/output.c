@@ -468,8 +468,7 @@ void tern_send_ack(struct sock *sk)
 	struct tern_sock *tsk = tern_sk(sk);
 	struct sk_buff *skb;
 
-	if ((sk->sk_state == TCP_CLOSE && !tsk->tw) ||
-	    sk->sk_state == TCP_LISTEN)
+	if (sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_LISTEN)
 		return;
 	skb = tern_alloc_ctl(sk, GFP_ATOMIC);
 	if (!skb) {
@@ -556,9 +555,10 @@ void tern_send_fin(struct sock *sk, gfp_t gfp)
 }
 
 /*
- * Replies for which there is no connection: a reset, or a listener's
- * SYN-ACK (the cookie is its sequence number). The reply mirrors the
- * segment's addresses and goes out through the control socket.
+ * Replies for which there is no socket: a reset, a listener's SYN-ACK
+ * (the cookie is its sequence number), a TIME_WAIT's ACK. The reply
+ * mirrors the segment's addresses and goes out through the control
+ * socket.
  */
 struct tern_reply {
 	u8	flags;
@@ -566,6 +566,8 @@ struct tern_reply {
 	u64	ack;
 	u32	window;
 	u32	max_seg;	/* SYN-ACK: the listener's TERN_MAXSEG */
+	u32	mark;		/* routing mark */
+	int	oif;		/* a TIME_WAIT's bound device, or 0 */
 };
 
 /* The reply's header; its MSS option (SYN) from the route's MTU. */
@@ -613,7 +615,7 @@ static void tern_reply_v4(struct net *net, struct sk_buff *in,
 	struct flowi4 fl4;
 	struct rtable *rt;
 
-	flowi4_init_output(&fl4, 0, in->mark, 0, RT_SCOPE_UNIVERSE,
+	flowi4_init_output(&fl4, r->oif, r->mark, 0, RT_SCOPE_UNIVERSE,
 			   IPPROTO_TERN, 0, iph->saddr, iph->daddr,
 			   ith->source, ith->dest, sock_net_uid(net, NULL));
 	rt = ip_route_output_key(net, &fl4);
@@ -643,14 +645,16 @@ static void tern_reply_v6(struct net *net, struct sk_buff *in,
 		.daddr = ip6h->saddr,
 		.saddr = ip6h->daddr,
 		.flowi6_proto = IPPROTO_TERN,
-		.flowi6_mark = in->mark,
+		.flowi6_mark = r->mark,
+		.flowi6_oif = r->oif,
 		.fl6_dport = ith->source,
 		.fl6_sport = ith->dest,
 	};
 
 	if (!ctl_sk)
 		return;
-	if (ipv6_addr_type(&fl6.daddr) & IPV6_ADDR_LINKLOCAL)
+	if (!fl6.flowi6_oif &&
+	    ipv6_addr_type(&fl6.daddr) & IPV6_ADDR_LINKLOCAL)
 		fl6.flowi6_oif = TERN_SKB_CB(in)->iif;
 	dst = ip6_dst_lookup_flow(net, ctl_sk, &fl6, NULL);
 	if (IS_ERR(dst))
@@ -662,7 +666,7 @@ static void tern_reply_v6(struct net *net, struct sk_buff *in,
 	}
 	tern_v6_checksum(skb, &fl6.saddr, &fl6.daddr);
 	skb_dst_set(skb, dst);
-	ip6_xmit(ctl_sk, skb, &fl6, in->mark, NULL, 0, 0);
+	ip6_xmit(ctl_sk, skb, &fl6, r->mark, NULL, 0, 0);
 }
 #endif
 
@@ -684,7 +688,7 @@ static void tern_send_reply(struct net *net, struct sk_buff *in,
 void tern_send_reset_reply(struct net *net, struct sk_buff *skb)
 {
 	const struct ternhdr *th = tern_hdr(skb);
-	struct tern_reply r = { .flags = TERN_FLAG_RST };
+	struct tern_reply r = { .flags = TERN_FLAG_RST, .mark = skb->mark };
 
 	if (th->flags & TERN_FLAG_RST)
 		return;
@@ -706,9 +710,28 @@ void tern_send_synack_reply(struct sock *listener, struct sk_buff *skb,
 		.ack = TERN_SKB_CB(skb)->seq + 1,
 		.window = tern_rcv_space(listener),
 		.max_seg = READ_ONCE(tern_sk(listener)->max_seg),
+		.mark = skb->mark,
 	};
 	struct net *net = sock_net(listener);
 
 	tern_send_reply(net, skb, &r);
 	TERN_INC_STATS(net, TERN_MIB_COOKIESSENT);
+}
+
+/*
+ * A TIME_WAIT's ACK, to a segment that took sequence space: its sequence
+ * numbers and window, its device and mark (tcp_v4_timewait_ack).
+ */
+void tern_send_tw_ack(struct sk_buff *skb, const struct tern_tw_sock *tw)
+{
+	struct tern_reply r = {
+		.flags = TERN_FLAG_ACK,
+		.seq = tw->tt_snd_nxt,
+		.ack = tw->tt_rcv_nxt,
+		.window = tw->tt_rcv_wnd,
+		.mark = tw->tt_mark,
+		.oif = tw->tt_common.skc_bound_dev_if,
+	};
+
+	tern_send_reply(read_pnet(&tw->tt_common.skc_net), skb, &r);
 }

@@ -5,6 +5,7 @@
  * /proc/net/tern/snmp has one "Name value" line per counter, the layout of
  * /proc/net/snmp6 and /proc/net/sctp/snmp, so nstat reads it:
  *   PROC_NET_SNMP6=/proc/net/tern/snmp nstat -a
+ * /proc/net/tern/sockstat is the TCP line of /proc/net/sockstat.
  */
 
 #include <linux/proc_fs.h>
@@ -80,24 +81,48 @@ static int tern_snmp_seq_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+/* Both ends, from the sock_common a TIME_WAIT has too. */
+static void tern_show_addrs(struct seq_file *seq, const struct sock *sk)
+{
+	if (sk->sk_family == AF_INET6)
+		seq_printf(seq, "[%pI6c]:%u [%pI6c]:%u", &sk->sk_v6_rcv_saddr,
+			   sk->sk_num, &sk->sk_v6_daddr, ntohs(sk->sk_dport));
+	else
+		seq_printf(seq, "%pI4:%u %pI4:%u", &sk->sk_rcv_saddr,
+			   sk->sk_num, &sk->sk_daddr, ntohs(sk->sk_dport));
+}
+
+/*
+ * A TIME_WAIT, in a socket's layout (readers parse both alike): all it
+ * sent is acknowledged (una is its snd_nxt, nothing in flight), nothing
+ * queued; left= is the time to its end in ms.
+ */
+static void tern_show_tw(struct seq_file *seq, struct sock *sk)
+{
+	const struct tern_tw_sock *tw = tern_tw(sk);
+	long left = READ_ONCE(tw->tt_timer.expires) - jiffies;
+
+	seq_printf(seq, " TIME-WAIT timer=0 rto=0 retries=0 una=%llu nxt=+0 write=+0 rcv_nxt=%llu snd_wnd=0 cwnd=0 ssthresh=0 ca=0 lost=0 sacked=0 inflight=0 wq=0 rmem=0 rcvbuf=0 ooo=0 ref=%d rcv_wnd=%u left=%u\n",
+		   tw->tt_snd_nxt, tw->tt_rcv_nxt,
+		   refcount_read(&sk->sk_refcnt) - 1, tw->tt_rcv_wnd,
+		   jiffies_to_msecs(max(left, 0L)));
+}
+
 /*
  * One line of /proc/net/tern/sockets (hash.c walks the table, holding sk:
  * ref= leaves out the walk's own reference).
  */
 void tern_show_sock(struct seq_file *seq, struct sock *sk)
-{	const struct tern_sock *tsk = tern_sk(sk);
-	const struct inet_sock *inet = inet_sk(sk);
+{
+	const struct tern_sock *tsk = tern_sk(sk);
 
-	if (sk->sk_family == AF_INET6)
-		seq_printf(seq, "[%pI6c]:%u [%pI6c]:%u", &sk->sk_v6_rcv_saddr,
-			   inet->inet_num, &sk->sk_v6_daddr,
-			   ntohs(inet->inet_dport));
-	else
-		seq_printf(seq, "%pI4:%u %pI4:%u", &inet->inet_rcv_saddr,
-			   inet->inet_num, &inet->inet_daddr,
-			   ntohs(inet->inet_dport));
+	tern_show_addrs(seq, sk);
+	if (sk->sk_state == TCP_TIME_WAIT) {
+		tern_show_tw(seq, sk);
+		return;
+	}
 	seq_printf(seq, " %s%s timer=%u rto=%u retries=%u una=%llu nxt=+%llu write=+%llu rcv_nxt=%llu snd_wnd=%u cwnd=%u ssthresh=%u ca=%u lost=%u sacked=%u inflight=%u wq=%d rmem=%d rcvbuf=%d ooo=%u ref=%d\n",
-		   tsk->tw ? "TIME-WAIT" : tern_state_name(sk->sk_state),
+		   tern_state_name(sk->sk_state),
 		   sock_flag(sk, SOCK_DEAD) ? "(orphan)" : "",
 		   tsk->timer_kind, jiffies_to_msecs(inet_csk(sk)->icsk_rto),
 		   tsk->retries, tsk->snd_una, tsk->snd_nxt - tsk->snd_una,
@@ -106,6 +131,20 @@ void tern_show_sock(struct seq_file *seq, struct sock *sk)
 		   tsk->sacked_out, tern_in_flight(tsk), sk->sk_wmem_queued,
 		   atomic_read(&sk->sk_rmem_alloc), sk->sk_rcvbuf, tsk->ooo_len,
 		   refcount_read(&sk->sk_refcnt) - 1);
+}
+
+/* As TCP's line of /proc/net/sockstat: TIME_WAIT costs no socket. */
+static int tern_sockstat_seq_show(struct seq_file *seq, void *v)
+{
+	struct net *net = seq_file_single_net(seq);
+	int inuse = sock_prot_inuse_get(net, &tern_prot);
+
+#if IS_ENABLED(CONFIG_IPV6)
+	inuse += sock_prot_inuse_get(net, &tern6_prot);
+#endif
+	seq_printf(seq, "TERN: inuse %d orphan %u tw %d\n", inuse,
+		   tern_orphans(), atomic_read(&tern_pernet(net)->tw_count));
+	return 0;
 }
 
 static int tern_sockets_seq_show(struct seq_file *seq, void *v)
@@ -128,7 +167,9 @@ int tern_proc_net_init(struct net *net)
 	if (!proc_create_net_single("snmp", 0444, tn->proc_dir,
 				    tern_snmp_seq_show, NULL) ||
 	    !proc_create_net_single("sockets", 0444, tn->proc_dir,
-				    tern_sockets_seq_show, NULL))
+				    tern_sockets_seq_show, NULL) ||
+	    !proc_create_net_single("sockstat", 0444, tn->proc_dir,
+				    tern_sockstat_seq_show, NULL))
 		goto err_snmp;
 	return 0;
 

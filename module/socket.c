@@ -59,15 +59,21 @@ void tern_set_state(struct sock *sk, int state)
  * (counted across the host, as TCP's tcp_max_orphans) an orphan is reset
  * and freed at once instead of finishing its close (tcp_out_of_resources).
  */
-bool tern_too_many_orphans(struct sock *sk)
+unsigned int tern_orphans(void)
 {
-	int max = READ_ONCE(tern_pernet(sock_net(sk))->max_orphans);
 	unsigned int n = 0;
 	int cpu;
 
 	for_each_possible_cpu(cpu)
 		n += per_cpu(tern_orphan_count, cpu);
-	if ((int)n <= max)
+	return n;
+}
+
+bool tern_too_many_orphans(struct sock *sk)
+{
+	int max = READ_ONCE(tern_pernet(sock_net(sk))->max_orphans);
+
+	if ((int)tern_orphans() <= max)
 		return false;
 	TERN_INC_STATS(sock_net(sk), TERN_MIB_ABORTONMEMORY);
 	return true;
@@ -87,9 +93,12 @@ static void tern_orphan(struct sock *sk)
 
 static void tern_purge_one(struct sock *sk, void *arg)
 {
+	if (sk->sk_state == TCP_TIME_WAIT) {
+		tern_tw_end(sk);
+		return;
+	}
 	lock_sock(sk);
-	if (sock_flag(sk, SOCK_DEAD) &&
-	    (sk->sk_state != TCP_CLOSE || tern_sk(sk)->tw)) {
+	if (sock_flag(sk, SOCK_DEAD) && sk->sk_state != TCP_CLOSE) {
 		local_bh_disable();
 		tern_done(sk);
 		local_bh_enable();
@@ -114,7 +123,6 @@ void tern_net_purge(struct net *net)
  */
 void tern_done(struct sock *sk)
 {
-	tern_tw_end(sk);
 	tern_set_state(sk, TCP_CLOSE);
 	tern_clear_timers(sk);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
@@ -218,7 +226,6 @@ void tern_sock_init_conn(struct sock *sk)
 	tsk->hs_confirm = 0;
 	tsk->fin_queued = 0;
 	WRITE_ONCE(tsk->fin_rcvd, 0);
-	tsk->tw = 0;
 	tsk->peer_mss = 0;
 	tsk->rcv_wnd = 0;
 	tsk->max_window = 0;
@@ -298,10 +305,8 @@ static int tern_disconnect(struct sock *sk, int flags)
 	} else if (old_state == TCP_SYN_SENT) {
 		WRITE_ONCE(sk->sk_err, ECONNRESET);
 	}
-	/* TIME_WAIT is TCP_CLOSE still in the table: take it out too */
-	if (old_state != TCP_CLOSE || tsk->tw)
+	if (old_state != TCP_CLOSE)
 		tern_set_state(sk, TCP_CLOSE);
-	tern_tw_end(sk);
 	if (old_state == TCP_LISTEN)
 		tern_listen_stop(sk);
 	tern_clear_timers(sk);
@@ -487,7 +492,7 @@ static void tern_shutdown(struct sock *sk, int how)
 static void tern_close(struct sock *sk, long timeout)
 {
 	struct tern_sock *tsk = tern_sk(sk);
-	bool unread, was_tw;
+	bool unread;
 	int state;
 
 	lock_sock(sk);
@@ -515,16 +520,14 @@ static void tern_close(struct sock *sk, long timeout)
 
 adjudge:
 	state = sk->sk_state;
-	was_tw = tsk->tw;
 	sock_hold(sk);
 	tern_orphan(sk);
 	release_sock(sk);
 
 	local_bh_disable();
 	bh_lock_sock(sk);
-	/* the backlog or a timer (TIME_WAIT's end) finished it, and freed it */
-	if ((state != TCP_CLOSE || was_tw) && sk->sk_state == TCP_CLOSE &&
-	    !tsk->tw)
+	/* the backlog or a timer finished it (TIME_WAIT too) and freed it */
+	if (state != TCP_CLOSE && sk->sk_state == TCP_CLOSE)
 		goto out;
 	if (sk->sk_state == TCP_FIN_WAIT2) {
 		unsigned int ms = tern_pernet(sock_net(sk))->fin_timeout_ms;
@@ -537,7 +540,7 @@ adjudge:
 		tern_done(sk);
 		goto out;
 	}
-	if (sk->sk_state == TCP_CLOSE && !tern_sk(sk)->tw) {
+	if (sk->sk_state == TCP_CLOSE) {
 		tern_clear_timers(sk);
 		tern_unhash(sk);
 		inet_csk_destroy_sock(sk);

@@ -163,7 +163,6 @@ struct tern_sock {
 	u8	hs_confirm;	/* server: the client may not have heard us */
 	u8	fin_queued;	/* a FIN is on the write queue */
 	u8	fin_rcvd;	/* the peer's FIN is in sequence */
-	u8	tw;		/* TIME_WAIT, kept as TCP_CLOSE (see timer.c) */
 	u8	port_shared;	/* hash.c: port from connect(), shared by four-tuple */
 	u8	listen_hashed;	/* hash.c: sk_nulls_node is in the listener table */
 	u8	syn_retries;	/* 0: the namespace default */
@@ -305,7 +304,8 @@ struct tern_net {
 	int max_orphans;
 	int min_snd_mss;
 	int max_tw_buckets;
-	atomic_t tw_count;		/* sockets in TIME_WAIT */
+	atomic_t tw_count;		/* connections in TIME_WAIT */
+	bool dying;			/* tern_net_exit() began: no new TIME_WAIT */
 	/* RFC 5961 challenge ACKs left this second (input.c) */
 	u32 challenge_stamp;
 	u32 challenge_count;
@@ -363,6 +363,7 @@ void tern_write_queue_purge(struct sock *sk);
 void tern_ooo_purge(struct sock *sk);
 void tern_listen_stop(struct sock *sk);
 bool tern_too_many_orphans(struct sock *sk);
+unsigned int tern_orphans(void);
 void tern_net_purge(struct net *net);
 int tern_listen(struct socket *sock, int backlog);
 __poll_t tern_poll(struct file *file, struct socket *sock, poll_table *wait);
@@ -393,6 +394,11 @@ int tern_connect_port(struct sock *sk);
 void tern_show_bound(struct seq_file *seq, struct net *net);
 void tern_walk_sockets(struct net *net,
 		       void (*fn)(struct sock *sk, void *arg), void *arg);
+void tern_sk_put(struct sock *sk);
+struct tern_tw_sock;
+bool tern_hash_tw(struct tern_tw_sock *tw, struct sock *sk,
+		  unsigned long timeo);
+void tern_unhash_tw(struct tern_tw_sock *tw);
 
 /* cookie.c: initial sequence numbers and handshake cookies */
 void tern_cookie_init(void);
@@ -409,14 +415,42 @@ enum tern_cookie_verdict {
 enum tern_cookie_verdict tern_cookie_check(const struct sk_buff *skb,
 					   u64 cookie, u64 peer_isn, u16 *mss);
 
-/* minisocks.c: the listener and TIME_WAIT */
+/* minisocks.c: the listener */
 extern struct request_sock_ops tern_request_sock_ops;
 extern struct request_sock_ops tern6_request_sock_ops;
 int tern_listen_rcv(struct sock *sk, struct sk_buff *skb);
+
+/*
+ * timewait.c: TIME_WAIT, a small structure of its own (the idea of
+ * inet_timewait_sock). It begins with the sock_common a socket begins
+ * with, so the established table's lockless lookups read it as they read
+ * a socket (same key fields at the same offsets, same refcount) and
+ * return it as a struct sock in state TCP_TIME_WAIT (not sk_fullsock()):
+ * give it back with tern_sk_put(). It holds no module reference, no
+ * namespace reference: module and namespace exits end it.
+ */
+struct tern_tw_sock {
+	struct sock_common	tt_common;	/* must be first */
+	u8			tt_port_shared;	/* as tern_sock.port_shared */
+	u32			tt_rcv_wnd;	/* the window its ACKs announce */
+	u32			tt_mark;	/* the socket's mark, for them */
+	u64			tt_snd_nxt;	/* the sequence number of its ACKs */
+	u64			tt_rcv_nxt;	/* all the peer sent, FIN included */
+	struct timer_list	tt_timer;	/* the end of the wait */
+};
+
+static inline struct tern_tw_sock *tern_tw(const struct sock *sk)
+{
+	return (struct tern_tw_sock *)sk;
+}
+
+int tern_tw_init(void);
+void tern_tw_exit(void);
+void tern_time_wait(struct sock *sk);
 int tern_tw_rcv(struct sock *sk, struct sk_buff *skb);
 bool tern_tw_recycle(struct sock *sk, const struct sk_buff *skb);
-void tern_time_wait(struct sock *sk);
 void tern_tw_end(struct sock *sk);
+void tern_tw_put(struct tern_tw_sock *tw);
 
 /* input.c: a synchronized connection's input */
 int tern_synsent_rcv(struct sock *sk, struct sk_buff *skb);
@@ -450,6 +484,7 @@ void tern_send_probe(struct sock *sk);
 void tern_send_fin(struct sock *sk, gfp_t gfp);
 void tern_send_active_reset(struct sock *sk, gfp_t gfp);
 void tern_send_reset_reply(struct net *net, struct sk_buff *skb);
+void tern_send_tw_ack(struct sk_buff *skb, const struct tern_tw_sock *tw);
 void tern_send_synack_reply(struct sock *listener, struct sk_buff *skb,
 			    u64 cookie);
 int tern_retransmit_skb(struct sock *sk, struct sk_buff *skb);

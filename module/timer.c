@@ -6,7 +6,7 @@
  *				probe (RFC 8985), zero-window probe; which one
  *				is armed is tsk->timer_kind
  * icsk_delack_timer		delayed ACK
- * icsk_keepalive_timer		keepalive, FIN_WAIT2 of an orphan, TIME_WAIT
+ * icsk_keepalive_timer		keepalive, FIN_WAIT2 of an orphan
  *
  * A timer that finds the socket owned by the user leaves its work to
  * release_cb, holding a reference until then (TCP's pattern).
@@ -370,10 +370,6 @@ static void tern_keepalive_handler(struct sock *sk)
 	u64 idle;
 	int probes;
 
-	if (tsk->tw) {
-		tern_done(sk);		/* TIME_WAIT is over */
-		return;
-	}
 	switch (sk->sk_state) {
 	case TCP_FIN_WAIT2:
 		/* an orphan's FIN_WAIT2 timed out */
