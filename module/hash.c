@@ -487,6 +487,92 @@ out:
 	return err;
 }
 
+/*
+ * A request (TCP_NEW_SYN_RECV) joins the table like a connection, so
+ * that the handshake's last segment finds it without the listener; the
+ * caller's references already count the table's. -EADDRNOTAVAIL if the
+ * four-tuple is taken (a SYN for it raced on another CPU).
+ */
+int tern_hash_req(struct sock *sk)
+{
+	u32 hash = tern_sk_ehashfn(sk);
+	struct hlist_nulls_head *head = &tern_ehash[hash & tern_ehash_mask];
+	spinlock_t *lock = tern_ehash_lock(hash);
+	struct hlist_nulls_node *node;
+	struct sock *sk2;
+	int err = 0;
+
+	spin_lock_bh(lock);
+	sk_nulls_for_each(sk2, node, head) {
+		if (sk2->sk_hash == hash && tern_same_tuple(sk, sk2)) {
+			err = -EADDRNOTAVAIL;
+			goto out;
+		}
+	}
+	sk->sk_hash = hash;
+	__sk_nulls_add_node_rcu(sk, head);
+out:
+	spin_unlock_bh(lock);
+	return err;
+}
+
+/*
+ * Take a request out of the table; true for the one caller that did,
+ * which then owns the table's reference.
+ */
+bool tern_unhash_req(struct sock *sk)
+{
+	spinlock_t *lock = tern_ehash_lock(sk->sk_hash);
+	bool done = false;
+
+	spin_lock_bh(lock);
+	if (!sk_unhashed(sk)) {
+		__sk_nulls_del_node_init_rcu(sk);
+		done = true;
+	}
+	spin_unlock_bh(lock);
+	return done;
+}
+
+/*
+ * The child sk takes the place of its request osk in one step under the
+ * bucket's lock, as inet_ehash_insert() with osk: a lookup finds one or
+ * the other, never neither. False if osk was gone already (another CPU
+ * completed or dropped it): sk is not added. The caller owns osk's
+ * table reference on success.
+ */
+bool tern_hash_replace(struct sock *sk, struct sock *osk)
+{
+	u32 hash = osk->sk_hash;
+	struct hlist_nulls_head *head = &tern_ehash[hash & tern_ehash_mask];
+	spinlock_t *lock = tern_ehash_lock(hash);
+	bool done = false;
+
+	if (hlist_unhashed(&sk->sk_bind_node))
+		return false;	/* its port was never bound */
+	spin_lock_bh(lock);
+	if (!sk_unhashed(osk)) {
+		__sk_nulls_del_node_init_rcu(osk);
+		sk->sk_hash = hash;
+		sk_nulls_add_node_rcu(sk, head);
+		done = true;
+	}
+	spin_unlock_bh(lock);
+	return done;
+}
+
+/*
+ * Drop a reference a lookup returned, by what the object is: a request
+ * or a full socket (the TIME_WAIT structure joins here).
+ */
+void tern_sk_put(struct sock *sk)
+{
+	if (sk->sk_state == TCP_NEW_SYN_RECV)
+		reqsk_put(inet_reqsk(sk));
+	else
+		sock_put(sk);
+}
+
 static void tern_unhash_listener(struct sock *sk)
 {
 	struct tern_lhead *lh = &tern_lhash[sk->sk_hash & tern_lhash_mask];
