@@ -5,11 +5,12 @@
  * Every segment is validated before anything looks at it: length, data
  * offset, version, ports and the checksum over the pseudo-header. Whatever
  * fails is counted in /proc/net/tern/snmp and dropped. A valid segment goes
- * to its connection or listener under the socket's spinlock, or to the
- * socket's backlog while the owner holds it (TCP's scheme); to a handshake
- * in progress (a request) without any socket lock; with no socket it is
- * answered with a reset. ICMP errors, connect() and the IPv4 proto and
- * proto_ops live here too, as in tcp_ipv4.c.
+ * to its connection under the socket's spinlock, or to the socket's
+ * backlog while the owner holds it (TCP's scheme); to a listener or a
+ * handshake in progress (a request) without any socket lock, as TCP's
+ * lockless listener; with no socket it is answered with a reset. ICMP
+ * errors, connect() and the IPv4 proto and proto_ops live here too, as in
+ * tcp_ipv4.c.
  */
 
 #include <linux/icmp.h>
@@ -247,6 +248,16 @@ lookup:
 	tern_fill_cb(skb, iif);
 	nf_reset_ct(skb);
 
+	if (sk->sk_state == TCP_LISTEN) {
+		/*
+		 * A listener is not locked (TCP's lockless listener): SYNs
+		 * never wait in its backlog while accept() holds it, and
+		 * what tern_listen_rcv() touches has locks of its own.
+		 */
+		tern_listen_rcv(sk, skb);
+		sock_put(sk);
+		return 0;
+	}
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {
 		tern_do_rcv(sk, skb);
