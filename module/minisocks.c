@@ -274,6 +274,7 @@ fail:
  */
 static void tern_child_ready(struct sock *listener, struct sock *child,
 			     struct sk_buff *skb)
+	__releases(&child->sk_lock.slock)
 {
 	struct tern_sock *tl = tern_sk(listener);
 	bool queued = false;
@@ -332,7 +333,16 @@ static void tern_req_timer(struct timer_list *t)
 	when = min_t(unsigned long, TERN_SYNACK_TIMEOUT << shift,
 		     TERN_SYNACK_TIMEOUT_MAX);
 	mod_timer(&req->rsk_timer, jiffies + when);
-	return;
+	/*
+	 * A drop that ran meanwhile found no timer pending to cancel: with
+	 * the timer armed again, the request would hold its listener (and
+	 * the module) until it fired. Cancel it here instead.
+	 */
+	if (inet_sk_state_load(listener) == TCP_LISTEN &&
+	    !sk_unhashed(req_to_sk(req)))
+		return;
+	if (!timer_delete(&req->rsk_timer))
+		return;		/* whoever cancelled it put its reference */
 
 drop:
 	if (tern_unhash_req(req_to_sk(req))) {
