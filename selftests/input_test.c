@@ -1208,4 +1208,115 @@ TEST_F(input, syncookies_2_cookies_always)
 			&self->saddr, &self->daddr, 2);
 }
 
+/* The Internet checksum of len bytes (RFC 1071). */
+static uint16_t inet_csum(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint32_t sum = 0;
+
+	for (; len > 1; len -= 2, p += 2)
+		sum += p[0] << 8 | p[1];
+	if (len)
+		sum += p[0] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons(~sum & 0xffff);
+}
+
+/*
+ * Send, over loopback, an ICMP "host unreachable" quoting a segment
+ * 127.0.0.1:sport -> 127.0.0.1:dport with sequence number seq.
+ */
+static int send_icmp_unreach(int sport, int dport, uint64_t seq)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	uint8_t msg[8 + 20 + TERN_HDR_LEN] = { 0 };
+	uint8_t *ip = msg + 8, *th = ip + 20;
+	uint16_t csum;
+	uint64_t be;
+	int fd, ret;
+
+	fd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+	if (fd < 0)
+		return -errno;
+	msg[0] = 3;		/* destination unreachable */
+	msg[1] = 1;		/* host unreachable: fatal to a handshake */
+	ip[0] = 0x45;
+	ip[3] = 20 + TERN_HDR_LEN;
+	ip[8] = 64;
+	ip[9] = IPPROTO_TERN;
+	inet_pton(AF_INET, "127.0.0.1", ip + 12);
+	inet_pton(AF_INET, "127.0.0.1", ip + 16);
+	csum = inet_csum(ip, 20);
+	memcpy(ip + 10, &csum, 2);
+	th[0] = sport >> 8;
+	th[1] = sport & 0xff;
+	th[2] = dport >> 8;
+	th[3] = dport & 0xff;
+	be = htobe64(seq);
+	memcpy(th + offsetof(struct ternhdr, seq), &be, 8);
+	csum = inet_csum(msg, sizeof(msg));
+	memcpy(msg + 2, &csum, 2);
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	ret = sendto(fd, msg, sizeof(msg), 0, (struct sockaddr *)&to,
+		     sizeof(to)) == sizeof(msg) ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * An ICMP error quoting a request's SYN-ACK: with another sequence number
+ * it is ignored and counted, with ours a fatal one ends the handshake
+ * (as tcp_req_err()), so its ACK then finds nothing and is reset.
+ */
+TEST_F(input, icmp_error_drops_request)
+{
+	const uint64_t isn = 0x5000000000000000ULL;
+	int l, sink, lport = 0, cport = 0, fam = variant->family;
+	long long oow = ct_counter("TernOutOfWindowIcmps");
+	long long icmps = ct_counter("TernInIcmpErrors");
+	long long deadline;
+	struct ternhdr th;
+	size_t plen;
+	uint64_t k;
+
+	if (fam != AF_INET)
+		SKIP(return, "the ICMP is built for IPv4 only");
+	l = ct_listener(fam, SOCK_STREAM, IPPROTO_TERN, variant->daddr, 0, 8,
+			0, &lport);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, ct_set_nonblock(l, 1));
+	sink = raw_client_port(_metadata, fam, variant->saddr, &cport);
+	ASSERT_LE(0, sink);
+
+	RAW_SYN(cport, lport, isn);
+	k = recv_synack(self->fd, fam, lport, cport, isn, DELIVERY_MS);
+	ASSERT_NE(0ULL, k);
+	ASSERT_EQ(0, send_icmp_unreach(lport, cport, k + 7));
+	deadline = ct_now_ms() + DELIVERY_MS;
+	while (ct_counter("TernOutOfWindowIcmps") == oow &&
+	       ct_now_ms() < deadline)
+		tern_msleep(20);
+	EXPECT_EQ(oow + 1, ct_counter("TernOutOfWindowIcmps"));
+	/* the request lives: a repeated SYN gets its SYN-ACK */
+	RAW_SYN(cport, lport, isn);
+	EXPECT_EQ(k, recv_synack(self->fd, fam, lport, cport, isn,
+				 DELIVERY_MS));
+
+	ASSERT_EQ(0, send_icmp_unreach(lport, cport, k));
+	deadline = ct_now_ms() + DELIVERY_MS;
+	while (ct_counter("TernInIcmpErrors") < icmps + 2 &&
+	       ct_now_ms() < deadline)
+		tern_msleep(20);
+	EXPECT_EQ(icmps + 2, ct_counter("TernInIcmpErrors"));
+	RAW_ACK(cport, lport, isn + 1, k + 1);
+	ASSERT_EQ(1, recv_seg_with(self->fd, fam, lport, cport, TERN_FLAG_RST,
+				   &th, &plen, DELIVERY_MS)) {
+		TH_LOG("the request outlived a fatal ICMP error");
+	}
+	EXPECT_EQ(-1, accept(l, NULL, NULL));
+	close(sink);
+	close(l);
+}
+
 TEST_HARNESS_MAIN
