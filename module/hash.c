@@ -6,8 +6,11 @@
  * through TCP's. There are three:
  *
  * - established: every connection (TIME_WAIT included) on sk_nulls_node,
- *   keyed by a siphash of the namespace, both addresses and both ports.
- *   Its size is set at load (thash_entries). Lookups take no lock: the
+ *   and every handshake a listener keeps (a request sock, in
+ *   TCP_NEW_SYN_RECV: sock_common is its first member, its slab is
+ *   SLAB_TYPESAFE_BY_RCU too, and tern_sk_put() frees what a lookup
+ *   returned by its state), keyed by a siphash of the namespace, both
+ *   addresses and both ports. Its size is set at load (thash_entries). Lookups take no lock: the
  *   proto slabs are SLAB_TYPESAFE_BY_RCU, so a reader takes a reference
  *   with refcount_inc_not_zero() and checks the key again, and the nulls
  *   value ending each chain tells it when it strayed onto another one.
