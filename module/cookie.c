@@ -2,9 +2,10 @@
 /*
  * Tern: initial sequence numbers and handshake cookies.
  *
- * A listener keeps no state for a handshake: its SYN-ACK's sequence number
- * is a cookie, keyed MACs over the addresses, the ports, a coarse clock
- * and the client's MSS, which the cookie also carries. The tag covers just
+ * A listener whose request queue is full (or with net.tern.syncookies 2)
+ * keeps no state for a handshake: its SYN-ACK's sequence number is a
+ * cookie, keyed MACs over the addresses, the ports, a coarse clock and the
+ * client's MSS, which the cookie also carries. The tag covers just
  * those; the MAC covers the client's initial sequence number as well. The
  * client's next segment acknowledges cookie + 1: a valid tag within the
  * clock window says the listener issued it, a valid MAC as well proves the

@@ -5,11 +5,13 @@
  * Tern keeps its own tables, as SCTP does: the inet_hashinfo helpers go
  * through TCP's. There are three:
  *
- * - established: every connection on sk_nulls_node, and every TIME_WAIT
- *   (struct tern_tw_sock, whose sock_common is laid out as a socket's),
- *   keyed by a siphash of the namespace, both addresses and both ports.
- *   Its size is set at load (thash_entries). Lookups take no lock: the
- *   proto slabs are SLAB_TYPESAFE_BY_RCU, so a reader takes a reference
+ * - established: every connection on sk_nulls_node, every TIME_WAIT
+ *   (struct tern_tw_sock, whose sock_common is laid out as a socket's)
+ *   and every handshake a listener keeps (a request sock, in
+ *   TCP_NEW_SYN_RECV: sock_common is its first member), keyed by a
+ *   siphash of the namespace, both addresses and both ports. Its size is
+ *   set at load (thash_entries). Lookups take no lock: the slabs of all
+ *   three are SLAB_TYPESAFE_BY_RCU, so a reader takes a reference
  *   with refcount_inc_not_zero() and checks the key again, and the nulls
  *   value ending each chain tells it when it strayed onto another one.
  *   Writers take one lock of an array that covers the buckets.
@@ -19,13 +21,14 @@
  *   they stay what they are while a reader scores them.
  * - bound ports: one tern_bind_bucket per (namespace, port) in use, with
  *   every socket (and TIME_WAIT) holding the port on its owners list
- *   (sk_bind_node). Only
- *   writers look here, under the lock of the bucket's chain: bind
- *   conflicts, ephemeral ports, and the walk of a namespace's sockets.
+ *   (sk_bind_node). Only writers look here, under the lock of the
+ *   bucket's chain: bind conflicts, ephemeral ports, and the walk of a
+ *   namespace's sockets.
  *
- * Lookups return a held socket, or a held TIME_WAIT (state TCP_TIME_WAIT,
- * not sk_fullsock()): tern_sk_put() lets go of either. Lock order: bound
- * ports, then an established lock; the listener locks nest with neither.
+ * Lookups return a held socket, request (TCP_NEW_SYN_RECV) or TIME_WAIT
+ * (TCP_TIME_WAIT), the last two not sk_fullsock(): tern_sk_put() lets go
+ * of any of them. Lock order: bound ports, then an established lock; the
+ * listener locks nest with neither.
  */
 
 #include <linux/log2.h>
@@ -495,6 +498,80 @@ out:
 	return err;
 }
 
+/*
+ * A request (TCP_NEW_SYN_RECV) joins the table like a connection, so
+ * that the handshake's last segment finds it without the listener; the
+ * caller's references already count the table's. -EADDRNOTAVAIL if the
+ * four-tuple is taken (a SYN for it raced on another CPU).
+ */
+int tern_hash_req(struct sock *sk)
+{
+	u32 hash = tern_sk_ehashfn(sk);
+	struct hlist_nulls_head *head = &tern_ehash[hash & tern_ehash_mask];
+	spinlock_t *lock = tern_ehash_lock(hash);
+	struct hlist_nulls_node *node;
+	struct sock *sk2;
+	int err = 0;
+
+	spin_lock_bh(lock);
+	sk_nulls_for_each(sk2, node, head) {
+		if (sk2->sk_hash == hash && tern_same_tuple(sk, sk2)) {
+			err = -EADDRNOTAVAIL;
+			goto out;
+		}
+	}
+	sk->sk_hash = hash;
+	__sk_nulls_add_node_rcu(sk, head);
+out:
+	spin_unlock_bh(lock);
+	return err;
+}
+
+/*
+ * Take a request out of the table; true for the one caller that did,
+ * which then owns the table's reference.
+ */
+bool tern_unhash_req(struct sock *sk)
+{
+	spinlock_t *lock = tern_ehash_lock(sk->sk_hash);
+	bool done = false;
+
+	spin_lock_bh(lock);
+	if (!sk_unhashed(sk)) {
+		__sk_nulls_del_node_init_rcu(sk);
+		done = true;
+	}
+	spin_unlock_bh(lock);
+	return done;
+}
+
+/*
+ * The child sk takes the place of its request osk in one step under the
+ * bucket's lock, as inet_ehash_insert() with osk: a lookup finds one or
+ * the other, never neither. False if osk was gone already (another CPU
+ * completed or dropped it): sk is not added. The caller owns osk's
+ * table reference on success.
+ */
+bool tern_hash_replace(struct sock *sk, struct sock *osk)
+{
+	u32 hash = osk->sk_hash;
+	struct hlist_nulls_head *head = &tern_ehash[hash & tern_ehash_mask];
+	spinlock_t *lock = tern_ehash_lock(hash);
+	bool done = false;
+
+	if (hlist_unhashed(&sk->sk_bind_node))
+		return false;	/* its port was never bound */
+	spin_lock_bh(lock);
+	if (!sk_unhashed(osk)) {
+		__sk_nulls_del_node_init_rcu(osk);
+		sk->sk_hash = hash;
+		sk_nulls_add_node_rcu(sk, head);
+		done = true;
+	}
+	spin_unlock_bh(lock);
+	return done;
+}
+
 static void tern_unhash_listener(struct sock *sk)
 {
 	struct tern_lhead *lh = &tern_lhash[sk->sk_hash & tern_lhash_mask];
@@ -820,15 +897,22 @@ struct sock *tern_lookup_v6(struct net *net, const struct in6_addr *saddr,
 }
 
 /*
- * Let go of what a lookup or a walk returned: a socket, or a TIME_WAIT
- * (which is no socket: sock_put() would free it as one).
+ * Let go of what a lookup or a walk returned, by what it is: a socket, a
+ * request or a TIME_WAIT (neither of which is a socket: sock_put() would
+ * free them as one).
  */
 void tern_sk_put(struct sock *sk)
 {
-	if (sk->sk_state == TCP_TIME_WAIT)
+	switch (sk->sk_state) {
+	case TCP_NEW_SYN_RECV:
+		reqsk_put(inet_reqsk(sk));
+		break;
+	case TCP_TIME_WAIT:
 		tern_tw_put(tern_tw(sk));
-	else
+		break;
+	default:
 		sock_put(sk);
+	}
 }
 
 /* ---- connect() ---- */

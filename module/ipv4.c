@@ -5,10 +5,12 @@
  * Every segment is validated before anything looks at it: length, data
  * offset, version, ports and the checksum over the pseudo-header. Whatever
  * fails is counted in /proc/net/tern/snmp and dropped. A valid segment goes
- * to its connection or listener under the socket's spinlock, or to the
- * socket's backlog while the owner holds it (TCP's scheme); with no socket
- * it is answered with a reset. ICMP errors, connect() and the IPv4 proto
- * and proto_ops live here too, as in tcp_ipv4.c.
+ * to its connection under the socket's spinlock, or to the socket's
+ * backlog while the owner holds it (TCP's scheme); to a listener or a
+ * handshake in progress (a request) without any socket lock, as TCP's
+ * lockless listener; with no socket it is answered with a reset. ICMP
+ * errors, connect() and the IPv4 proto and proto_ops live here too, as in
+ * tcp_ipv4.c.
  */
 
 #include <linux/icmp.h>
@@ -180,6 +182,38 @@ static int tern_rcv_tw(struct sock *sk, struct sk_buff *skb, int iif)
 }
 
 /*
+ * A segment for a handshake in progress: the listener's policy and
+ * filter, then the request, with no socket lock (tcp_v4_rcv()'s
+ * TCP_NEW_SYN_RECV case).
+ */
+static int tern_rcv_req(struct net *net, struct sock *sk, struct sk_buff *skb,
+			int iif)
+{
+	struct sock *listener = inet_reqsk(sk)->rsk_listener;
+	enum skb_drop_reason reason;
+
+	if (!tern_policy_ok(listener, skb)) {
+		reason = SKB_DROP_REASON_XFRM_POLICY;
+		goto drop;
+	}
+	if (sk_filter_trim_cap(listener, skb, tern_hdr(skb)->doff * 4)) {
+		TERN_INC_STATS(net, TERN_MIB_FILTERDROPS);
+		reason = SKB_DROP_REASON_SOCKET_FILTER;
+		goto drop;
+	}
+	tern_fill_cb(skb, iif);
+	nf_reset_ct(skb);
+	tern_req_rcv(sk, skb);
+	tern_sk_put(sk);
+	return 0;
+
+drop:
+	tern_sk_put(sk);
+	kfree_skb_reason(skb, reason);
+	return 0;
+}
+
+/*
  * IP protocol handler for IPv4 and IPv6. The IPsec policy check reads
  * the IP control block, so it comes before tern_fill_cb() overwrites it;
  * the socket filter may trim the segment, so it comes before too (the
@@ -195,10 +229,18 @@ int tern_rcv(struct sk_buff *skb)
 	reason = tern_validate(net, skb);
 	if (reason)
 		goto drop;
+lookup:
 	sk = tern_lookup_skb(net, skb, &iif);
+	if (sk && sk->sk_state == TCP_NEW_SYN_RECV) {
+		if (unlikely(tern_req_stale(sk))) {
+			tern_sk_put(sk);
+			goto lookup;
+		}
+		return tern_rcv_req(net, sk, skb, iif);
+	}
 	if (sk && sk->sk_state == TCP_TIME_WAIT && tern_tw_recycle(sk, skb)) {
 		tern_sk_put(sk);
-		sk = tern_lookup_skb(net, skb, &iif);
+		goto lookup;	/* the listener's now, or a request's */
 	}
 	if (sk && sk->sk_state == TCP_TIME_WAIT)
 		return tern_rcv_tw(sk, skb, iif);
@@ -222,6 +264,16 @@ int tern_rcv(struct sk_buff *skb)
 	tern_fill_cb(skb, iif);
 	nf_reset_ct(skb);
 
+	if (sk->sk_state == TCP_LISTEN) {
+		/*
+		 * A listener is not locked (TCP's lockless listener): SYNs
+		 * never wait in its backlog while accept() holds it, and
+		 * what tern_listen_rcv() touches has locks of its own.
+		 */
+		tern_listen_rcv(sk, skb);
+		sock_put(sk);
+		return 0;
+	}
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {
 		tern_do_rcv(sk, skb);
@@ -236,7 +288,7 @@ int tern_rcv(struct sk_buff *skb)
 
 put:
 	if (sk)
-		sock_put(sk);
+		tern_sk_put(sk);
 drop:
 	kfree_skb_reason(skb, reason);
 	return 0;
@@ -334,6 +386,16 @@ int tern_v4_err(struct sk_buff *skb, u32 info)
 		return 0;
 	}
 	seq = get_unaligned_be64(&th->seq);
+	if (sk->sk_state == TCP_NEW_SYN_RECV) {
+		/* the fatal errors of tcp_v4_err() end a handshake */
+		tern_req_err(sk, seq, type == ICMP_PARAMETERPROB ||
+			     type == ICMP_TIME_EXCEEDED ||
+			     (type == ICMP_DEST_UNREACH &&
+			      (code == ICMP_NET_UNREACH ||
+			       code == ICMP_HOST_UNREACH)));
+		tern_sk_put(sk);
+		return 0;
+	}
 	if (type == ICMP_REDIRECT) {
 		bh_lock_sock(sk);
 		if (!sock_owned_by_user(sk) && sk->sk_state != TCP_LISTEN &&

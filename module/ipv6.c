@@ -43,6 +43,12 @@ int tern_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,
 		return 0;
 	}
 	seq = get_unaligned_be64(&th->seq);
+	if (sk->sk_state == TCP_NEW_SYN_RECV) {
+		/* as tcp_v6_err(): a fatal error ends a handshake */
+		tern_req_err(sk, seq, icmpv6_err_convert(type, code, &err));
+		tern_sk_put(sk);
+		return 0;
+	}
 	bh_lock_sock(sk);
 	if (sk->sk_state == TCP_LISTEN || !tern_icmp_seq_ok(sk, seq))
 		goto out;

@@ -566,16 +566,17 @@ struct tern_reply {
 	u64	ack;
 	u32	window;
 	u32	max_seg;	/* SYN-ACK: the listener's TERN_MAXSEG */
+	__be16	sport;		/* ours */
+	__be16	dport;		/* the peer's */
 	u32	mark;		/* routing mark */
-	int	oif;		/* a TIME_WAIT's bound device, or 0 */
+	int	oif;		/* a bound device to leave by (TIME_WAIT), or 0 */
+	int	iif;		/* where the peer was heard: IPv6 link-local */
 };
 
 /* The reply's header; its MSS option (SYN) from the route's MTU. */
-static struct sk_buff *tern_reply_build(const struct sk_buff *in,
-					const struct tern_reply *r,
+static struct sk_buff *tern_reply_build(const struct tern_reply *r,
 					const struct dst_entry *dst, int nhlen)
 {
-	const struct ternhdr *ith = tern_hdr(in);
 	int hlen = sizeof(struct ternhdr) + ((r->flags & TERN_FLAG_SYN) ? 4 : 0);
 	struct sk_buff *skb;
 	struct ternhdr *th;
@@ -587,8 +588,8 @@ static struct sk_buff *tern_reply_build(const struct sk_buff *in,
 	th = skb_push(skb, hlen);
 	skb_reset_transport_header(skb);
 	memset(th, 0, hlen);
-	th->source = ith->dest;
-	th->dest = ith->source;
+	th->source = r->sport;
+	th->dest = r->dport;
 	th->doff = hlen / 4;
 	th->flags = r->flags;
 	th->seq = cpu_to_be64(r->seq);
@@ -606,60 +607,58 @@ static struct sk_buff *tern_reply_build(const struct sk_buff *in,
 	return skb;
 }
 
-static void tern_reply_v4(struct net *net, struct sk_buff *in,
+/* From saddr (ours) to daddr, through the control socket. */
+static void tern_reply_v4(struct net *net, __be32 saddr, __be32 daddr,
 			  const struct tern_reply *r)
 {
-	const struct iphdr *iph = ip_hdr(in);
-	const struct ternhdr *ith = tern_hdr(in);
 	struct sk_buff *skb;
 	struct flowi4 fl4;
 	struct rtable *rt;
 
 	flowi4_init_output(&fl4, r->oif, r->mark, 0, RT_SCOPE_UNIVERSE,
-			   IPPROTO_TERN, 0, iph->saddr, iph->daddr,
-			   ith->source, ith->dest, sock_net_uid(net, NULL));
+			   IPPROTO_TERN, 0, daddr, saddr,
+			   r->dport, r->sport, sock_net_uid(net, NULL));
 	rt = ip_route_output_key(net, &fl4);
 	if (IS_ERR(rt))
 		return;
-	skb = tern_reply_build(in, r, &rt->dst, sizeof(struct iphdr));
+	skb = tern_reply_build(r, &rt->dst, sizeof(struct iphdr));
 	if (!skb) {
 		ip_rt_put(rt);
 		return;
 	}
-	tern_v4_checksum(skb, iph->daddr, iph->saddr);
+	tern_v4_checksum(skb, saddr, daddr);
 	skb_dst_set(skb, &rt->dst);
-	ip_build_and_send_pkt(skb, tern_pernet(net)->ctl_sk, iph->daddr,
-			      iph->saddr, NULL, 0);
+	ip_build_and_send_pkt(skb, tern_pernet(net)->ctl_sk, saddr, daddr,
+			      NULL, 0);
 }
 
 #if IS_ENABLED(CONFIG_IPV6)
-static void tern_reply_v6(struct net *net, struct sk_buff *in,
+static void tern_reply_v6(struct net *net, const struct in6_addr *saddr,
+			  const struct in6_addr *daddr,
 			  const struct tern_reply *r)
 {
 	struct sock *ctl_sk = tern_pernet(net)->ctl_sk6;
-	const struct ipv6hdr *ip6h = ipv6_hdr(in);
-	const struct ternhdr *ith = tern_hdr(in);
 	struct dst_entry *dst;
 	struct sk_buff *skb;
 	struct flowi6 fl6 = {
-		.daddr = ip6h->saddr,
-		.saddr = ip6h->daddr,
+		.daddr = *daddr,
+		.saddr = *saddr,
 		.flowi6_proto = IPPROTO_TERN,
 		.flowi6_mark = r->mark,
 		.flowi6_oif = r->oif,
-		.fl6_dport = ith->source,
-		.fl6_sport = ith->dest,
+		.fl6_dport = r->dport,
+		.fl6_sport = r->sport,
 	};
 
 	if (!ctl_sk)
 		return;
 	if (!fl6.flowi6_oif &&
 	    ipv6_addr_type(&fl6.daddr) & IPV6_ADDR_LINKLOCAL)
-		fl6.flowi6_oif = TERN_SKB_CB(in)->iif;
+		fl6.flowi6_oif = r->iif;
 	dst = ip6_dst_lookup_flow(net, ctl_sk, &fl6, NULL);
 	if (IS_ERR(dst))
 		return;
-	skb = tern_reply_build(in, r, dst, sizeof(struct ipv6hdr));
+	skb = tern_reply_build(r, dst, sizeof(struct ipv6hdr));
 	if (!skb) {
 		dst_release(dst);
 		return;
@@ -670,18 +669,28 @@ static void tern_reply_v6(struct net *net, struct sk_buff *in,
 }
 #endif
 
-static void tern_send_reply(struct net *net, struct sk_buff *in,
-			    const struct tern_reply *r)
+static void tern_reply_count(struct net *net, const struct tern_reply *r)
 {
-#if IS_ENABLED(CONFIG_IPV6)
-	if (in->protocol != htons(ETH_P_IP))
-		tern_reply_v6(net, in, r);
-	else
-#endif
-		tern_reply_v4(net, in, r);
 	TERN_INC_STATS(net, TERN_MIB_OUTSEGS);
 	if (r->flags & TERN_FLAG_RST)
 		TERN_INC_STATS(net, TERN_MIB_OUTRSTS);
+}
+
+/* A reply to in: its addresses and ports mirrored. */
+static void tern_send_reply(struct net *net, struct sk_buff *in,
+			    struct tern_reply *r)
+{
+	r->sport = tern_hdr(in)->dest;
+	r->dport = tern_hdr(in)->source;
+	r->iif = TERN_SKB_CB(in)->iif;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (in->protocol != htons(ETH_P_IP))
+		tern_reply_v6(net, &ipv6_hdr(in)->daddr, &ipv6_hdr(in)->saddr,
+			      r);
+	else
+#endif
+		tern_reply_v4(net, ip_hdr(in)->daddr, ip_hdr(in)->saddr, r);
+	tern_reply_count(net, r);
 }
 
 /* RFC 9293 3.10.7.1: the reset a closed port sends. */
@@ -734,4 +743,36 @@ void tern_send_tw_ack(struct sk_buff *skb, const struct tern_tw_sock *tw)
 	};
 
 	tern_send_reply(read_pnet(&tw->tt_common.skc_net), skb, &r);
+}
+
+/*
+ * A request's SYN-ACK, first or again (its timer, a repeated SYN), from
+ * what the request keeps: no segment to mirror (tcp_v4_send_synack).
+ */
+void tern_send_synack_req(struct sock *listener, struct request_sock *req)
+{
+	const struct inet_request_sock *ireq = inet_rsk(req);
+	struct tern_request_sock *treq = tern_rsk(req);
+	struct net *net = sock_net(listener);
+	struct tern_reply r = {
+		.flags = TERN_FLAG_SYN | TERN_FLAG_ACK,
+		.seq = treq->snt_isn,
+		.ack = treq->rcv_isn + 1,
+		.window = tern_rcv_space(listener),
+		.max_seg = READ_ONCE(tern_sk(listener)->max_seg),
+		.sport = htons(ireq->ir_num),
+		.dport = ireq->ir_rmt_port,
+		.mark = ireq->ir_mark,
+		.iif = ireq->ir_iif,
+	};
+
+#if IS_ENABLED(CONFIG_IPV6)
+	if (req->rsk_ops->family == AF_INET6 &&
+	    !ipv6_addr_v4mapped(&ireq->ir_v6_rmt_addr))
+		tern_reply_v6(net, &ireq->ir_v6_loc_addr, &ireq->ir_v6_rmt_addr,
+			      &r);
+	else
+#endif
+		tern_reply_v4(net, ireq->ir_loc_addr, ireq->ir_rmt_addr, &r);
+	tern_reply_count(net, &r);
 }

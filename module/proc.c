@@ -68,6 +68,14 @@ static const char * const tern_mib_names[TERN_MIB_MAX] = {
 	[TERN_MIB_ABORTONMEMORY] = "TernAbortOnMemory",
 	[TERN_MIB_TIMEWAITOVERFLOW] = "TernTimeWaitOverflow",
 	[TERN_MIB_RCVMSGTOOLONG] = "TernRcvMsgTooLong",
+	[TERN_MIB_SYNRETRANS]	= "TernSynRetrans",
+	[TERN_MIB_REQQFULLDOCOOKIES] = "TernReqQFullDoCookies",
+	[TERN_MIB_REQQFULLDROP]	= "TernReqQFullDrop",
+	[TERN_MIB_SYNCOOKIESSENT] = "TernSyncookiesSent",
+	[TERN_MIB_SYNCOOKIESRECV] = "TernSyncookiesRecv",
+	[TERN_MIB_REQBADACK]	= "TernReqBadAck",
+	[TERN_MIB_REQOUTOFWINDOW] = "TernReqOutOfWindow",
+	[TERN_MIB_REQTIMEOUTS]	= "TernReqTimeouts",
 };
 
 static int tern_snmp_seq_show(struct seq_file *seq, void *v)

@@ -243,6 +243,9 @@ void tern_init_common(struct sock *sk)
 
 	inet_csk(sk)->icsk_sync_mss = tern_sync_mss;
 	tern_sock_init_conn(sk);
+	spin_lock_init(&tsk->accept_lock);
+	INIT_LIST_HEAD(&tsk->req_list);
+	atomic_set(&tsk->req_qlen, 0);
 	tsk->deferred = 0;
 	tsk->nodelay = 0;
 	tsk->syn_retries = 0;
@@ -363,28 +366,47 @@ out:
 	return err;
 }
 
-/* Close a listener: connections nobody accepted are reset. */
+/*
+ * A child no one will accept (its listener closed): reset and freed.
+ * Called with the child locked, BHs off.
+ */
+void tern_child_forget(struct sock *csk)
+{
+	tern_orphan(csk);
+	if (csk->sk_state != TCP_CLOSE) {
+		tern_send_active_reset(csk, GFP_ATOMIC);
+		tern_done(csk);
+	} else {
+		tern_put_port(csk);
+		inet_csk_destroy_sock(csk);
+	}
+}
+
+/*
+ * Close a listener (its state is no longer TCP_LISTEN): handshakes in
+ * progress are dropped, connections nobody accepted are reset, as
+ * inet_csk_listen_stop(). Segments to the listener run without its lock
+ * and add to the queues only while it listens, under accept_lock.
+ */
 void tern_listen_stop(struct sock *sk)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 	struct tern_sock *child, *tmp;
+	LIST_HEAD(children);
 
-	list_for_each_entry_safe(child, tmp, &tsk->accept_queue, accept_node) {
+	tern_listen_purge_reqs(sk);
+	spin_lock_bh(&tsk->accept_lock);
+	list_splice_init(&tsk->accept_queue, &children);
+	WRITE_ONCE(sk->sk_ack_backlog, 0);
+	spin_unlock_bh(&tsk->accept_lock);
+	list_for_each_entry_safe(child, tmp, &children, accept_node) {
 		struct sock *csk = (struct sock *)child;
 
 		list_del_init(&child->accept_node);
-		sk_acceptq_removed(sk);
 		sock_hold(csk);
 		local_bh_disable();
 		bh_lock_sock(csk);
-		tern_orphan(csk);
-		if (csk->sk_state != TCP_CLOSE) {
-			tern_send_active_reset(csk, GFP_ATOMIC);
-			tern_done(csk);
-		} else {
-			tern_put_port(csk);
-			inet_csk_destroy_sock(csk);
-		}
+		tern_child_forget(csk);
 		bh_unlock_sock(csk);
 		local_bh_enable();
 		sock_put(csk);
@@ -401,7 +423,7 @@ static int tern_wait_for_connection(struct sock *sk, long timeo)
 		prepare_to_wait_exclusive(sk_sleep(sk), &wait,
 					  TASK_INTERRUPTIBLE);
 		release_sock(sk);
-		if (list_empty(&tsk->accept_queue))
+		if (list_empty_careful(&tsk->accept_queue))
 			timeo = schedule_timeout(timeo);
 		/*
 		 * A child queued between prepare_to_wait and the check: we
@@ -447,10 +469,13 @@ struct sock *tern_accept_sk(struct sock *sk, int flags, int *err)
 		if (*err)
 			goto out_err;
 	}
+	/* children join in softirq without the socket lock: accept_lock */
+	spin_lock_bh(&tsk->accept_lock);
 	child = list_first_entry(&tsk->accept_queue, struct tern_sock,
 				 accept_node);
 	list_del_init(&child->accept_node);
 	sk_acceptq_removed(sk);
+	spin_unlock_bh(&tsk->accept_lock);
 	release_sock(sk);
 	*err = 0;
 	return (struct sock *)child;

@@ -9,6 +9,7 @@
 #include "tern.h"
 
 static int tern_one = 1;
+static int tern_two = 2;
 static int tern_max_syncnt = TERN_MAX_SYNCNT;
 static int tern_max_retries = 255;
 static int tern_max_ms = 3600 * 1000;
@@ -52,6 +53,11 @@ static struct ctl_table tern_sysctl_table[] = {
 	TERN_SYSCTL("min_snd_mss", min_snd_mss, &tern_min_mss, &tern_max_seg),
 	TERN_SYSCTL("max_tw_buckets", max_tw_buckets, SYSCTL_ZERO,
 		    &tern_int_max),
+	TERN_SYSCTL("synack_retries", synack_retries, &tern_one,
+		    &tern_max_syncnt),
+	TERN_SYSCTL("max_syn_backlog", max_syn_backlog, &tern_one,
+		    &tern_int_max),
+	TERN_SYSCTL("syncookies", syncookies, SYSCTL_ZERO, &tern_two),
 	TERN_SYSCTL_END
 };
 
@@ -74,6 +80,9 @@ int tern_sysctl_net_init(struct net *net)
 	tn->max_orphans = 16384;
 	tn->min_snd_mss = TERN_DEFAULT_MSS;	/* IPv4's 576-byte datagram */
 	tn->max_tw_buckets = 16384;
+	tn->synack_retries = 5;		/* tcp_synack_retries */
+	tn->max_syn_backlog = 4096;	/* tcp_max_syn_backlog's floor */
+	tn->syncookies = 1;		/* cookies when the queue is full */
 	atomic_set(&tn->tw_count, 0);
 
 	table = kmemdup(tern_sysctl_table, sizeof(tern_sysctl_table),

@@ -180,7 +180,34 @@ struct tern_sock {
 	/* listener: children ready for accept(); child: its entry */
 	struct list_head accept_queue;
 	struct list_head accept_node;
+	/*
+	 * listener: handshakes in progress (tern_request_sock.node). Both
+	 * lists and sk_ack_backlog are under accept_lock, not the socket
+	 * lock: segments to a listener are handled without it (as TCP's
+	 * icsk_accept_queue.rskq_lock).
+	 */
+	spinlock_t accept_lock;
+	struct list_head req_list;
+	atomic_t req_qlen;
 };
+
+/*
+ * A handshake in progress (TCP_NEW_SYN_RECV), in the connection table
+ * until its last segment makes the child or its timer gives up (as
+ * tcp_request_sock). sock_common is at offset 0: lookups see it as a sock.
+ */
+struct tern_request_sock {
+	struct inet_request_sock ireq;		/* must be first */
+	u64	snt_isn;	/* our initial sequence number */
+	u64	rcv_isn;	/* the peer's */
+	u16	mss;		/* the peer's MSS option, or the default */
+	struct list_head node;	/* on the listener's req_list */
+};
+
+static inline struct tern_request_sock *tern_rsk(const struct request_sock *req)
+{
+	return (struct tern_request_sock *)req;
+}
 
 /* IPv6 sockets add the IPv6 data, last (see compat.h). */
 struct tern6_sock {
@@ -276,6 +303,14 @@ enum tern_mib_field {
 	TERN_MIB_ABORTONMEMORY,	/* orphans reset: over net.tern.max_orphans */
 	TERN_MIB_TIMEWAITOVERFLOW, /* closed without TIME_WAIT: over the max */
 	TERN_MIB_RCVMSGTOOLONG,	/* reset: a message the buffer can't hold */
+	TERN_MIB_SYNRETRANS,	/* SYN-ACKs sent again by a request */
+	TERN_MIB_REQQFULLDOCOOKIES, /* request queue full: a cookie instead */
+	TERN_MIB_REQQFULLDROP,	/* request queue full, no cookies: dropped */
+	TERN_MIB_SYNCOOKIESSENT, /* SYN-ACKs carrying a cookie */
+	TERN_MIB_SYNCOOKIESRECV, /* connections made from a cookie */
+	TERN_MIB_REQBADACK,	/* handshake ACK with a wrong number: reset */
+	TERN_MIB_REQOUTOFWINDOW, /* segment to a request out of sequence */
+	TERN_MIB_REQTIMEOUTS,	/* requests dropped after synack_retries */
 	TERN_MIB_MAX
 };
 
@@ -304,6 +339,9 @@ struct tern_net {
 	int max_orphans;
 	int min_snd_mss;
 	int max_tw_buckets;
+	int synack_retries;
+	int max_syn_backlog;
+	int syncookies;
 	atomic_t tw_count;		/* connections in TIME_WAIT */
 	bool dying;			/* tern_net_exit() began: no new TIME_WAIT */
 	/* RFC 5961 challenge ACKs left this second (input.c) */
@@ -362,6 +400,7 @@ int tern_connect_start(struct sock *sk);
 void tern_write_queue_purge(struct sock *sk);
 void tern_ooo_purge(struct sock *sk);
 void tern_listen_stop(struct sock *sk);
+void tern_child_forget(struct sock *child);
 bool tern_too_many_orphans(struct sock *sk);
 unsigned int tern_orphans(void);
 void tern_net_purge(struct net *net);
@@ -392,9 +431,12 @@ struct sock *tern_lookup_v6(struct net *net, const struct in6_addr *saddr,
 			    __be16 dport, int dif);
 int tern_connect_port(struct sock *sk);
 void tern_show_bound(struct seq_file *seq, struct net *net);
+int tern_hash_req(struct sock *sk);
+bool tern_unhash_req(struct sock *sk);
+bool tern_hash_replace(struct sock *sk, struct sock *osk);
+void tern_sk_put(struct sock *sk);
 void tern_walk_sockets(struct net *net,
 		       void (*fn)(struct sock *sk, void *arg), void *arg);
-void tern_sk_put(struct sock *sk);
 struct tern_tw_sock;
 bool tern_hash_tw(struct tern_tw_sock *tw, struct sock *sk,
 		  unsigned long timeo);
@@ -415,10 +457,14 @@ enum tern_cookie_verdict {
 enum tern_cookie_verdict tern_cookie_check(const struct sk_buff *skb,
 					   u64 cookie, u64 peer_isn, u16 *mss);
 
-/* minisocks.c: the listener */
+/* minisocks.c: the listener, its requests, cookies, children */
 extern struct request_sock_ops tern_request_sock_ops;
 extern struct request_sock_ops tern6_request_sock_ops;
 int tern_listen_rcv(struct sock *sk, struct sk_buff *skb);
+int tern_req_rcv(struct sock *sk, struct sk_buff *skb);
+void tern_req_err(struct sock *sk, u64 seq, bool abort);
+bool tern_req_stale(struct sock *sk);
+void tern_listen_purge_reqs(struct sock *listener);
 
 /*
  * timewait.c: TIME_WAIT, a small structure of its own (the idea of
@@ -487,6 +533,7 @@ void tern_send_reset_reply(struct net *net, struct sk_buff *skb);
 void tern_send_tw_ack(struct sk_buff *skb, const struct tern_tw_sock *tw);
 void tern_send_synack_reply(struct sock *listener, struct sk_buff *skb,
 			    u64 cookie);
+void tern_send_synack_req(struct sock *listener, struct request_sock *req);
 int tern_retransmit_skb(struct sock *sk, struct sk_buff *skb);
 void tern_rtx_insert(struct rb_root *root, struct sk_buff *skb);
 void tern_rtx_unlink_free(struct sock *sk, struct sk_buff *skb);

@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <limits.h>
+#include <linux/filter.h>
 
 #include "conn_util.h"
 #include "kselftest_harness.h"
@@ -925,6 +926,397 @@ TEST_F(input, unconfirmed_handshake_resends_often)
 				sizeof(abort_now)));
 	close(c);
 	close(raw);
+}
+
+/* Classic BPF: drop every packet. */
+static int attach_drop_all(int fd)
+{
+	static struct sock_filter drop[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
+	struct sock_fprog prog = { .len = 1, .filter = drop };
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+			  sizeof(prog)) ? -errno : 0;
+}
+
+/*
+ * The raw socket plays a client from port *port of addr. What the
+ * listener sends it also reaches Tern here, which would answer with a
+ * reset (and end the handshake): a listener on that port whose filter
+ * drops everything takes those segments silently. Its fd.
+ */
+static int raw_client_port(struct __test_metadata *_metadata, int fam,
+			   const char *addr, int *port)
+{
+	int sink = ct_listener(fam, SOCK_STREAM, IPPROTO_TERN, addr, 0, 1, 0,
+			       port);
+
+	EXPECT_LE(0, sink);
+	if (sink >= 0)
+		EXPECT_EQ(0, attach_drop_all(sink));
+	return sink;
+}
+
+/* Send a SYN sport -> dport with sequence number isn. */
+static void send_syn(struct __test_metadata *_metadata, int fd, int fam,
+		     const void *saddr, const void *daddr, int sport,
+		     int dport, uint64_t isn)
+{
+	struct tern_seg s;
+
+	tern_seg_init(&s, fam, saddr, daddr);
+	s.sport = sport;
+	s.dport = dport;
+	s.flags = TERN_FLAG_SYN;
+	s.seq = isn;
+	send_seg(_metadata, fd, fam, daddr, &s, -1);
+}
+
+/* Send the handshake's last segment: seq, ack, no data. */
+static void send_ack(struct __test_metadata *_metadata, int fd, int fam,
+		     const void *saddr, const void *daddr, int sport,
+		     int dport, uint64_t seq, uint64_t ack)
+{
+	struct tern_seg s;
+
+	tern_seg_init(&s, fam, saddr, daddr);
+	s.sport = sport;
+	s.dport = dport;
+	s.flags = TERN_FLAG_ACK;
+	s.seq = seq;
+	s.ack_seq = ack;
+	send_seg(_metadata, fd, fam, daddr, &s, -1);
+}
+
+/* The next SYN-ACK lport -> cport acknowledging isn + 1: its seq, or 0. */
+static uint64_t recv_synack(int fd, int fam, int lport, int cport,
+			    uint64_t isn, int timeout_ms)
+{
+	long long deadline = ct_now_ms() + timeout_ms;
+	struct ternhdr th;
+	long long left;
+	size_t plen;
+
+	while ((left = deadline - ct_now_ms()) > 0) {
+		if (!recv_seg_with(fd, fam, lport, cport,
+				   TERN_FLAG_SYN | TERN_FLAG_ACK, &th, &plen,
+				   left))
+			return 0;
+		if (be64toh(th.ack_seq) == isn + 1)
+			return be64toh(th.seq);
+	}
+	return 0;
+}
+
+#define RAW_SYN(sp, dp, isn) send_syn(_metadata, self->fd, variant->family, \
+				      &self->saddr, &self->daddr, (sp), (dp), (isn))
+#define RAW_ACK(sp, dp, seq, ack) send_ack(_metadata, self->fd, variant->family, \
+					   &self->saddr, &self->daddr, (sp), (dp), \
+					   (seq), (ack))
+
+/*
+ * A listener keeps a request for a handshake and resends its SYN-ACK on
+ * a timer (1 s, then doubling), and at once for a repeated SYN, as TCP;
+ * an ACK of the wrong number is reset and leaves the request be; the
+ * right ACK, even after the SYN-ACK was resent, makes the connection.
+ */
+TEST_F(input, listener_resends_synack)
+{
+	const uint64_t isn = 0x1000000000000000ULL;
+	int l, a, sink, lport = 0, cport = 0, fam = variant->family;
+	long long retrans = ct_counter("TernSynRetrans");
+	long long badack = ct_counter("TernReqBadAck");
+	long long cookies = ct_counter("TernSyncookiesSent");
+	struct ternhdr th;
+	uint64_t k, k2;
+	size_t plen;
+
+	l = ct_listener(fam, SOCK_STREAM, IPPROTO_TERN, variant->daddr, 0, 8,
+			0, &lport);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, ct_set_timeo(l, SO_RCVTIMEO, DELIVERY_MS));
+	sink = raw_client_port(_metadata, fam, variant->saddr, &cport);
+	ASSERT_LE(0, sink);
+
+	RAW_SYN(cport, lport, isn);
+	k = recv_synack(self->fd, fam, lport, cport, isn, DELIVERY_MS);
+	ASSERT_NE(0ULL, k);
+	/* a repeated SYN: the same SYN-ACK at once */
+	RAW_SYN(cport, lport, isn);
+	k2 = recv_synack(self->fd, fam, lport, cport, isn, 500);
+	EXPECT_EQ(k, k2);
+	/* our ACK is lost: the listener resends by itself after 1 s */
+	k2 = recv_synack(self->fd, fam, lport, cport, isn, 1000 + DELIVERY_MS);
+	EXPECT_EQ(k, k2) {
+		TH_LOG("the listener did not resend its SYN-ACK");
+	}
+	EXPECT_LE(retrans + 2, ct_counter("TernSynRetrans"));
+
+	/* an ACK of something else: reset, counted */
+	RAW_ACK(cport, lport, isn + 1, k + 2);
+	ASSERT_EQ(1, recv_seg_with(self->fd, fam, lport, cport, TERN_FLAG_RST,
+				   &th, &plen, DELIVERY_MS));
+	EXPECT_EQ(k + 2, be64toh(th.seq));
+	EXPECT_EQ(badack + 1, ct_counter("TernReqBadAck"));
+
+	RAW_ACK(cport, lport, isn + 1, k + 1);
+	a = accept(l, NULL, NULL);
+	EXPECT_LE(0, a) {
+		TH_LOG("accept: %s", strerror(errno));
+	}
+	EXPECT_EQ(cookies, ct_counter("TernSyncookiesSent"));
+	if (a >= 0)
+		close(a);
+	close(sink);
+	close(l);
+}
+
+/*
+ * A request lives for net.tern.synack_retries resends (here 1: at 1 s),
+ * then goes (at 3 s) and is counted; its ACK after that finds no
+ * request and no cookie, and is reset.
+ */
+TEST_F(input, listener_request_expires)
+{
+	const uint64_t isn = 0x2000000000000000ULL;
+	int l, sink, lport = 0, cport = 0, fam = variant->family;
+	long long retrans = ct_counter("TernSynRetrans");
+	long long timeouts = ct_counter("TernReqTimeouts");
+	long long deadline;
+	struct ternhdr th;
+	size_t plen;
+	uint64_t k;
+
+	ASSERT_EQ(0, ct_sysctl_write("/proc/sys/net/tern/synack_retries", "1"));
+	l = ct_listener(fam, SOCK_STREAM, IPPROTO_TERN, variant->daddr, 0, 8,
+			0, &lport);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, ct_set_nonblock(l, 1));
+	sink = raw_client_port(_metadata, fam, variant->saddr, &cport);
+	ASSERT_LE(0, sink);
+
+	RAW_SYN(cport, lport, isn);
+	k = recv_synack(self->fd, fam, lport, cport, isn, DELIVERY_MS);
+	ASSERT_NE(0ULL, k);
+	EXPECT_EQ(k, recv_synack(self->fd, fam, lport, cport, isn,
+				 1000 + DELIVERY_MS));
+	deadline = ct_now_ms() + 2000 + DELIVERY_MS;
+	while (ct_counter("TernReqTimeouts") == timeouts &&
+	       ct_now_ms() < deadline)
+		tern_msleep(50);
+	EXPECT_EQ(timeouts + 1, ct_counter("TernReqTimeouts"));
+	EXPECT_EQ(retrans + 1, ct_counter("TernSynRetrans"));
+	/* no third SYN-ACK */
+	EXPECT_EQ(0ULL, recv_synack(self->fd, fam, lport, cport, isn, 300));
+
+	RAW_ACK(cport, lport, isn + 1, k + 1);
+	ASSERT_EQ(1, recv_seg_with(self->fd, fam, lport, cport, TERN_FLAG_RST,
+				   &th, &plen, DELIVERY_MS));
+	EXPECT_EQ(-1, accept(l, NULL, NULL));
+	EXPECT_EQ(EAGAIN, errno);
+	close(sink);
+	close(l);
+}
+
+/*
+ * net.tern.syncookies with the request queue full (backlog 1, one
+ * handshake left hanging): 0 drops the next SYN (counted), 1 answers it
+ * with a cookie whose ACK makes a connection, 2 answers every SYN with a
+ * cookie and never keeps a request (no resent SYN-ACK).
+ */
+static void syncookies_mode(struct __test_metadata *_metadata, int fd,
+			    int fam, const char *addr, const void *saddr,
+			    const void *daddr, int mode)
+{
+	const uint64_t isn1 = 0x3000000000000000ULL, isn2 = 0x4000000000000000ULL;
+	int l, a, sink1, sink2, lport = 0, p1 = 0, p2 = 0;
+	long long sent = ct_counter("TernSyncookiesSent");
+	long long recvd = ct_counter("TernSyncookiesRecv");
+	long long dropped = ct_counter("TernReqQFullDrop");
+	long long docookies = ct_counter("TernReqQFullDoCookies");
+	long long retrans = ct_counter("TernSynRetrans");
+	uint64_t k1, k2;
+
+	ASSERT_EQ(0, ct_sysctl_write("/proc/sys/net/tern/syncookies", "%d",
+				     mode));
+	l = ct_listener(fam, SOCK_STREAM, IPPROTO_TERN, addr, 0, 1, 0, &lport);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, ct_set_timeo(l, SO_RCVTIMEO, DELIVERY_MS));
+	sink1 = raw_client_port(_metadata, fam, addr, &p1);
+	sink2 = raw_client_port(_metadata, fam, addr, &p2);
+	ASSERT_LE(0, sink1);
+	ASSERT_LE(0, sink2);
+
+	send_syn(_metadata, fd, fam, saddr, daddr, p1, lport, isn1);
+	k1 = recv_synack(fd, fam, lport, p1, isn1, DELIVERY_MS);
+	ASSERT_NE(0ULL, k1);
+	send_syn(_metadata, fd, fam, saddr, daddr, p2, lport, isn2);
+	k2 = recv_synack(fd, fam, lport, p2, isn2, mode ? DELIVERY_MS : 1000);
+	switch (mode) {
+	case 0:
+		EXPECT_EQ(0ULL, k2);
+		EXPECT_EQ(dropped + 1, ct_counter("TernReqQFullDrop"));
+		EXPECT_EQ(sent, ct_counter("TernSyncookiesSent"));
+		break;
+	case 1:
+		ASSERT_NE(0ULL, k2);
+		EXPECT_EQ(docookies + 1, ct_counter("TernReqQFullDoCookies"));
+		EXPECT_EQ(sent + 1, ct_counter("TernSyncookiesSent"));
+		break;
+	case 2:
+		ASSERT_NE(0ULL, k2);
+		EXPECT_EQ(sent + 2, ct_counter("TernSyncookiesSent"));
+		EXPECT_EQ(docookies, ct_counter("TernReqQFullDoCookies"));
+		/* no request: nothing resends the first SYN-ACK */
+		EXPECT_EQ(0ULL, recv_synack(fd, fam, lport, p1, isn1,
+					    1000 + 1000));
+		EXPECT_EQ(retrans, ct_counter("TernSynRetrans"));
+		break;
+	}
+	EXPECT_EQ(dropped + !mode, ct_counter("TernReqQFullDrop"));
+	if (mode) {
+		send_ack(_metadata, fd, fam, saddr, daddr, p2, lport, isn2 + 1,
+			 k2 + 1);
+		a = accept(l, NULL, NULL);
+		EXPECT_LE(0, a) {
+			TH_LOG("accept of the cookie's connection: %s",
+			       strerror(errno));
+		}
+		if (a >= 0)
+			close(a);
+		EXPECT_EQ(recvd + 1, ct_counter("TernSyncookiesRecv"));
+	}
+	close(sink1);
+	close(sink2);
+	close(l);
+}
+
+TEST_F(input, syncookies_0_drops_when_full)
+{
+	syncookies_mode(_metadata, self->fd, variant->family, variant->saddr,
+			&self->saddr, &self->daddr, 0);
+}
+
+TEST_F(input, syncookies_1_cookies_when_full)
+{
+	syncookies_mode(_metadata, self->fd, variant->family, variant->saddr,
+			&self->saddr, &self->daddr, 1);
+}
+
+TEST_F(input, syncookies_2_cookies_always)
+{
+	syncookies_mode(_metadata, self->fd, variant->family, variant->saddr,
+			&self->saddr, &self->daddr, 2);
+}
+
+/* The Internet checksum of len bytes (RFC 1071). */
+static uint16_t inet_csum(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint32_t sum = 0;
+
+	for (; len > 1; len -= 2, p += 2)
+		sum += p[0] << 8 | p[1];
+	if (len)
+		sum += p[0] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons(~sum & 0xffff);
+}
+
+/*
+ * Send, over loopback, an ICMP "host unreachable" quoting a segment
+ * 127.0.0.1:sport -> 127.0.0.1:dport with sequence number seq.
+ */
+static int send_icmp_unreach(int sport, int dport, uint64_t seq)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	uint8_t msg[8 + 20 + TERN_HDR_LEN] = { 0 };
+	uint8_t *ip = msg + 8, *th = ip + 20;
+	uint16_t csum;
+	uint64_t be;
+	int fd, ret;
+
+	fd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+	if (fd < 0)
+		return -errno;
+	msg[0] = 3;		/* destination unreachable */
+	msg[1] = 1;		/* host unreachable: fatal to a handshake */
+	ip[0] = 0x45;
+	ip[3] = 20 + TERN_HDR_LEN;
+	ip[8] = 64;
+	ip[9] = IPPROTO_TERN;
+	inet_pton(AF_INET, "127.0.0.1", ip + 12);
+	inet_pton(AF_INET, "127.0.0.1", ip + 16);
+	csum = inet_csum(ip, 20);
+	memcpy(ip + 10, &csum, 2);
+	th[0] = sport >> 8;
+	th[1] = sport & 0xff;
+	th[2] = dport >> 8;
+	th[3] = dport & 0xff;
+	be = htobe64(seq);
+	memcpy(th + offsetof(struct ternhdr, seq), &be, 8);
+	csum = inet_csum(msg, sizeof(msg));
+	memcpy(msg + 2, &csum, 2);
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	ret = sendto(fd, msg, sizeof(msg), 0, (struct sockaddr *)&to,
+		     sizeof(to)) == sizeof(msg) ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * An ICMP error quoting a request's SYN-ACK: with another sequence number
+ * it is ignored and counted, with ours a fatal one ends the handshake
+ * (as tcp_req_err()), so its ACK then finds nothing and is reset.
+ */
+TEST_F(input, icmp_error_drops_request)
+{
+	const uint64_t isn = 0x5000000000000000ULL;
+	int l, sink, lport = 0, cport = 0, fam = variant->family;
+	long long oow = ct_counter("TernOutOfWindowIcmps");
+	long long icmps = ct_counter("TernInIcmpErrors");
+	long long deadline;
+	struct ternhdr th;
+	size_t plen;
+	uint64_t k;
+
+	if (fam != AF_INET)
+		SKIP(return, "the ICMP is built for IPv4 only");
+	l = ct_listener(fam, SOCK_STREAM, IPPROTO_TERN, variant->daddr, 0, 8,
+			0, &lport);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, ct_set_nonblock(l, 1));
+	sink = raw_client_port(_metadata, fam, variant->saddr, &cport);
+	ASSERT_LE(0, sink);
+
+	RAW_SYN(cport, lport, isn);
+	k = recv_synack(self->fd, fam, lport, cport, isn, DELIVERY_MS);
+	ASSERT_NE(0ULL, k);
+	ASSERT_EQ(0, send_icmp_unreach(lport, cport, k + 7));
+	deadline = ct_now_ms() + DELIVERY_MS;
+	while (ct_counter("TernOutOfWindowIcmps") == oow &&
+	       ct_now_ms() < deadline)
+		tern_msleep(20);
+	EXPECT_EQ(oow + 1, ct_counter("TernOutOfWindowIcmps"));
+	/* the request lives: a repeated SYN gets its SYN-ACK */
+	RAW_SYN(cport, lport, isn);
+	EXPECT_EQ(k, recv_synack(self->fd, fam, lport, cport, isn,
+				 DELIVERY_MS));
+
+	ASSERT_EQ(0, send_icmp_unreach(lport, cport, k));
+	deadline = ct_now_ms() + DELIVERY_MS;
+	while (ct_counter("TernInIcmpErrors") < icmps + 2 &&
+	       ct_now_ms() < deadline)
+		tern_msleep(20);
+	EXPECT_EQ(icmps + 2, ct_counter("TernInIcmpErrors"));
+	RAW_ACK(cport, lport, isn + 1, k + 1);
+	ASSERT_EQ(1, recv_seg_with(self->fd, fam, lport, cport, TERN_FLAG_RST,
+				   &th, &plen, DELIVERY_MS)) {
+		TH_LOG("the request outlived a fatal ICMP error");
+	}
+	EXPECT_EQ(-1, accept(l, NULL, NULL));
+	close(sink);
+	close(l);
 }
 
 TEST_HARNESS_MAIN
