@@ -470,10 +470,10 @@ static bool tern_same_tuple(const struct sock *a, const struct sock *b)
 }
 
 /*
- * Add a connection whose four-tuple is set and whose port is bound;
- * -EADDRNOTAVAIL if another connection has the four-tuple.
+ * Put sk in the established table unless its four-tuple is there
+ * already (-EADDRNOTAVAIL); hold: the table takes a reference of its own.
  */
-int tern_hash_conn(struct sock *sk)
+static int tern_ehash_add_unique(struct sock *sk, bool hold)
 {
 	u32 hash = tern_sk_ehashfn(sk);
 	struct hlist_nulls_head *head = &tern_ehash[hash & tern_ehash_mask];
@@ -482,8 +482,6 @@ int tern_hash_conn(struct sock *sk)
 	struct sock *sk2;
 	int err = 0;
 
-	if (hlist_unhashed(&sk->sk_bind_node))
-		return -EADDRNOTAVAIL;	/* its port was never bound */
 	spin_lock_bh(lock);
 	sk_nulls_for_each(sk2, node, head) {
 		if (sk2->sk_hash == hash && tern_same_tuple(sk, sk2)) {
@@ -492,10 +490,24 @@ int tern_hash_conn(struct sock *sk)
 		}
 	}
 	sk->sk_hash = hash;
-	sk_nulls_add_node_rcu(sk, head);	/* the table holds a reference */
+	if (hold)
+		sk_nulls_add_node_rcu(sk, head);
+	else
+		__sk_nulls_add_node_rcu(sk, head);
 out:
 	spin_unlock_bh(lock);
 	return err;
+}
+
+/*
+ * Add a connection whose four-tuple is set and whose port is bound;
+ * -EADDRNOTAVAIL if another connection has the four-tuple.
+ */
+int tern_hash_conn(struct sock *sk)
+{
+	if (hlist_unhashed(&sk->sk_bind_node))
+		return -EADDRNOTAVAIL;	/* its port was never bound */
+	return tern_ehash_add_unique(sk, true);
 }
 
 /*
@@ -506,25 +518,7 @@ out:
  */
 int tern_hash_req(struct sock *sk)
 {
-	u32 hash = tern_sk_ehashfn(sk);
-	struct hlist_nulls_head *head = &tern_ehash[hash & tern_ehash_mask];
-	spinlock_t *lock = tern_ehash_lock(hash);
-	struct hlist_nulls_node *node;
-	struct sock *sk2;
-	int err = 0;
-
-	spin_lock_bh(lock);
-	sk_nulls_for_each(sk2, node, head) {
-		if (sk2->sk_hash == hash && tern_same_tuple(sk, sk2)) {
-			err = -EADDRNOTAVAIL;
-			goto out;
-		}
-	}
-	sk->sk_hash = hash;
-	__sk_nulls_add_node_rcu(sk, head);
-out:
-	spin_unlock_bh(lock);
-	return err;
+	return tern_ehash_add_unique(sk, false);
 }
 
 /*
