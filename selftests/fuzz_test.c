@@ -183,7 +183,6 @@ struct fz {
 	long long n[FZ_NR_VERDICTS];
 	long long sent, mutated, truncated, icmps;
 	long long handshakes, synack_missing, children, reopens, loops;
-	unsigned int hs_next;	/* forged handshakes so far: their ports */
 	long long batches, inflight_batches, ooo_batches;
 	long long t0;		/* ct_now_ms() at the start */
 	bool insane;		/* a /proc/net/tern/sockets line out of range */
@@ -191,16 +190,6 @@ struct fz {
 };
 
 static uint8_t fz_buf[65536];
-
-/*
- * Forged handshakes come from ports of their own, each used once: a SYN
- * for a four-tuple whose request is still pending (its last segment was
- * fuzzed) rightly gets no SYN-ACK, as in TCP. Random segments come from
- * the ports above them.
- */
-#define FZ_HS_PORT_LO	1024
-#define FZ_HS_PORTS	31744
-#define FZ_RANDOM_PORT(r)	(32768 + fz_below(r, 32768))
 
 static const uint8_t fz_common_flags[] = {
 	TERN_FLAG_ACK, TERN_FLAG_ACK, TERN_FLAG_ACK, TERN_FLAG_ACK,
@@ -1456,15 +1445,14 @@ static int fz_synack(const struct fz *z, int fd, int lport, int cport,
 }
 
 /*
- * A handshake from a port of its own to lport: a valid SYN with
+ * A handshake from cport (a TIME_WAIT client) to lport: a valid SYN with
  * random options, the cookie from the SYN-ACK, then the segment that
  * completes it carrying whatever else (data, FIN, EOR, options; now and
  * then a broken one), and a few random segments for the new connection.
  */
 static void fz_handshake(struct __test_metadata *_metadata, struct fz *z,
-			 int hs, int lport)
+			 int hs, int lport, int cport)
 {
-	int cport = FZ_HS_PORT_LO + z->hs_next++ % FZ_HS_PORTS;
 	struct fz_rng *r = &z->rng;
 	struct fz_target t;
 	struct fz_spec s;
@@ -1566,20 +1554,20 @@ TEST_F_TIMEOUT(fuzz, listener, FZ_TIMEOUT_S)
 		unsigned int which = fz_below(r, 2);
 
 		if (z->sent < FZ_SWEEP) {
-			fz_target_random(r, &t, FZ_RANDOM_PORT(r), lport[which]);
+			fz_target_random(r, &t, 1 + fz_below(r, 65535), lport[which]);
 			fz_sweep_spec(r, &t, &s, z->sent);
 			EMIT(&s);
 		} else if (pick < 2) {
 			z->children += fz_drain_accept(r, l[0]);
 			z->children += fz_drain_accept(r, l[1]);
-			fz_handshake(_metadata, z, hs, twlport[j]);
+			fz_handshake(_metadata, z, hs, twlport[j], twport[j]);
 		} else if (pick < 4) {
 			fz_random_spec(r, &tw[j], &s, 2);
 			EMIT(&s);
 			if (fz_one_in(r, 16))
 				fz_icmp(_metadata, z, &tw[j]);
 		} else {
-			uint16_t sport = FZ_RANDOM_PORT(r);
+			uint16_t sport = 1 + fz_below(r, 65535);
 			uint16_t dport = lport[which];
 
 			if (fz_one_in(r, 8))
