@@ -79,8 +79,14 @@ int tern_do_rcv(struct sock *sk, struct sk_buff *skb)
 	case TCP_SYN_RECV:
 		return tern_synrecv_rcv(sk, skb);
 	case TCP_CLOSE:
-		tern_send_reset_reply(sock_net(sk), skb);
-		kfree_skb(skb);
+		/*
+		 * Closed while the segment waited in the backlog (it went to
+		 * TIME_WAIT, whose structure now answers for the four-tuple,
+		 * or it was reset): discarded, as tcp_rcv_state_process()
+		 * does. A reset here would tell the peer of a connection that
+		 * ended well that it did not.
+		 */
+		kfree_skb_reason(skb, SKB_DROP_REASON_TCP_CLOSE);
 		return 0;
 	default:
 		return tern_conn_rcv(sk, skb);
