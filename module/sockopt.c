@@ -102,6 +102,19 @@ int tern_setsockopt(struct sock *sk, int level, int optname,
 	return err;
 }
 
+/* TERN_INFO: as much of struct tern_info as the caller has room for. */
+static int tern_getsockopt_info(struct sock *sk, char __user *optval,
+				int __user *optlen, int len)
+{
+	struct tern_info info;
+
+	tern_get_info(sk, &info);
+	len = min_t(unsigned int, len, sizeof(info));
+	if (put_user(len, optlen) || copy_to_user(optval, &info, len))
+		return -EFAULT;
+	return 0;
+}
+
 int tern_getsockopt(struct sock *sk, int level, int optname,
 		    char __user *optval, int __user *optlen)
 {
@@ -116,6 +129,8 @@ int tern_getsockopt(struct sock *sk, int level, int optname,
 		return -EFAULT;
 	if (len < 0)
 		return -EINVAL;
+	if (optname == TERN_INFO)
+		return tern_getsockopt_info(sk, optval, optlen, len);
 	switch (optname) {
 	case TERN_NODELAY:
 		val = tsk->nodelay;

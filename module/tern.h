@@ -76,12 +76,7 @@ enum {
 	TERN_MTU_DEFERRED,	/* an ICMP "too big" came while owned */
 };
 
-/* Congestion state. */
-enum {
-	TERN_CA_OPEN,
-	TERN_CA_RECOVERY,	/* fast recovery after SACK-detected loss */
-	TERN_CA_LOSS,		/* after a retransmission timeout */
-};
+/* Congestion state: TERN_CA_* in the uapi header (struct tern_info). */
 
 /* What the retransmit timer is armed for. */
 enum {
@@ -414,6 +409,9 @@ int tern_setsockopt(struct sock *sk, int level, int optname,
 int tern_getsockopt(struct sock *sk, int level, int optname,
 		    char __user *optval, int __user *optlen);
 int tern_set_rcvlowat(struct sock *sk, int val);
+
+/* info.c */
+void tern_get_info(struct sock *sk, struct tern_info *info);
 
 /* hash.c: bound ports, connections, listeners */
 int tern_hash_init(void);

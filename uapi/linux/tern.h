@@ -111,11 +111,83 @@ struct ternhdr {
 #define TERN_KEEPINTVL		5	/* int: seconds between keepalives */
 #define TERN_KEEPCNT		6	/* int: keepalives before giving up */
 #define TERN_SYNCNT		7	/* int: SYN retransmissions */
+#define TERN_INFO		11	/* struct tern_info, read only */
 #define TERN_USER_TIMEOUT	18	/* int: ms unacknowledged before ETIMEDOUT */
 
 #define TERN_MAX_KEEPIDLE	32767
 #define TERN_MAX_KEEPINTVL	32767
 #define TERN_MAX_KEEPCNT	127
 #define TERN_MAX_SYNCNT		127
+
+/* struct tern_info.tern_ca_state */
+enum {
+	TERN_CA_OPEN = 0,	/* no loss being repaired */
+	TERN_CA_RECOVERY = 1,	/* fast recovery after SACK/RACK-detected loss */
+	TERN_CA_LOSS = 2,	/* after a retransmission timeout */
+};
+
+/*
+ * getsockopt(fd, SOL_TERN, TERN_INFO, &info, &len), and the payload of
+ * INET_DIAG_INFO in sock_diag answers for protocol 253. Versioned by
+ * length as TCP_INFO is: the kernel copies min(len, its size) bytes and
+ * returns that length; fields are only ever added at the end, so a
+ * program reads what its header knows and checks len for newer fields.
+ * Sequence-space quantities are in bytes (Tern's window is in bytes),
+ * times in microseconds unless the name says otherwise, rates in bytes
+ * per second. The tern_state values are TCP's (TCP_ESTABLISHED = 1 ...
+ * TCP_NEW_SYN_RECV = 12) so tools print them as ss does.
+ */
+struct tern_info {
+	__u8	tern_state;		/* TCP_* state */
+	__u8	tern_ca_state;		/* TERN_CA_* */
+	__u8	tern_retransmits;	/* consecutive timeouts unanswered */
+	__u8	tern_probes;		/* unanswered keepalive/zero-window probes */
+	__u8	tern_backoff;		/* RTO doublings in force */
+	__u8	tern_reserved8[3];	/* zero */
+
+	__u32	tern_rto;		/* retransmission timeout, us */
+	__u32	tern_ato;		/* delayed-ACK timeout, us */
+	__u32	tern_snd_mss;		/* payload bytes per segment sent */
+	__u32	tern_rcv_mss;		/* the peer's announced MSS */
+
+	__u32	tern_rtt;		/* smoothed RTT, us (RFC 6298 SRTT) */
+	__u32	tern_rttvar;		/* RTT variation, us (RTTVAR) */
+	__u32	tern_min_rtt;		/* lowest RTT seen, us; ~0U if none */
+	__u32	tern_snd_cwnd;		/* congestion window, bytes */
+
+	__u32	tern_snd_ssthresh;	/* slow-start threshold, bytes */
+	__u32	tern_snd_wnd;		/* the peer's receive window, bytes */
+	__u32	tern_rcv_wnd;		/* the window we last announced, bytes */
+	__u32	tern_rcv_space;		/* receive autotuning's estimate, bytes */
+
+	__u32	tern_unacked;		/* bytes sent and not acknowledged */
+	__u32	tern_in_flight;		/* of those, neither SACKed nor lost */
+	__u32	tern_sacked;		/* bytes the peer holds beyond snd_una */
+	__u32	tern_lost;		/* bytes marked lost, not yet resent */
+
+	__u32	tern_retrans;		/* bytes resent and not yet acknowledged */
+	__u32	tern_notsent;		/* bytes queued and never sent */
+	__u32	tern_last_data_sent;	/* ms since data was last sent */
+	__u32	tern_last_data_recv;	/* ms since data was last received */
+
+	__u32	tern_last_ack_recv;	/* ms since an ACK was last received */
+	__u32	tern_reserved32;	/* zero */
+
+	__u64	tern_total_retrans;	/* segments resent, ever */
+	__u64	tern_pacing_rate;	/* bytes/s, ~0ULL: not paced */
+	__u64	tern_max_pacing_rate;	/* SO_MAX_PACING_RATE, ~0ULL: none */
+	__u64	tern_delivery_rate;	/* latest delivery-rate sample, bytes/s */
+	__u64	tern_bytes_sent;	/* payload bytes sent, resends included */
+	__u64	tern_bytes_retrans;	/* payload bytes resent */
+	__u64	tern_bytes_acked;	/* payload bytes cumulatively acknowledged */
+	__u64	tern_bytes_received;	/* payload bytes received in sequence */
+	__u64	tern_segs_out;		/* segments sent, resends included */
+	__u64	tern_segs_in;		/* segments received */
+	__u64	tern_data_segs_out;	/* of those sent, carrying payload */
+	__u64	tern_data_segs_in;	/* of those received, carrying payload */
+	__u64	tern_busy_time;		/* us with data in flight */
+	__u64	tern_rwnd_limited;	/* us stalled by the peer's window */
+	__u64	tern_sndbuf_limited;	/* us stalled by the send buffer */
+};
 
 #endif /* _UAPI_LINUX_TERN_H */

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tern: struct tern_info, one fill for the TERN_INFO socket option and
+ * for sock_diag's INET_DIAG_INFO (as tcp_get_info() serves TCP_INFO and
+ * tcp_diag).
+ */
+#include <linux/log2.h>
+
+#include "tern.h"
+
+static u32 tern_ms_since(u64 stamp)
+{
+	return stamp ? jiffies_to_msecs(get_jiffies_64() - stamp) : 0;
+}
+
+static void tern_info_send(const struct sock *sk, struct tern_info *info)
+{
+	const struct tern_sock *tsk = tern_sk(sk);
+	u64 unacked = tsk->snd_nxt - tsk->snd_una;
+
+	info->tern_snd_mss = tsk->mss_cache;
+	info->tern_rcv_mss = tsk->peer_mss;
+	info->tern_snd_cwnd = tsk->cwnd;
+	info->tern_snd_ssthresh = tsk->ssthresh;
+	info->tern_snd_wnd = tsk->snd_wnd;
+	info->tern_unacked = min_t(u64, unacked, U32_MAX);
+	info->tern_in_flight = tern_in_flight(tsk);
+	info->tern_sacked = tsk->sacked_out;
+	info->tern_lost = tsk->lost_out;
+	info->tern_notsent = min_t(u64, tsk->write_seq - tsk->snd_nxt,
+				   U32_MAX);
+}
+
+static void tern_info_rtt(const struct sock *sk, struct tern_info *info)
+{
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+	const struct tern_sock *tsk = tern_sk(sk);
+
+	info->tern_retransmits = tsk->retries;
+	info->tern_probes = icsk->icsk_probes_out;
+	if (tsk->rto && icsk->icsk_rto > tsk->rto)
+		info->tern_backoff = ilog2(icsk->icsk_rto / tsk->rto);
+	info->tern_rto = jiffies_to_usecs(icsk->icsk_rto);
+	info->tern_rtt = tsk->srtt_us >> 3;
+	info->tern_rttvar = tsk->rttvar_us >> 2;
+	info->tern_min_rtt = tsk->min_rtt_us;
+}
+
+/*
+ * Fill @info for @sk. A listener reports its state and little else, as
+ * TCP_INFO does. The socket lock keeps the numbers of one moment
+ * together; sock_diag calls this unlocked, so take it here (fast path,
+ * as tcp_get_info()).
+ */
+void tern_get_info(struct sock *sk, struct tern_info *info)
+{
+	const struct tern_sock *tsk = tern_sk(sk);
+	bool slow;
+
+	memset(info, 0, sizeof(*info));
+	info->tern_state = inet_sk_state_load(sk);
+	info->tern_pacing_rate = READ_ONCE(sk->sk_pacing_rate);
+	info->tern_max_pacing_rate = READ_ONCE(sk->sk_max_pacing_rate);
+	if (info->tern_state == TCP_LISTEN)
+		return;
+
+	slow = lock_sock_fast(sk);
+	info->tern_ca_state = tsk->ca_state;
+	tern_info_rtt(sk, info);
+	tern_info_send(sk, info);
+	info->tern_rcv_wnd = tsk->rcv_wnd;
+	info->tern_rcv_space = tern_rcv_space(sk);
+	info->tern_last_data_recv = tern_ms_since(tsk->rcv_tstamp);
+	unlock_sock_fast(sk, slow);
+}
