@@ -27,6 +27,7 @@ static void tern_info_send(const struct sock *sk, struct tern_info *info)
 	info->tern_in_flight = tern_in_flight(tsk);
 	info->tern_sacked = tsk->sacked_out;
 	info->tern_lost = tsk->lost_out;
+	info->tern_retrans = tsk->retrans_out;
 	info->tern_notsent = min_t(u64, tsk->write_seq - tsk->snd_nxt,
 				   U32_MAX);
 }
@@ -41,9 +42,55 @@ static void tern_info_rtt(const struct sock *sk, struct tern_info *info)
 	if (tsk->rto && icsk->icsk_rto > tsk->rto)
 		info->tern_backoff = ilog2(icsk->icsk_rto / tsk->rto);
 	info->tern_rto = jiffies_to_usecs(icsk->icsk_rto);
+	info->tern_ato = tern_delack_us();
 	info->tern_rtt = tsk->srtt_us >> 3;
 	info->tern_rttvar = tsk->rttvar_us >> 2;
-	info->tern_min_rtt = tsk->min_rtt_us;
+	info->tern_min_rtt = tsk->srtt_us ? tsk->min_rtt_us : ~0U;
+}
+
+/* The chronographs, the one running included (tcp_get_info_chrono_stats). */
+static void tern_info_chrono(const struct tern_sock *tsk,
+			     struct tern_info *info)
+{
+	u64 stat[ARRAY_SIZE(tsk->chrono_stat)];
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(stat); i++) {
+		stat[i] = tsk->chrono_stat[i];
+		if (tsk->chrono_type == i + 1)
+			stat[i] += tern_clock_us() - tsk->chrono_start;
+	}
+	info->tern_busy_time = stat[TERN_CHRONO_BUSY - 1] +
+			       stat[TERN_CHRONO_RWND_LIMITED - 1] +
+			       stat[TERN_CHRONO_SNDBUF_LIMITED - 1];
+	info->tern_rwnd_limited = stat[TERN_CHRONO_RWND_LIMITED - 1];
+	info->tern_sndbuf_limited = stat[TERN_CHRONO_SNDBUF_LIMITED - 1];
+}
+
+/* Counters and ages. segs_in is written in softirq: READ_ONCE. */
+static void tern_info_counters(const struct tern_sock *tsk,
+			       struct tern_info *info)
+{
+	info->tern_last_data_sent = tern_ms_since(tsk->data_sent_stamp);
+	info->tern_last_data_recv = tern_ms_since(tsk->data_rcvd_stamp);
+	info->tern_last_ack_recv = tern_ms_since(tsk->ack_rcvd_stamp);
+	info->tern_total_retrans = tsk->total_retrans;
+	info->tern_delivery_rate = tern_delivery_rate(tsk);
+	info->tern_bytes_sent = tsk->bytes_sent;
+	info->tern_bytes_retrans = tsk->bytes_retrans;
+	info->tern_bytes_acked = tsk->bytes_acked;
+	info->tern_bytes_received = tsk->bytes_received;
+	info->tern_segs_out = tsk->segs_out;
+	info->tern_segs_in = READ_ONCE(tsk->segs_in);
+	info->tern_data_segs_out = tsk->data_segs_out;
+	info->tern_data_segs_in = READ_ONCE(tsk->data_segs_in);
+	tern_info_chrono(tsk, info);
+}
+
+/* sk_pacing_rate and its cap, ~0 meaning none (as tcp_get_info()). */
+static u64 tern_info_rate(unsigned long rate)
+{
+	return rate != ~0UL ? rate : ~0ULL;
 }
 
 /*
@@ -59,8 +106,9 @@ void tern_get_info(struct sock *sk, struct tern_info *info)
 
 	memset(info, 0, sizeof(*info));
 	info->tern_state = inet_sk_state_load(sk);
-	info->tern_pacing_rate = READ_ONCE(sk->sk_pacing_rate);
-	info->tern_max_pacing_rate = READ_ONCE(sk->sk_max_pacing_rate);
+	info->tern_pacing_rate = tern_info_rate(READ_ONCE(sk->sk_pacing_rate));
+	info->tern_max_pacing_rate =
+		tern_info_rate(READ_ONCE(sk->sk_max_pacing_rate));
 	if (info->tern_state == TCP_LISTEN)
 		return;
 
@@ -70,6 +118,6 @@ void tern_get_info(struct sock *sk, struct tern_info *info)
 	tern_info_send(sk, info);
 	info->tern_rcv_wnd = tsk->rcv_wnd;
 	info->tern_rcv_space = tern_rcv_space(sk);
-	info->tern_last_data_recv = tern_ms_since(tsk->rcv_tstamp);
+	tern_info_counters(tsk, info);
 	unlock_sock_fast(sk, slow);
 }

@@ -281,6 +281,7 @@ lookup:
 		return 0;
 	}
 	bh_lock_sock_nested(sk);
+	tern_segs_in(tern_sk(sk), skb);
 	if (!sock_owned_by_user(sk)) {
 		tern_do_rcv(sk, skb);
 	} else if (sk_add_backlog(sk, skb, 2 * READ_ONCE(sk->sk_rcvbuf) +

@@ -149,6 +149,11 @@ static void tern_child_seq(struct sock *sk, const struct sk_buff *skb,
 	tsk->snd_wl2 = tsk->snd_una;
 	tsk->peer_mss = mss;
 	tsk->rcv_tstamp = get_jiffies_64();
+	/* TERN_INFO: the ages count from here; the SYN was received */
+	tsk->data_sent_stamp = tsk->rcv_tstamp;
+	tsk->data_rcvd_stamp = tsk->rcv_tstamp;
+	tsk->ack_rcvd_stamp = tsk->rcv_tstamp;
+	tsk->segs_in = 1;
 }
 
 /*
@@ -242,6 +247,9 @@ static struct sock *tern_create_child(struct sock *listener,
 	}
 #endif
 	tern_child_seq(sk, skb, isn, mss);
+	/* its SYN-ACKs resent, as tcp_create_openreq_child() counts them */
+	if (qreq)
+		tern_sk(sk)->total_retrans = qreq->num_retrans;
 	if (tern_child_route(sk, listener, req, v4))
 		goto fail;
 	tern_cc_init(sk);
@@ -297,6 +305,7 @@ static void tern_child_ready(struct sock *listener, struct sock *child,
 	tern_sk(child)->quickack = 1;
 	tern_sk(child)->ack_pending = 1;
 	tern_sk(child)->hs_confirm = 1;
+	tern_segs_in(tern_sk(child), skb);
 	tern_conn_rcv(child, skb);
 	bh_unlock_sock(child);
 	sock_put(child);

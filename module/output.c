@@ -183,9 +183,14 @@ static int tern_xmit(struct sock *sk, struct sk_buff *skb, u8 flags, u64 seq)
 	int room, olen, err;
 
 	room = TERN_MAX_OPT_LEN;
-	if (skb->len)
+	if (skb->len) {
 		room = min_t(int, room,
 			     (int)tsk->mss_cache - (int)skb->len);
+		/* the payload, before the header goes on (tcp_event_data_sent) */
+		tsk->data_segs_out++;
+		tsk->bytes_sent += skb->len;
+		tsk->data_sent_stamp = get_jiffies_64();
+	}
 	room = max(room, 0);
 	olen = tern_write_options(sk, opt, flags, room, tern_advmss(sk));
 
@@ -220,6 +225,7 @@ static int tern_xmit(struct sock *sk, struct sk_buff *skb, u8 flags, u64 seq)
 	skb->mark = READ_ONCE(sk->sk_mark);
 
 	TERN_INC_STATS(sock_net(sk), TERN_MIB_OUTSEGS);
+	tsk->segs_out++;
 	if (flags & TERN_FLAG_RST)
 		TERN_INC_STATS(sock_net(sk), TERN_MIB_OUTRSTS);
 	err = inet_csk(sk)->icsk_af_ops->queue_xmit(sk, skb, &inet->cork.fl);
@@ -351,6 +357,7 @@ static int tern_transmit_skb(struct sock *sk, struct sk_buff *skb, gfp_t gfp)
 	/* skb->dev of a segment in an rb-tree is its rbnode.rb_left */
 	nskb->dev = NULL;
 	cb->sent_us = tern_clock_us();
+	tern_rate_skb_sent(sk, skb);
 	return tern_xmit(sk, nskb, cb->flags, cb->seq);
 }
 
@@ -368,9 +375,16 @@ int tern_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 		cb->sacked &= ~TERN_SKB_LOST;
 	}
 	cb->sacked |= TERN_SKB_RETRANS;
+	/* counted once while a resent copy is out (TCPCB_SACKED_RETRANS) */
+	if (!(cb->sacked & TERN_SKB_RETRANS_OUT)) {
+		cb->sacked |= TERN_SKB_RETRANS_OUT;
+		tsk->retrans_out += cb->end_seq - cb->seq;
+	}
 	/* in flight again, and the newest sent (RFC 8985 6.1) */
 	list_move_tail(&skb->tcp_tsorted_anchor, &tsk->tsorted);
 	TERN_INC_STATS(sock_net(sk), TERN_MIB_RETRANSSEGS);
+	tsk->total_retrans++;
+	tsk->bytes_retrans += skb->len;
 	return 0;
 }
 
@@ -400,8 +414,8 @@ static void tern_new_data_sent(struct sock *sk, struct sk_buff *skb)
 void tern_push(struct sock *sk)
 {
 	struct tern_sock *tsk = tern_sk(sk);
+	bool sent = false, rwnd_limited = false;
 	struct sk_buff *skb;
-	bool sent = false;
 
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_CLOSE | TCPF_LISTEN))
 		return;
@@ -423,6 +437,7 @@ void tern_push(struct sock *sk)
 			    avail < skb->len && !tern_split_skb(sk, skb, avail))
 				len = cb->end_seq - cb->seq;
 			if (tern_after(cb->end_seq, wnd_end)) {
+				rwnd_limited = true;
 				if (tsk->snd_nxt == tsk->snd_una &&
 				    tsk->timer_kind == TERN_TIMER_NONE)
 					tern_arm_timer(sk, TERN_TIMER_PROBE,
@@ -451,6 +466,73 @@ void tern_push(struct sock *sk)
 	}
 	if (sent && tsk->timer_kind != TERN_TIMER_RTO)
 		tern_rearm_rto(sk);
+	/* as tcp_write_xmit() */
+	if (rwnd_limited)
+		tern_chrono_start(sk, TERN_CHRONO_RWND_LIMITED);
+	else
+		tern_chrono_stop(sk, TERN_CHRONO_RWND_LIMITED);
+	tern_chrono_sndbuf_check(sk);
+}
+
+/*
+ * Chronographs, as tcp_chrono_start() and tcp_chrono_stop(): while there
+ * is data to send or acknowledge one runs, the one of the highest
+ * priority among the limits that hold (TERN_CHRONO_*); TERN_INFO reports
+ * their sums, busy_time being all three. In microseconds: a transfer on
+ * a fast path can be over within a jiffy.
+ */
+static void tern_chrono_set(struct tern_sock *tsk, int type)
+{
+	u64 now = tern_clock_us();
+
+	if (tsk->chrono_type > TERN_CHRONO_NONE)
+		tsk->chrono_stat[tsk->chrono_type - 1] += now - tsk->chrono_start;
+	tsk->chrono_start = now;
+	tsk->chrono_type = type;
+}
+
+void tern_chrono_start(struct sock *sk, int type)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+
+	if (type > tsk->chrono_type)
+		tern_chrono_set(tsk, type);
+}
+
+/* Nothing left to send or to be acknowledged, or never will be. */
+static bool tern_chrono_idle(const struct sock *sk)
+{
+	const struct tern_sock *tsk = tern_sk(sk);
+
+	return sk->sk_state == TCP_CLOSE ||
+	       (!tern_send_head(sk) && RB_EMPTY_ROOT(&tsk->rtx_queue) &&
+		RB_EMPTY_ROOT(&tsk->sacked_queue));
+}
+
+/* A limit ended: back to busy, or to none when all is done. */
+void tern_chrono_stop(struct sock *sk, int type)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+
+	if (tern_chrono_idle(sk)) {
+		if (tsk->chrono_type != TERN_CHRONO_NONE)
+			tern_chrono_set(tsk, TERN_CHRONO_NONE);
+	} else if (type == tsk->chrono_type) {
+		tern_chrono_set(tsk, TERN_CHRONO_BUSY);
+	}
+}
+
+/*
+ * Everything queued is sent and awaits its ACK, and the writer waits for
+ * room (SOCK_NOSPACE): the send buffer is the limit (the test of
+ * tcp_cwnd_validate()). An ACK that makes room ends it (tern_ack()).
+ */
+void tern_chrono_sndbuf_check(struct sock *sk)
+{
+	if (!tern_send_head(sk) && !tern_chrono_idle(sk) && sk->sk_socket &&
+	    test_bit(SOCK_NOSPACE, &sk->sk_socket->flags) &&
+	    (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
+		tern_chrono_start(sk, TERN_CHRONO_SNDBUF_LIMITED);
 }
 
 static struct sk_buff *tern_alloc_ctl(struct sock *sk, gfp_t gfp)

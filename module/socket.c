@@ -125,6 +125,7 @@ void tern_done(struct sock *sk)
 {
 	tern_set_state(sk, TCP_CLOSE);
 	tern_clear_timers(sk);
+	tern_chrono_stop(sk, TERN_CHRONO_BUSY);	/* nothing more will go */
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	if (!sock_flag(sk, SOCK_DEAD)) {
 		sk->sk_state_change(sk);
@@ -194,7 +195,9 @@ void tern_write_queue_purge(struct sock *sk)
 		tern_rtx_unlink_free(sk, skb);
 	tsk->sacked_out = 0;
 	tsk->lost_out = 0;
+	tsk->retrans_out = 0;
 	tsk->fin_queued = 0;
+	tern_chrono_stop(sk, TERN_CHRONO_BUSY);
 }
 
 /* Connection state as a fresh socket (or a fresh child) has it. */
@@ -231,6 +234,7 @@ void tern_sock_init_conn(struct sock *sk)
 	tsk->max_window = 0;
 	tsk->rcvq_space_seq = 0;
 	tsk->rcvq_space_time = 0;
+	memset(&tsk->stats, 0, sizeof(tsk->stats));
 	INIT_LIST_HEAD(&tsk->accept_queue);
 	INIT_LIST_HEAD(&tsk->accept_node);
 	tern_init_timers(sk);
@@ -606,6 +610,7 @@ static void tern_queue_charged_skb(struct sock *sk, struct sk_buff *skb)
 	WRITE_ONCE(tsk->write_seq, tsk->write_seq + skb->len);
 	sk_wmem_queued_add(sk, skb->truesize);
 	__skb_queue_tail(&sk->sk_write_queue, skb);
+	tern_chrono_start(sk, TERN_CHRONO_BUSY);
 }
 
 static void tern_queue_skb(struct sock *sk, struct sk_buff *skb)
@@ -655,6 +660,7 @@ static int tern_wait_sndbuf(struct sock *sk, int need, long *timeo)
 			break;
 		}
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		tern_chrono_sndbuf_check(sk);
 		sk->sk_write_pending++;
 		sk_wait_event(sk, timeo, sk->sk_err ||
 			      (sk->sk_shutdown & SEND_SHUTDOWN) ||

@@ -60,6 +60,13 @@ struct tern_skb_cb {
 		int	iif;		/* received: the input interface */
 		u32	first_tx;	/* sent: jiffies of the first send */
 	};
+	/*
+	 * sent: the delivery-rate state at the last send (rate.c, as
+	 * tcp_skb_cb.tx); times are the low 32 bits of tern_clock_us()
+	 */
+	u32	tx_delivered;	/* tern_sock.delivered then */
+	u32	tx_delivered_us; /* tern_sock.delivered_us then */
+	u32	tx_first_us;	/* tern_sock.first_tx_us then */
 };
 
 #define TERN_SKB_CB(skb)	((struct tern_skb_cb *)&((skb)->cb[0]))
@@ -67,6 +74,8 @@ struct tern_skb_cb {
 #define TERN_SKB_SACKED		0x01	/* the peer holds it (SACK) */
 #define TERN_SKB_LOST		0x02	/* marked lost, not yet resent */
 #define TERN_SKB_RETRANS	0x04	/* resent at least once */
+#define TERN_SKB_RETRANS_OUT	0x08	/* a resent copy is in flight (retrans_out) */
+#define TERN_SKB_RATE_PENDING	0x10	/* sent, not yet counted as delivered */
 
 /* What a timer found the socket busy with, done later in release_cb. */
 enum {
@@ -84,6 +93,20 @@ enum {
 	TERN_TIMER_RTO,
 	TERN_TIMER_TLP,
 	TERN_TIMER_PROBE,	/* zero-window probe */
+};
+
+/*
+ * One ACK's delivery-rate sample (rate.c, as struct rate_sample): from
+ * the most recently sent segment it delivered.
+ */
+struct tern_rate_sample {
+	u32	prior_delivered; /* tern_sock.delivered when it was sent (low bits) */
+	u32	prior_us;	/* tern_sock.delivered_us then (low bits) */
+	u64	sent_us;	/* its send time */
+	u64	end_seq;	/* its end (a tie-break) */
+	u32	interval_us;	/* its send phase */
+	u32	acked;		/* bytes this ACK delivered */
+	bool	valid;		/* a segment this ACK delivered was timed */
 };
 
 /* A Tern socket: TCP-like connection state on inet_connection_sock. */
@@ -184,6 +207,48 @@ struct tern_sock {
 	spinlock_t accept_lock;
 	struct list_head req_list;
 	atomic_t req_qlen;
+
+	/*
+	 * What TERN_INFO reports beyond the state above (info.c), kept as
+	 * TCP keeps its tcp_info sources. Sequence-space bytes count SYN
+	 * and FIN as one, as sacked_out and lost_out do; payload counters
+	 * do not. segs_in and data_segs_in are written in softirq under
+	 * the socket spinlock alone (tern_segs_in()).
+	 */
+	struct_group(stats,
+	u32	retrans_out;	/* bytes resent, not yet acked, SACKed or lost */
+	u64	total_retrans;	/* segments resent */
+	u64	bytes_sent;	/* payload sent, resends included */
+	u64	bytes_retrans;	/* payload resent */
+	u64	bytes_acked;	/* payload cumulatively acknowledged */
+	u64	bytes_received;	/* payload received in sequence */
+	u64	segs_out;
+	u64	segs_in;
+	u64	data_segs_out;
+	u64	data_segs_in;
+	u64	data_sent_stamp; /* jiffies64 of the last data segment sent */
+	u64	data_rcvd_stamp; /* of the last data segment taken */
+	u64	ack_rcvd_stamp;	/* of the last acceptable ACK */
+	/* delivery rate (rate.c, as tcp_rate.c), bytes and tern_clock_us() */
+	u64	delivered;	/* bytes acknowledged or SACKed, ever */
+	u64	delivered_us;	/* when delivered last grew */
+	u64	first_tx_us;	/* send time the current interval starts at */
+	struct tern_rate_sample rs;	/* the ACK being processed */
+	u64	rate_delivered;	/* the latest sample: bytes */
+	u32	rate_interval_us; /* over this long */
+	/* chronographs (tern_chrono_start(), as tcp_chrono_start()), us */
+	u8	chrono_type;	/* TERN_CHRONO_* */
+	u64	chrono_start;	/* tern_clock_us() when it began */
+	u64	chrono_stat[3];	/* per TERN_CHRONO_* - 1 */
+	);
+};
+
+/* What a socket with data to send waits for; the higher wins (tcp_chrono). */
+enum {
+	TERN_CHRONO_NONE,
+	TERN_CHRONO_BUSY,	/* data queued or in flight */
+	TERN_CHRONO_RWND_LIMITED, /* the peer's window stops sending */
+	TERN_CHRONO_SNDBUF_LIMITED, /* all sent, the writer waits for room */
 };
 
 /*
@@ -223,6 +288,14 @@ static inline struct ternhdr *tern_hdr(const struct sk_buff *skb)
 static inline u32 tern_payload_len(const struct sk_buff *skb)
 {
 	return skb->len - tern_hdr(skb)->doff * 4;
+}
+
+/* A segment received for sk (socket spinlock held), as tcp_segs_in(). */
+static inline void tern_segs_in(struct tern_sock *tsk, const struct sk_buff *skb)
+{
+	WRITE_ONCE(tsk->segs_in, tsk->segs_in + 1);
+	if (tern_payload_len(skb))
+		WRITE_ONCE(tsk->data_segs_in, tsk->data_segs_in + 1);
 }
 
 static inline u64 tern_clock_us(void)
@@ -413,6 +486,13 @@ int tern_set_rcvlowat(struct sock *sk, int val);
 /* info.c */
 void tern_get_info(struct sock *sk, struct tern_info *info);
 
+/* rate.c: delivery-rate samples (as tcp_rate.c) */
+void tern_rate_skb_sent(struct sock *sk, struct sk_buff *skb);
+void tern_rate_ack_start(struct tern_sock *tsk);
+void tern_rate_skb_delivered(struct tern_sock *tsk, struct sk_buff *skb);
+void tern_rate_gen(struct sock *sk);
+u64 tern_delivery_rate(const struct tern_sock *tsk);
+
 /* hash.c: bound ports, connections, listeners */
 int tern_hash_init(void);
 void tern_hash_exit(void);
@@ -541,6 +621,9 @@ u32 tern_select_window(struct sock *sk);
 void tern_sync_mss_now(struct sock *sk);
 unsigned int tern_sync_mss(struct sock *sk, u32 pmtu);
 u16 tern_advmss(struct sock *sk);
+void tern_chrono_start(struct sock *sk, int type);
+void tern_chrono_stop(struct sock *sk, int type);
+void tern_chrono_sndbuf_check(struct sock *sk);
 
 /* timer.c */
 void tern_init_timers(struct sock *sk);
@@ -555,6 +638,7 @@ void tern_release_cb(struct sock *sk);
 void tern_rtt_sample(struct sock *sk, long rtt_us);
 u32 tern_rto_min(const struct sock *sk);
 void tern_rtt_handshake(struct sock *sk, long rtt_us);
+u32 tern_delack_us(void);
 
 /* cc.c */
 void tern_cc_init(struct sock *sk);

@@ -312,6 +312,12 @@ static void tern_delack_handler(struct sock *sk)
 		tern_send_ack(sk);
 }
 
+/* The delayed-ACK timeout (TERN_INFO's ato). */
+u32 tern_delack_us(void)
+{
+	return jiffies_to_usecs(max_t(unsigned long, TERN_DELACK_MAX, 1));
+}
+
 void tern_schedule_ack(struct sock *sk)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
