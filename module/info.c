@@ -27,7 +27,7 @@ static void tern_info_send(const struct sock *sk, struct tern_info *info)
 	info->tern_in_flight = tern_in_flight(tsk);
 	info->tern_sacked = tsk->sacked_out;
 	info->tern_lost = tsk->lost_out;
-	info->tern_retrans = tsk->retrans_out;
+	info->tern_retrans = tsk->stats.retrans_out;
 	info->tern_notsent = min_t(u64, tsk->write_seq - tsk->snd_nxt,
 				   U32_MAX);
 }
@@ -52,13 +52,13 @@ static void tern_info_rtt(const struct sock *sk, struct tern_info *info)
 static void tern_info_chrono(const struct tern_sock *tsk,
 			     struct tern_info *info)
 {
-	u64 stat[ARRAY_SIZE(tsk->chrono_stat)];
+	u64 stat[ARRAY_SIZE(tsk->stats.chrono_stat)];
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(stat); i++) {
-		stat[i] = tsk->chrono_stat[i];
-		if (tsk->chrono_type == i + 1)
-			stat[i] += tern_clock_us() - tsk->chrono_start;
+		stat[i] = tsk->stats.chrono_stat[i];
+		if (tsk->stats.chrono_type == i + 1)
+			stat[i] += tern_clock_us() - tsk->stats.chrono_start;
 	}
 	info->tern_busy_time = stat[TERN_CHRONO_BUSY - 1] +
 			       stat[TERN_CHRONO_RWND_LIMITED - 1] +
@@ -71,19 +71,19 @@ static void tern_info_chrono(const struct tern_sock *tsk,
 static void tern_info_counters(const struct tern_sock *tsk,
 			       struct tern_info *info)
 {
-	info->tern_last_data_sent = tern_ms_since(tsk->data_sent_stamp);
-	info->tern_last_data_recv = tern_ms_since(tsk->data_rcvd_stamp);
-	info->tern_last_ack_recv = tern_ms_since(tsk->ack_rcvd_stamp);
-	info->tern_total_retrans = tsk->total_retrans;
+	info->tern_last_data_sent = tern_ms_since(tsk->stats.data_sent_stamp);
+	info->tern_last_data_recv = tern_ms_since(tsk->stats.data_rcvd_stamp);
+	info->tern_last_ack_recv = tern_ms_since(tsk->stats.ack_rcvd_stamp);
+	info->tern_total_retrans = tsk->stats.total_retrans;
 	info->tern_delivery_rate = tern_delivery_rate(tsk);
-	info->tern_bytes_sent = tsk->bytes_sent;
-	info->tern_bytes_retrans = tsk->bytes_retrans;
-	info->tern_bytes_acked = tsk->bytes_acked;
-	info->tern_bytes_received = tsk->bytes_received;
-	info->tern_segs_out = tsk->segs_out;
-	info->tern_segs_in = READ_ONCE(tsk->segs_in);
-	info->tern_data_segs_out = tsk->data_segs_out;
-	info->tern_data_segs_in = READ_ONCE(tsk->data_segs_in);
+	info->tern_bytes_sent = tsk->stats.bytes_sent;
+	info->tern_bytes_retrans = tsk->stats.bytes_retrans;
+	info->tern_bytes_acked = tsk->stats.bytes_acked;
+	info->tern_bytes_received = tsk->stats.bytes_received;
+	info->tern_segs_out = tsk->stats.segs_out;
+	info->tern_segs_in = READ_ONCE(tsk->stats.segs_in);
+	info->tern_data_segs_out = tsk->stats.data_segs_out;
+	info->tern_data_segs_in = READ_ONCE(tsk->stats.data_segs_in);
 	tern_info_chrono(tsk, info);
 }
 

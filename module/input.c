@@ -42,7 +42,7 @@ long tern_clean_acked(struct sock *sk, u64 ack)
 		if (cb->sacked & TERN_SKB_LOST)
 			tsk->lost_out -= len;
 		if (cb->sacked & TERN_SKB_RETRANS_OUT)
-			tsk->retrans_out -= len;
+			tsk->stats.retrans_out -= len;
 		tern_rate_skb_delivered(tsk, skb);
 		tern_rtx_unlink_free(sk, skb);
 	}
@@ -112,7 +112,7 @@ static bool tern_ack(struct sock *sk, struct sk_buff *skb,
 	if (tern_before(ack, prior_una))
 		return true;
 
-	tsk->ack_rcvd_stamp = get_jiffies_64();
+	tsk->stats.ack_rcvd_stamp = get_jiffies_64();
 	tern_rate_ack_start(tsk);
 	tern_ack_update_window(sk, skb, ack);
 	if (o->nsacks)
@@ -121,7 +121,7 @@ static bool tern_ack(struct sock *sk, struct sk_buff *skb,
 		rtt = tern_clean_acked(sk, ack);
 		WRITE_ONCE(tsk->snd_una, ack);
 		/* payload: not the FIN's sequence number, if this acks it */
-		tsk->bytes_acked += ack - prior_una -
+		tsk->stats.bytes_acked += ack - prior_una -
 				    (tsk->fin_queued && ack == tsk->write_seq);
 		tsk->retries = 0;
 		tsk->retrans_stamp = 0;
@@ -287,7 +287,7 @@ static bool tern_queue_in_order(struct sock *sk, struct sk_buff *skb)
 		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
 		return false;
 	}
-	tsk->bytes_received += cb->end_seq - tsk->rcv_nxt - fin;
+	tsk->stats.bytes_received += cb->end_seq - tsk->rcv_nxt - fin;
 	WRITE_ONCE(tsk->rcv_nxt, cb->end_seq);
 	if (cb->flags & TERN_FLAG_EOR)
 		WRITE_ONCE(tsk->rcv_eor, cb->seq + skb->len);
@@ -529,7 +529,7 @@ static void tern_msg_refuse(struct sock *sk)
 		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
 	}
 	tern_ooo_purge(sk);
-	tsk->bytes_received -= tsk->rcv_nxt - start;
+	tsk->stats.bytes_received -= tsk->rcv_nxt - start;
 	WRITE_ONCE(tsk->rcv_nxt, start);
 	tern_abort_rcv(sk, EMSGSIZE);
 }
@@ -548,7 +548,7 @@ static void tern_data_queue(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	if (skb->len)
-		tsk->data_rcvd_stamp = get_jiffies_64();
+		tsk->stats.data_rcvd_stamp = get_jiffies_64();
 	if (!tern_after(TERN_SKB_CB(skb)->seq, tsk->rcv_nxt)) {
 		if (!tern_queue_in_order(sk, skb) || !tern_ooo_drain(sk)) {
 			tern_msg_refuse(sk);
@@ -898,9 +898,9 @@ static void tern_finish_connect(struct sock *sk)
 	tern_cc_init(sk);
 	tsk->rcv_tstamp = get_jiffies_64();
 	/* the ages TERN_INFO reports count from here until data moves */
-	tsk->data_sent_stamp = tsk->rcv_tstamp;
-	tsk->data_rcvd_stamp = tsk->rcv_tstamp;
-	tsk->ack_rcvd_stamp = tsk->rcv_tstamp;
+	tsk->stats.data_sent_stamp = tsk->rcv_tstamp;
+	tsk->stats.data_rcvd_stamp = tsk->rcv_tstamp;
+	tsk->stats.ack_rcvd_stamp = tsk->rcv_tstamp;
 	tern_set_state(sk, TCP_ESTABLISHED);
 	tern_rearm_rto(sk);
 	tern_reset_keepalive(sk);

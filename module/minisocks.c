@@ -150,10 +150,10 @@ static void tern_child_seq(struct sock *sk, const struct sk_buff *skb,
 	tsk->peer_mss = mss;
 	tsk->rcv_tstamp = get_jiffies_64();
 	/* TERN_INFO: the ages count from here; the SYN was received */
-	tsk->data_sent_stamp = tsk->rcv_tstamp;
-	tsk->data_rcvd_stamp = tsk->rcv_tstamp;
-	tsk->ack_rcvd_stamp = tsk->rcv_tstamp;
-	tsk->segs_in = 1;
+	tsk->stats.data_sent_stamp = tsk->rcv_tstamp;
+	tsk->stats.data_rcvd_stamp = tsk->rcv_tstamp;
+	tsk->stats.ack_rcvd_stamp = tsk->rcv_tstamp;
+	tsk->stats.segs_in = 1;
 }
 
 /*
@@ -249,7 +249,7 @@ static struct sock *tern_create_child(struct sock *listener,
 	tern_child_seq(sk, skb, isn, mss);
 	/* its SYN-ACKs resent, as tcp_create_openreq_child() counts them */
 	if (qreq)
-		tern_sk(sk)->total_retrans = qreq->num_retrans;
+		tern_sk(sk)->stats.total_retrans = qreq->num_retrans;
 	if (tern_child_route(sk, listener, req, v4))
 		goto fail;
 	tern_cc_init(sk);

@@ -187,9 +187,9 @@ static int tern_xmit(struct sock *sk, struct sk_buff *skb, u8 flags, u64 seq)
 		room = min_t(int, room,
 			     (int)tsk->mss_cache - (int)skb->len);
 		/* the payload, before the header goes on (tcp_event_data_sent) */
-		tsk->data_segs_out++;
-		tsk->bytes_sent += skb->len;
-		tsk->data_sent_stamp = get_jiffies_64();
+		tsk->stats.data_segs_out++;
+		tsk->stats.bytes_sent += skb->len;
+		tsk->stats.data_sent_stamp = get_jiffies_64();
 	}
 	room = max(room, 0);
 	olen = tern_write_options(sk, opt, flags, room, tern_advmss(sk));
@@ -225,7 +225,7 @@ static int tern_xmit(struct sock *sk, struct sk_buff *skb, u8 flags, u64 seq)
 	skb->mark = READ_ONCE(sk->sk_mark);
 
 	TERN_INC_STATS(sock_net(sk), TERN_MIB_OUTSEGS);
-	tsk->segs_out++;
+	tsk->stats.segs_out++;
 	if (flags & TERN_FLAG_RST)
 		TERN_INC_STATS(sock_net(sk), TERN_MIB_OUTRSTS);
 	err = inet_csk(sk)->icsk_af_ops->queue_xmit(sk, skb, &inet->cork.fl);
@@ -378,13 +378,13 @@ int tern_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	/* counted once while a resent copy is out (TCPCB_SACKED_RETRANS) */
 	if (!(cb->sacked & TERN_SKB_RETRANS_OUT)) {
 		cb->sacked |= TERN_SKB_RETRANS_OUT;
-		tsk->retrans_out += cb->end_seq - cb->seq;
+		tsk->stats.retrans_out += cb->end_seq - cb->seq;
 	}
 	/* in flight again, and the newest sent (RFC 8985 6.1) */
 	list_move_tail(&skb->tcp_tsorted_anchor, &tsk->tsorted);
 	TERN_INC_STATS(sock_net(sk), TERN_MIB_RETRANSSEGS);
-	tsk->total_retrans++;
-	tsk->bytes_retrans += skb->len;
+	tsk->stats.total_retrans++;
+	tsk->stats.bytes_retrans += skb->len;
 	return 0;
 }
 
@@ -485,17 +485,17 @@ static void tern_chrono_set(struct tern_sock *tsk, int type)
 {
 	u64 now = tern_clock_us();
 
-	if (tsk->chrono_type > TERN_CHRONO_NONE)
-		tsk->chrono_stat[tsk->chrono_type - 1] += now - tsk->chrono_start;
-	tsk->chrono_start = now;
-	tsk->chrono_type = type;
+	if (tsk->stats.chrono_type > TERN_CHRONO_NONE)
+		tsk->stats.chrono_stat[tsk->stats.chrono_type - 1] += now - tsk->stats.chrono_start;
+	tsk->stats.chrono_start = now;
+	tsk->stats.chrono_type = type;
 }
 
 void tern_chrono_start(struct sock *sk, int type)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 
-	if (type > tsk->chrono_type)
+	if (type > tsk->stats.chrono_type)
 		tern_chrono_set(tsk, type);
 }
 
@@ -515,9 +515,9 @@ void tern_chrono_stop(struct sock *sk, int type)
 	struct tern_sock *tsk = tern_sk(sk);
 
 	if (tern_chrono_idle(sk)) {
-		if (tsk->chrono_type != TERN_CHRONO_NONE)
+		if (tsk->stats.chrono_type != TERN_CHRONO_NONE)
 			tern_chrono_set(tsk, TERN_CHRONO_NONE);
-	} else if (type == tsk->chrono_type) {
+	} else if (type == tsk->stats.chrono_type) {
 		tern_chrono_set(tsk, TERN_CHRONO_BUSY);
 	}
 }

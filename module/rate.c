@@ -28,20 +28,20 @@ void tern_rate_skb_sent(struct sock *sk, struct sk_buff *skb)
 	 * Nothing in flight: the interval starts with this send, or the
 	 * idle time before it would count as time taken to deliver.
 	 */
-	if (tsk->snd_una == tsk->snd_nxt || !tsk->first_tx_us) {
-		tsk->first_tx_us = cb->sent_us;
-		tsk->delivered_us = cb->sent_us;
+	if (tsk->snd_una == tsk->snd_nxt || !tsk->stats.first_tx_us) {
+		tsk->stats.first_tx_us = cb->sent_us;
+		tsk->stats.delivered_us = cb->sent_us;
 	}
-	cb->tx_delivered = tsk->delivered;
-	cb->tx_delivered_us = tsk->delivered_us;
-	cb->tx_first_us = tsk->first_tx_us;
+	cb->tx_delivered = tsk->stats.delivered;
+	cb->tx_delivered_us = tsk->stats.delivered_us;
+	cb->tx_first_us = tsk->stats.first_tx_us;
 	cb->sacked |= TERN_SKB_RATE_PENDING;
 }
 
 /* An ACK begins: no sample yet (tcp_ack() zeroes its rate_sample). */
 void tern_rate_ack_start(struct tern_sock *tsk)
 {
-	memset(&tsk->rs, 0, sizeof(tsk->rs));
+	memset(&tsk->stats.rs, 0, sizeof(tsk->stats.rs));
 }
 
 /*
@@ -52,7 +52,7 @@ void tern_rate_ack_start(struct tern_sock *tsk)
 void tern_rate_skb_delivered(struct tern_sock *tsk, struct sk_buff *skb)
 {
 	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
-	struct tern_rate_sample *rs = &tsk->rs;
+	struct tern_rate_sample *rs = &tsk->stats.rs;
 
 	if (!(cb->sacked & TERN_SKB_RATE_PENDING))
 		return;
@@ -69,24 +69,24 @@ void tern_rate_skb_delivered(struct tern_sock *tsk, struct sk_buff *skb)
 	rs->end_seq = cb->end_seq;
 	rs->interval_us = (u32)cb->sent_us - cb->tx_first_us;
 	/* the next interval's send phase starts at this send (as TCP) */
-	tsk->first_tx_us = cb->sent_us;
+	tsk->stats.first_tx_us = cb->sent_us;
 }
 
 /* The ACK is processed: count what it delivered, keep its sample. */
 void tern_rate_gen(struct sock *sk)
 {
 	struct tern_sock *tsk = tern_sk(sk);
-	struct tern_rate_sample *rs = &tsk->rs;
+	struct tern_rate_sample *rs = &tsk->stats.rs;
 	u64 now = tern_clock_us();
 	u32 delivered, ack_us, interval;
 
 	if (!rs->acked)
 		return;
-	tsk->delivered += rs->acked;
-	tsk->delivered_us = now;
+	tsk->stats.delivered += rs->acked;
+	tsk->stats.delivered_us = now;
 	if (!rs->valid)
 		return;
-	delivered = (u32)tsk->delivered - rs->prior_delivered;
+	delivered = (u32)tsk->stats.delivered - rs->prior_delivered;
 	ack_us = (u32)now - rs->prior_us;
 	interval = max(rs->interval_us, ack_us);
 	/*
@@ -96,15 +96,15 @@ void tern_rate_gen(struct sock *sk)
 	 */
 	if (!interval || interval < tsk->min_rtt_us)
 		return;
-	tsk->rate_delivered = delivered;
-	tsk->rate_interval_us = interval;
+	tsk->stats.rate_delivered = delivered;
+	tsk->stats.rate_interval_us = interval;
 }
 
 /* The latest sample in bytes per second, 0 before the first. */
 u64 tern_delivery_rate(const struct tern_sock *tsk)
 {
-	if (!tsk->rate_interval_us)
+	if (!tsk->stats.rate_interval_us)
 		return 0;
-	return div_u64(tsk->rate_delivered * USEC_PER_SEC,
-		       tsk->rate_interval_us);
+	return div_u64(tsk->stats.rate_delivered * USEC_PER_SEC,
+		       tsk->stats.rate_interval_us);
 }

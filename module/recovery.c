@@ -66,7 +66,7 @@ static void tern_sacktag_one(struct tern_sock *tsk, struct sk_buff *skb)
 	}
 	if (cb->sacked & TERN_SKB_RETRANS_OUT) {
 		cb->sacked &= ~TERN_SKB_RETRANS_OUT;
-		tsk->retrans_out -= len;
+		tsk->stats.retrans_out -= len;
 	}
 	tern_rate_skb_delivered(tsk, skb);
 	list_del_init(&skb->tcp_tsorted_anchor);
@@ -119,7 +119,7 @@ static void tern_mark_lost(struct tern_sock *tsk, struct sk_buff *skb)
 	/* a resent copy marked lost is no longer out (tcp_mark_skb_lost) */
 	if (cb->sacked & TERN_SKB_RETRANS_OUT) {
 		cb->sacked &= ~TERN_SKB_RETRANS_OUT;
-		tsk->retrans_out -= cb->end_seq - cb->seq;
+		tsk->stats.retrans_out -= cb->end_seq - cb->seq;
 	}
 	if (!(cb->sacked & TERN_SKB_LOST)) {
 		cb->sacked |= TERN_SKB_LOST;

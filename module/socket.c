@@ -195,7 +195,7 @@ void tern_write_queue_purge(struct sock *sk)
 		tern_rtx_unlink_free(sk, skb);
 	tsk->sacked_out = 0;
 	tsk->lost_out = 0;
-	tsk->retrans_out = 0;
+	tsk->stats.retrans_out = 0;
 	tsk->fin_queued = 0;
 	tern_chrono_stop(sk, TERN_CHRONO_BUSY);
 }

@@ -64,8 +64,8 @@ struct tern_skb_cb {
 	 * sent: the delivery-rate state at the last send (rate.c, as
 	 * tcp_skb_cb.tx); times are the low 32 bits of tern_clock_us()
 	 */
-	u32	tx_delivered;	/* tern_sock.delivered then */
-	u32	tx_delivered_us; /* tern_sock.delivered_us then */
+	u32	tx_delivered;	/* tern_stats.delivered then */
+	u32	tx_delivered_us; /* tern_stats.delivered_us then */
 	u32	tx_first_us;	/* tern_sock.first_tx_us then */
 };
 
@@ -100,13 +100,47 @@ enum {
  * the most recently sent segment it delivered.
  */
 struct tern_rate_sample {
-	u32	prior_delivered; /* tern_sock.delivered when it was sent (low bits) */
-	u32	prior_us;	/* tern_sock.delivered_us then (low bits) */
+	u32	prior_delivered; /* tern_stats.delivered when it was sent (low bits) */
+	u32	prior_us;	/* tern_stats.delivered_us then (low bits) */
 	u64	sent_us;	/* its send time */
 	u64	end_seq;	/* its end (a tie-break) */
 	u32	interval_us;	/* its send phase */
 	u32	acked;		/* bytes this ACK delivered */
 	bool	valid;		/* a segment this ACK delivered was timed */
+};
+
+/*
+ * What TERN_INFO reports beyond a socket's state (info.c), kept as TCP
+ * keeps its tcp_info sources. Sequence-space bytes count SYN
+ * and FIN as one, as sacked_out and lost_out do; payload counters
+ * do not. segs_in and data_segs_in are written in softirq under
+ * the socket spinlock alone (tern_segs_in()).
+ */
+struct tern_stats {
+	u32	retrans_out;	/* bytes resent, not yet acked, SACKed or lost */
+	u64	total_retrans;	/* segments resent */
+	u64	bytes_sent;	/* payload sent, resends included */
+	u64	bytes_retrans;	/* payload resent */
+	u64	bytes_acked;	/* payload cumulatively acknowledged */
+	u64	bytes_received;	/* payload received in sequence */
+	u64	segs_out;
+	u64	segs_in;
+	u64	data_segs_out;
+	u64	data_segs_in;
+	u64	data_sent_stamp; /* jiffies64 of the last data segment sent */
+	u64	data_rcvd_stamp; /* of the last data segment taken */
+	u64	ack_rcvd_stamp;	/* of the last acceptable ACK */
+	/* delivery rate (rate.c, as tcp_rate.c), bytes and tern_clock_us() */
+	u64	delivered;	/* bytes acknowledged or SACKed, ever */
+	u64	delivered_us;	/* when delivered last grew */
+	u64	first_tx_us;	/* send time the current interval starts at */
+	struct tern_rate_sample rs;	/* the ACK being processed */
+	u64	rate_delivered;	/* the latest sample: bytes */
+	u32	rate_interval_us; /* over this long */
+	/* chronographs (tern_chrono_start(), as tcp_chrono_start()), us */
+	u8	chrono_type;	/* TERN_CHRONO_* */
+	u64	chrono_start;	/* tern_clock_us() when it began */
+	u64	chrono_stat[3];	/* per TERN_CHRONO_* - 1 */
 };
 
 /* A Tern socket: TCP-like connection state on inet_connection_sock. */
@@ -208,39 +242,8 @@ struct tern_sock {
 	struct list_head req_list;
 	atomic_t req_qlen;
 
-	/*
-	 * What TERN_INFO reports beyond the state above (info.c), kept as
-	 * TCP keeps its tcp_info sources. Sequence-space bytes count SYN
-	 * and FIN as one, as sacked_out and lost_out do; payload counters
-	 * do not. segs_in and data_segs_in are written in softirq under
-	 * the socket spinlock alone (tern_segs_in()).
-	 */
-	struct_group(stats,
-	u32	retrans_out;	/* bytes resent, not yet acked, SACKed or lost */
-	u64	total_retrans;	/* segments resent */
-	u64	bytes_sent;	/* payload sent, resends included */
-	u64	bytes_retrans;	/* payload resent */
-	u64	bytes_acked;	/* payload cumulatively acknowledged */
-	u64	bytes_received;	/* payload received in sequence */
-	u64	segs_out;
-	u64	segs_in;
-	u64	data_segs_out;
-	u64	data_segs_in;
-	u64	data_sent_stamp; /* jiffies64 of the last data segment sent */
-	u64	data_rcvd_stamp; /* of the last data segment taken */
-	u64	ack_rcvd_stamp;	/* of the last acceptable ACK */
-	/* delivery rate (rate.c, as tcp_rate.c), bytes and tern_clock_us() */
-	u64	delivered;	/* bytes acknowledged or SACKed, ever */
-	u64	delivered_us;	/* when delivered last grew */
-	u64	first_tx_us;	/* send time the current interval starts at */
-	struct tern_rate_sample rs;	/* the ACK being processed */
-	u64	rate_delivered;	/* the latest sample: bytes */
-	u32	rate_interval_us; /* over this long */
-	/* chronographs (tern_chrono_start(), as tcp_chrono_start()), us */
-	u8	chrono_type;	/* TERN_CHRONO_* */
-	u64	chrono_start;	/* tern_clock_us() when it began */
-	u64	chrono_stat[3];	/* per TERN_CHRONO_* - 1 */
-	);
+	/* what TERN_INFO reports beyond the state above (info.c) */
+	struct tern_stats stats;
 };
 
 /* What a socket with data to send waits for; the higher wins (tcp_chrono). */
@@ -293,9 +296,9 @@ static inline u32 tern_payload_len(const struct sk_buff *skb)
 /* A segment received for sk (socket spinlock held), as tcp_segs_in(). */
 static inline void tern_segs_in(struct tern_sock *tsk, const struct sk_buff *skb)
 {
-	WRITE_ONCE(tsk->segs_in, tsk->segs_in + 1);
+	WRITE_ONCE(tsk->stats.segs_in, tsk->stats.segs_in + 1);
 	if (tern_payload_len(skb))
-		WRITE_ONCE(tsk->data_segs_in, tsk->data_segs_in + 1);
+		WRITE_ONCE(tsk->stats.data_segs_in, tsk->stats.data_segs_in + 1);
 }
 
 static inline u64 tern_clock_us(void)
