@@ -483,12 +483,13 @@ void tern_push(struct sock *sk)
  */
 static void tern_chrono_set(struct tern_sock *tsk, int type)
 {
+	struct tern_stats *st = &tsk->stats;
 	u64 now = tern_clock_us();
 
-	if (tsk->stats.chrono_type > TERN_CHRONO_NONE)
-		tsk->stats.chrono_stat[tsk->stats.chrono_type - 1] += now - tsk->stats.chrono_start;
-	tsk->stats.chrono_start = now;
-	tsk->stats.chrono_type = type;
+	if (st->chrono_type > TERN_CHRONO_NONE)
+		st->chrono_stat[st->chrono_type - 1] += now - st->chrono_start;
+	st->chrono_start = now;
+	st->chrono_type = type;
 }
 
 void tern_chrono_start(struct sock *sk, int type)
