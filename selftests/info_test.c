@@ -436,34 +436,62 @@ TEST_F(info, length_versioning)
  * resent, the segment counts the namespace's, RTT, RTO, MSS and cwnd
  * plausible, the chronograph and the rate measured.
  */
+/* Segments the receiving side dropped for want of memory, so far. */
+static long long rcv_drops(void)
+{
+	return ct_counter("TernRcvQDrops") + ct_counter("TernBacklogDrops");
+}
+
+/* The namespace's counters that are not zero, into the test's log. */
+static void dump_counters(void)
+{
+	ct_sh("awk '$2 != 0' /proc/net/tern/snmp | tr '\\n' ' ' >&2; echo >&2");
+}
+
 TEST_F(info, clean_transfer)
 {
 	struct tern_info s0, r0, s, r;
 	struct ns_counts n0, n;
 	size_t len = bulk_len();
+	long long drops;
 
 	CONN(0, 0);
 	ASSERT_EQ(0, settle(self->c, self->a, true, &n0, &s0, &r0));
+	drops = rcv_drops();
 	TRANSFER(len);
 	ASSERT_EQ(0, wait_acked(self->c, &s));
-	EXPECT_EQ(0, settle(self->c, self->a, true, &n, &s, &r)) {
+	drops = rcv_drops() - drops;
+	EXPECT_EQ(0, settle(self->c, self->a, !drops, &n, &s, &r)) {
 		log_info(_metadata, "sender", &s);
 		log_info(_metadata, "receiver", &r);
 	}
 
 	/* bytes */
 	EXPECT_EQ(len, s.tern_bytes_acked);
-	EXPECT_EQ(len, s.tern_bytes_sent);
+	EXPECT_EQ(len + s.tern_bytes_retrans, s.tern_bytes_sent);
 	EXPECT_EQ(len, r.tern_bytes_received);
 	EXPECT_EQ(0u, s.tern_bytes_received);
 	EXPECT_EQ(0u, r.tern_bytes_sent);
 	EXPECT_EQ(0u, r.tern_bytes_acked);
-	/* nothing lost, nothing resent */
+	EXPECT_EQ(n.retrans - n0.retrans,
+		  (long long)(s.tern_total_retrans + r.tern_total_retrans));
 	EXPECT_EQ(0u, s.tern_retrans);
-	EXPECT_EQ(0u, s.tern_total_retrans);
-	EXPECT_EQ(0u, s.tern_bytes_retrans);
 	EXPECT_EQ(0u, r.tern_total_retrans);
-	EXPECT_EQ(0, n.retrans - n0.retrans);
+	/*
+	 * Nothing lost, nothing resent, unless the receiver itself dropped
+	 * segments for want of memory (its reader slow to run): then the
+	 * path was not clean, and the resends are what the checks above
+	 * hold to the namespace's count.
+	 */
+	if (drops) {
+		TH_LOG("the receiver dropped %lld segments for memory", drops);
+		dump_counters();
+	} else {
+		EXPECT_EQ(0u, s.tern_total_retrans);
+		EXPECT_EQ(0u, s.tern_bytes_retrans);
+		EXPECT_EQ(s.tern_segs_out, r.tern_segs_in);
+		EXPECT_EQ(s.tern_data_segs_out, r.tern_data_segs_in);
+	}
 	EXPECT_EQ(0u, s.tern_unacked + s.tern_in_flight + s.tern_sacked +
 		     s.tern_lost + s.tern_notsent);
 	/* segments: each side's out are the other's in, the namespace's sum */
@@ -471,8 +499,6 @@ TEST_F(info, clean_transfer)
 					      s0.tern_segs_out - r0.tern_segs_out));
 	EXPECT_EQ(n.in - n0.in, (long long)(s.tern_segs_in + r.tern_segs_in -
 					    s0.tern_segs_in - r0.tern_segs_in));
-	EXPECT_EQ(s.tern_segs_out, r.tern_segs_in);
-	EXPECT_EQ(s.tern_data_segs_out, r.tern_data_segs_in);
 	EXPECT_EQ(0u, r.tern_data_segs_out);
 	EXPECT_EQ(0u, s.tern_data_segs_in);
 	EXPECT_LE((len + s.tern_snd_mss - 1) / s.tern_snd_mss,
@@ -499,8 +525,11 @@ TEST_F(info, clean_transfer)
 	EXPECT_GT((unsigned int)WAIT_MS, s.tern_last_data_sent);
 	EXPECT_GT((unsigned int)WAIT_MS, s.tern_last_ack_recv);
 	EXPECT_GT((unsigned int)WAIT_MS, r.tern_last_data_recv);
-	if (!__test_passed(_metadata))
+	if (!__test_passed(_metadata)) {
 		log_info(_metadata, "sender", &s);
+		log_info(_metadata, "receiver", &r);
+		dump_counters();
+	}
 }
 
 /*
@@ -557,6 +586,7 @@ TEST_F(info, nstat_matches_segs)
 	if (!__test_passed(_metadata)) {
 		log_info(_metadata, "sender", &s);
 		log_info(_metadata, "receiver", &r);
+		dump_counters();
 	}
 }
 
@@ -606,6 +636,7 @@ TEST_F(info, lossy_transfer)
 	if (!__test_passed(_metadata)) {
 		log_info(_metadata, "sender", &s);
 		log_info(_metadata, "receiver", &r);
+		dump_counters();
 	}
 }
 
