@@ -12,6 +12,10 @@
  * Loss comes from netem on lo with a 1500-byte MTU (many segments, so
  * some are lost); the ACKs are lost too, and it does not matter.
  *
+ * "Nothing resent" is asserted on a clean path: no segment out of order
+ * or dropped by the receiver (on a VM, loopback reorders now and then
+ * and the sender's RACK resends); otherwise resends must still add up.
+ *
  * Nothing asserts on time: the chronographs are checked to have run
  * (> 0) while a limit held and to stand still once all is acknowledged.
  */
@@ -436,10 +440,16 @@ TEST_F(info, length_versioning)
  * resent, the segment counts the namespace's, RTT, RTO, MSS and cwnd
  * plausible, the chronograph and the rate measured.
  */
-/* Segments the receiving side dropped for want of memory, so far. */
-static long long rcv_drops(void)
+/*
+ * Segments that came out of order (TernOfoQueue: loopback reorders when
+ * the sender moves to another CPU while segments wait in the first
+ * one's backlog) or that the receiver dropped for want of memory, so
+ * far: either makes the sender resend, the path was not clean.
+ */
+static long long disorder(void)
 {
-	return ct_counter("TernRcvQDrops") + ct_counter("TernBacklogDrops");
+	return ct_counter("TernOfoQueue") + ct_counter("TernRcvQDrops") +
+	       ct_counter("TernBacklogDrops");
 }
 
 /* The namespace's counters that are not zero, into the test's log. */
@@ -457,10 +467,10 @@ TEST_F(info, clean_transfer)
 
 	CONN(0, 0);
 	ASSERT_EQ(0, settle(self->c, self->a, true, &n0, &s0, &r0));
-	drops = rcv_drops();
+	drops = disorder();
 	TRANSFER(len);
 	ASSERT_EQ(0, wait_acked(self->c, &s));
-	drops = rcv_drops() - drops;
+	drops = disorder() - drops;
 	EXPECT_EQ(0, settle(self->c, self->a, !drops, &n, &s, &r)) {
 		log_info(_metadata, "sender", &s);
 		log_info(_metadata, "receiver", &r);
@@ -478,13 +488,14 @@ TEST_F(info, clean_transfer)
 	EXPECT_EQ(0u, s.tern_retrans);
 	EXPECT_EQ(0u, r.tern_total_retrans);
 	/*
-	 * Nothing lost, nothing resent, unless the receiver itself dropped
-	 * segments for want of memory (its reader slow to run): then the
-	 * path was not clean, and the resends are what the checks above
-	 * hold to the namespace's count.
+	 * Nothing lost, nothing resent, unless segments came out of order
+	 * or the receiver dropped some (disorder()): then the path was not
+	 * clean, and the resends are what the checks above hold to the
+	 * namespace's count.
 	 */
 	if (drops) {
-		TH_LOG("the receiver dropped %lld segments for memory", drops);
+		TH_LOG("not a clean path: %lld segments out of order or dropped",
+		       drops);
 		dump_counters();
 	} else {
 		EXPECT_EQ(0u, s.tern_total_retrans);
@@ -751,7 +762,8 @@ TEST_F(info, sndbuf_limited)
 	rx.fd = self->a;
 	rx.len = len;
 	ASSERT_EQ(0, ct_xfer_start(&rx));
-	sent = ct_send_pattern(self->c, len, 0, 1, SEQPACKET ? 4096 : 16384);
+	/* a message costs over half the buffer: each waits for the last's ACK */
+	sent = ct_send_pattern(self->c, len, 0, 1, SEQPACKET ? 8192 : 16384);
 	ct_xfer_join(&rx);
 	ASSERT_EQ((ssize_t)len, sent);
 	ASSERT_EQ((ssize_t)len, rx.result);
@@ -778,9 +790,11 @@ TEST_F(info, both_ways_then_closed)
 	struct ct_xfer rx = { .send = 0, .seed = 1 };
 	struct linger lg = { 1, 0 };
 	struct tern_info s, r;
+	long long drops;
 	ssize_t got;
 
 	CONN(0, 0);
+	drops = disorder();
 	tx.fd = self->a;
 	tx.len = len;
 	tx.chunk = SEQPACKET ? MSG_CHUNK : 65536;
@@ -806,8 +820,10 @@ TEST_F(info, both_ways_then_closed)
 	EXPECT_EQ(TCP_CLOSE, s.tern_state);
 	EXPECT_EQ(len, s.tern_bytes_acked);
 	EXPECT_EQ(len, s.tern_bytes_received);
-	EXPECT_EQ(len, s.tern_bytes_sent);
-	EXPECT_EQ(0u, s.tern_total_retrans);
+	EXPECT_EQ(len + s.tern_bytes_retrans, s.tern_bytes_sent);
+	if (disorder() == drops) {
+		EXPECT_EQ(0u, s.tern_total_retrans);
+	}
 	EXPECT_LT(0u, s.tern_data_segs_in);
 	EXPECT_LT(0u, s.tern_data_segs_out);
 	/* closed: nothing will be sent, the chronograph has stopped */
