@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Tern selftests: helpers for connection tests (connect_test.c). Plain C,
- * no harness, on top of tern_test.h: every helper returns a value or
- * -errno and leaves the asserting to the caller.
+ * no harness, on top of tern_test.h and libtern (<tern/tern.h>: Tern's
+ * sockets are made, connected and tuned through the library, so every
+ * test exercises it): every helper returns a value or -errno and leaves
+ * the asserting to the caller.
  *
  *   addresses, sockets      ct_loopback(), ct_addr(), ct_listener(),
  *                           ct_connect_to(), ct_port_of()
  *   waiting                 ct_now_ms(), ct_poll(), ct_wait_events(),
  *                           ct_set_timeo()
- *   data                    ct_fill(), ct_check(), ct_send_all(),
- *                           ct_recv_all()
+ *   options                 ct_set_int(), ct_get_int()
+ *   data                    ct_fill(), ct_check(), ct_send_pattern(),
+ *                           ct_recv_pattern()
  *   signals                 ct_signals_init(), ct_sigpipe_taken()
  *   the namespace           ct_sysctl_write(), ct_sh(), ct_counter()
  */
@@ -67,18 +70,37 @@ static inline int ct_port_of(int fd, int peer)
 	return tern_sockaddr_port(&ss);
 }
 
+/* A port as getaddrinfo()'s service, for libtern. */
+static inline const char *ct_service(char buf[8], unsigned short port)
+{
+	snprintf(buf, 8, "%u", port);
+	return buf;
+}
+
 /*
  * A listening socket bound to addr:port (port 0: any), with SO_REUSEADDR
- * when reuse is set. fd, or -errno; *portp gets the port.
+ * when reuse is set. fd, or -errno; *portp gets the port. Tern's through
+ * libtern (tern_listen_host()), the TCP reference's by hand.
  */
 static inline int ct_listener(int family, int type, int protocol,
 			      const char *addr, unsigned short port,
 			      int backlog, int reuse, int *portp)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = ct_addr(&ss, family, addr, port);
+	socklen_t len;
+	char serv[8];
 	int fd, err;
 
+	if (portp)
+		*portp = 0;	/* on failure too: errno's sign is unknown to GCC */
+	if (protocol == IPPROTO_TERN) {
+		fd = tern_listen_host(addr, ct_service(serv, port), family, type,
+				      backlog, reuse ? TERN_F_REUSEADDR : 0);
+		if (fd < 0)
+			return errno == ENOENT ? -EINVAL : -errno;
+		goto out;
+	}
+	len = ct_addr(&ss, family, addr, port);
 	if (!len)
 		return -EINVAL;
 	fd = socket(family, type, protocol);
@@ -89,6 +111,7 @@ static inline int ct_listener(int family, int type, int protocol,
 		goto fail;
 	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, backlog))
 		goto fail;
+out:
 	if (portp)
 		*portp = ct_port_of(fd, 0);
 	return fd;
@@ -110,12 +133,23 @@ static inline int ct_connect_fd(int fd, int family, const char *addr,
 	return connect(fd, (struct sockaddr *)&ss, len) ? errno : 0;
 }
 
-/* A new socket connected (blocking) to addr:port: fd, or -errno. */
+/*
+ * A new socket connected (blocking) to addr:port: fd, or -errno. Tern's
+ * through libtern (tern_connect_host()), the TCP reference's by hand.
+ */
 static inline int ct_connect_to(int family, int type, int protocol,
 				const char *addr, unsigned short port)
 {
+	char serv[8];
 	int fd, err;
 
+	if (protocol == IPPROTO_TERN) {
+		fd = tern_connect_host(addr, ct_service(serv, port), family,
+				       type, -1, 0);
+		if (fd < 0)
+			return errno == ENOENT ? -EFAULT : -errno;
+		return fd;
+	}
 	fd = socket(family, type, protocol);
 	if (fd < 0)
 		return -errno;
@@ -127,20 +161,73 @@ static inline int ct_connect_to(int family, int type, int protocol,
 	return fd;
 }
 
+/* setsockopt() of an int: 0 or the errno; SOL_TERN's through libtern. */
 static inline int ct_set_int(int fd, int level, int name, int val)
 {
-	return setsockopt(fd, level, name, &val, sizeof(val)) ? errno : 0;
+	int ret;
+
+	switch (level == SOL_TERN ? name : -1) {
+	case TERN_NODELAY:
+		ret = tern_set_nodelay(fd, val);
+		break;
+	case TERN_MAXSEG:
+		ret = tern_set_maxseg(fd, val);
+		break;
+	case TERN_KEEPIDLE:
+		ret = tern_set_keepidle(fd, val);
+		break;
+	case TERN_KEEPINTVL:
+		ret = tern_set_keepintvl(fd, val);
+		break;
+	case TERN_KEEPCNT:
+		ret = tern_set_keepcnt(fd, val);
+		break;
+	case TERN_SYNCNT:
+		ret = tern_set_syncnt(fd, val);
+		break;
+	case TERN_USER_TIMEOUT:
+		ret = tern_set_user_timeout(fd, (unsigned int)val);
+		break;
+	default:
+		ret = setsockopt(fd, level, name, &val, sizeof(val));
+	}
+	return ret ? errno : 0;
 }
 
-/* An int option's value, or -errno. */
+/* An int option's value, or -errno; SOL_TERN's through libtern. */
 static inline int ct_get_int(int fd, int level, int name)
 {
-	int val = -1;
-	socklen_t len = sizeof(val);
+	socklen_t len = sizeof(int);
+	unsigned int uval;
+	int val = -1, ret;
 
-	if (getsockopt(fd, level, name, &val, &len))
-		return -errno;
-	return val;
+	switch (level == SOL_TERN ? name : -1) {
+	case TERN_NODELAY:
+		ret = tern_get_nodelay(fd, &val);
+		break;
+	case TERN_MAXSEG:
+		ret = tern_get_maxseg(fd, &val);
+		break;
+	case TERN_KEEPIDLE:
+		ret = tern_get_keepidle(fd, &val);
+		break;
+	case TERN_KEEPINTVL:
+		ret = tern_get_keepintvl(fd, &val);
+		break;
+	case TERN_KEEPCNT:
+		ret = tern_get_keepcnt(fd, &val);
+		break;
+	case TERN_SYNCNT:
+		ret = tern_get_syncnt(fd, &val);
+		break;
+	case TERN_USER_TIMEOUT:
+		ret = tern_get_user_timeout(fd, &uval);
+		val = (int)uval;
+		break;
+	default:
+		ret = getsockopt(fd, level, name, &val, &len);
+	}
+	return ret ? -errno : val;
 }
 
 /* SO_RCVTIMEO or SO_SNDTIMEO in milliseconds. */

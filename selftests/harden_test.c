@@ -561,11 +561,6 @@ static void est(struct __test_metadata *_metadata, struct peer *p, int s,
 
 #define EST(s) est(_metadata, &self->p, (s), variant->peer)
 
-static int tern_socket(int fam)
-{
-	return socket(fam, SOCK_STREAM, IPPROTO_TERN);
-}
-
 static const char *proto_name(int proto)
 {
 	return proto == IPPROTO_TCP ? "TCP" : "Tern";
@@ -630,7 +625,7 @@ TEST_F_TIMEOUT(harden, challenge_ack_on_old_ack, 90)
 	struct rseg r;
 	int s, got, n;
 
-	s = tern_socket(variant->family);
+	s = tern_socket(variant->family, SOCK_STREAM);
 	ASSERT_LE(0, s);
 	EST(s);
 	una = p->rcv_nxt;
@@ -691,7 +686,7 @@ TEST_F_TIMEOUT(harden, synrecv_checks_sequence, 90)
 	bool challenged = false;
 	int s;
 
-	s = tern_socket(variant->family);
+	s = tern_socket(variant->family, SOCK_STREAM);
 	ASSERT_LE(0, s);
 	ASSERT_EQ(0, ct_set_nonblock(s, 1));
 	ASSERT_EQ(EINPROGRESS, ct_connect_fd(s, p->fam, variant->peer, p->pport));
@@ -792,7 +787,7 @@ TEST_F_TIMEOUT(harden, sack_reneging_resent_after_rto, 120)
 	int s, i, k;
 
 	ASSERT_EQ(0, ct_sysctl_write("/proc/sys/net/tern/rto_min_ms", "100"));
-	s = tern_socket(variant->family);
+	s = tern_socket(variant->family, SOCK_STREAM);
 	ASSERT_LE(0, s);
 	ASSERT_EQ(0, ct_set_int(s, SOL_TERN, TERN_NODELAY, 1));
 	ASSERT_EQ(0, ct_set_int(s, SOL_TERN, TERN_MAXSEG, (int)seg));
@@ -884,7 +879,7 @@ TEST_F_TIMEOUT(harden, data_beyond_window_trimmed, 90)
 	struct rseg r;
 	int s, acked;
 
-	s = tern_socket(variant->family);
+	s = tern_socket(variant->family, SOCK_STREAM);
 	ASSERT_LE(0, s);
 	ASSERT_EQ(0, ct_set_int(s, SOL_SOCKET, SO_RCVBUF, 2048));
 	EST(s);
@@ -1266,7 +1261,7 @@ TEST_F_TIMEOUT(harden, challenge_ack_rate_limited, 300)
 	char st[32];
 	struct rseg r;
 
-	s = tern_socket(variant->family);
+	s = tern_socket(variant->family, SOCK_STREAM);
 	ASSERT_LE(0, s);
 	EST(s);
 	una = p->rcv_nxt;
@@ -1405,7 +1400,7 @@ TEST_F_TIMEOUT(harden, socket_filter_drops, 120)
 	close(l);
 
 	/* Tern, with the forging peer */
-	s = tern_socket(fam);
+	s = tern_socket(fam, SOCK_STREAM);
 	ASSERT_LE(0, s);
 	EST(s);
 	una = p->rcv_nxt;
@@ -1541,7 +1536,7 @@ static void storm_setup(struct __test_metadata *_metadata, struct storm *st,
 	struct rseg r;
 	int i;
 
-	st->s = tern_socket(st->p.fam);
+	st->s = tern_socket(st->p.fam, SOCK_STREAM);
 	ASSERT_LE(0, st->s);
 	ASSERT_EQ(0, setsockopt(st->s, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf,
 				sizeof(sndbuf)));

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include <linux/tern.h>
+#include <tern/tern.h>
 
 /*
  * kselftest_harness.h of 6.12 keeps TEST_F()'s child pid in a plain local

@@ -20,6 +20,7 @@ extern "C" {
 
 /* tern_connect_host()/tern_listen_host() flags */
 #define TERN_F_NONBLOCK		0x1	/* leave the returned socket non-blocking */
+#define TERN_F_REUSEADDR	0x2	/* tern_listen_host(): SO_REUSEADDR first */
 
 /* A Tern socket of @family (AF_INET, AF_INET6) and @type (SOCK_STREAM,
  * SOCK_SEQPACKET, optionally | SOCK_NONBLOCK | SOCK_CLOEXEC). */
