@@ -67,6 +67,9 @@ else
 fi
 step "selftests -Werror" make -s -C selftests KSFT_DIR="$src/tools/testing/selftests" \
 	OUT="$TERN_TOP/build/lint/selftests" CFLAGS="-O2 -g -Werror" -B
+step "userspace -Werror" make -s -C userspace OUT="$TERN_TOP/build/lint/userspace" \
+	CFLAGS="-O2 -g -Werror" -B
+step "make install DESTDIR= (vm/install-check.sh)" vm/install-check.sh
 # Every shell script: *.sh, and files whose #! line names a shell.
 shell_scripts() {
 	local f
