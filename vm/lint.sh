@@ -4,7 +4,8 @@
 # W=1 and sparse (C=2) against the stock 6.12 headers, the module built
 # against Debian's 6.1 headers, the module with its KUnit tests built with
 # W=1 and sparse against the debug kernel (when one is built: lint does not
-# build it), the selftests with -Werror, shellcheck on every shell script.
+# build it), the selftests and userspace with -Werror, what make install
+# installs (vm/install-check.sh), shellcheck on every shell script.
 # Any finding fails. Ends with "lint: N passed, N failed, N skipped".
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
