@@ -99,17 +99,18 @@ wait_listen() {
 	return 1
 }
 
-# over_tern BYTES: BYTES crossed from B to A over Tern, not TCP: A took in
-# at least a segment per 1448 bytes (Tern's MSS on a 1500-byte link is
-# less), B sent as many, and neither namespace's TCP saw a segment.
+# over_tern FROM TO BYTES: BYTES crossed from namespace FROM to TO over
+# Tern, not TCP: TO took in at least a segment per 1448 bytes (Tern's MSS
+# on a 1500-byte link is less), FROM sent as many, and neither
+# namespace's TCP saw a segment.
 over_tern() {
-	local bytes=$1 min ain bout t
+	local from=$1 to=$2 bytes=$3 min in out t
 
 	min=$((bytes / 1448))
-	ain=$(tern_counter "$A" TernInSegs) && bout=$(tern_counter "$B" TernOutSegs) ||
+	in=$(tern_counter "$to" TernInSegs) && out=$(tern_counter "$from" TernOutSegs) ||
 		{ err "cannot read /proc/net/tern/snmp"; return; }
-	[ "$ain" -ge "$min" ] || err "A's TernInSegs $ain: fewer than $min for $bytes bytes"
-	[ "$bout" -ge "$min" ] || err "B's TernOutSegs $bout: fewer than $min for $bytes bytes"
+	[ "$in" -ge "$min" ] || err "TernInSegs $in at the receiver: fewer than $min for $bytes bytes"
+	[ "$out" -ge "$min" ] || err "TernOutSegs $out at the sender: fewer than $min for $bytes bytes"
 	for t in "$A:InSegs" "$A:OutSegs" "$B:InSegs" "$B:OutSegs"; do
 		[ "$(tcp_counter "${t%%:*}" "${t#*:}")" = 0 ] ||
 			err "TCP ${t#*:} in ${t%%:*}: $(tcp_counter "${t%%:*}" "${t#*:}"), not 0"
@@ -185,7 +186,7 @@ for opt in (socket.TCP_CORK, socket.TCP_QUICKACK, socket.TCP_WINDOW_CLAMP,
     c.getsockopt(T, opt)
 c.setsockopt(T, socket.TCP_CORK, 0)
 fails("TCP_CORK of 1 byte", errno.EINVAL, c.setsockopt, T, socket.TCP_CORK, b"\1")
-fails("TCP_MD5SIG", errno.ENOPROTOOPT, c.setsockopt, T, socket.TCP_MD5SIG, b"\0" * 216)
+fails("TCP_MD5SIG", errno.ENOPROTOOPT, c.setsockopt, T, 14, b"\0" * 216)
 fails("TCP_REPAIR", errno.ENOPROTOOPT, c.setsockopt, T, 19, 1)
 fails("TCP_ULP tls", errno.ENOENT, c.setsockopt, T, 31, b"tls")
 fails("TCP option 99 set", errno.ENOPROTOOPT, c.setsockopt, T, 99, 1)
@@ -293,7 +294,8 @@ iperf3_case() {
 	     $1 == "rtt" && $2 <= 0 { print "mean_rtt " $2 }
 	     $1 == "pmtu" && ($2 < 1280 || $2 > 1500) { print "pmtu " $2 }' "$dir/info" >"$dir/bad"
 	[ -s "$dir/bad" ] && err "iperf3's TCP_INFO: $(oneline "$dir/bad") ($(oneline "$dir/info"))"
-	over_tern "$recvd"
+	echo "# iperf3: $sent bytes sent, $recvd received; $(oneline "$dir/info")"
+	over_tern "$B" "$A" "$recvd"
 }
 
 # http_case FAMILY
@@ -310,7 +312,7 @@ http_case() {
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	cmp -s "$dir/file" "$dir/out" || err "the file fetched differs ($(stat -c %s "$dir/out" 2>/dev/null) bytes)"
-	over_tern "$size"
+	over_tern "$A" "$B" "$size"
 }
 
 # socat_case FAMILY
@@ -327,7 +329,7 @@ socat_case() {
 	timeout 30 tail --pid="$pid" -f /dev/null || kill "$pid" 2>/dev/null
 	wait "$pid" || err "server socat exit status $?: $(oneline "$dir/srv.log")"
 	cmp -s "$dir/file" "$dir/out" || err "the file received differs ($(stat -c %s "$dir/out" 2>/dev/null) bytes)"
-	over_tern "$size"
+	over_tern "$B" "$A" "$size"
 }
 
 # run_with TOOL NAME COMMAND...: the case, or skipped when TOOL is missing
