@@ -10,7 +10,8 @@
 #                  refused as documented, TCP_INFO has TCP's layout and
 #                  plausible values after 1 MiB, and it follows dup(),
 #                  F_DUPFD, close() and an exec'd child that inherits the
-#                  socket; a UDP socket is never touched
+#                  socket; sendto(MSG_FASTOPEN) connects; a UDP socket is
+#                  never touched
 #   iperf3_v4/v6   "iperf3 -s -1" and "iperf3 -c -t 2 -J" under ternize:
 #                  data moves, the client's TCP_INFO figures (cwnd, RTT,
 #                  MTU, retransmits) are plausible, and the namespaces'
@@ -122,7 +123,7 @@ over_tern() {
 # "ok" when there is none.
 sockopt_py() {
 	cat <<'EOF'
-import errno, fcntl, os, socket, struct, subprocess, sys
+import errno, fcntl, os, socket, struct, subprocess, sys, threading
 T = socket.IPPROTO_TCP
 fam, host = (socket.AF_INET, "127.0.0.1") if sys.argv[1] == "4" else (socket.AF_INET6, "::1")
 size = int(sys.argv[2])
@@ -193,15 +194,24 @@ fails("TCP option 99 set", errno.ENOPROTOOPT, c.setsockopt, T, 99, 1)
 fails("TCP option 99 get", errno.ENOPROTOOPT, c.getsockopt, T, 99)
 
 # size bytes one way: c sends, s reads to EOF
+# (s reads in a thread: the window would close on a sender alone, and
+# TCP_USER_TIMEOUT would end the connection)
+c.setsockopt(T, socket.TCP_USER_TIMEOUT, 0)
 data = os.urandom(size)
+got = bytearray()
+
+def reader():
+    while True:
+        b = s.recv(1 << 16)
+        if not b:
+            break
+        got.extend(b)
+
+t = threading.Thread(target=reader)
+t.start()
 c.sendall(data)
 c.shutdown(socket.SHUT_WR)
-got = bytearray()
-while True:
-    b = s.recv(1 << 16)
-    if not b:
-        break
-    got += b
+t.join()
 check(bytes(got) == data, "received %d bytes, not the %d sent" % (len(got), size))
 i, r = info(c), info(s)
 check(i["state"] in (4, 5), "sender's state %d, not FIN-WAIT-1/2" % i["state"])
@@ -228,8 +238,9 @@ d = socket.socket(fileno=fd)
 check(fd >= 200 and info(d)["state"] == i["state"], "F_DUPFD_CLOEXEC copy")
 d.close()
 os.dup2(c.fileno(), 300)
-check(len(socket.socket(fileno=300).getsockopt(T, socket.TCP_INFO, 512)) == 248, "dup2() copy")
-os.close(300)
+d = socket.socket(fileno=300)
+check(len(d.getsockopt(T, socket.TCP_INFO, 512)) == 248, "dup2() copy")
+d.close()
 # a child exec'd with the socket (LD_PRELOAD inherited, its map empty)
 child = ("import socket; s = socket.socket(fileno=%d); "
          "print(len(s.getsockopt(6, socket.TCP_INFO, 512)), s.getsockopt(6, socket.TCP_NODELAY)); "
@@ -237,6 +248,15 @@ child = ("import socket; s = socket.socket(fileno=%d); "
 out = subprocess.run([sys.executable, "-c", child], pass_fds=[c.fileno()],
                      capture_output=True, text=True)
 check(out.stdout.split() == ["248", "1"], "exec'd child: %r %r" % (out.stdout, out.stderr))
+
+# TCP Fast Open's sendto(MSG_FASTOPEN): connect, then send
+f = socket.socket(fam, socket.SOCK_STREAM)
+f.setsockopt(T, 30, 1)	# TCP_FASTOPEN_CONNECT, ignored
+check(f.sendto(b"tfo", socket.MSG_FASTOPEN, ls.getsockname()[:2]) == 3, "sendto(MSG_FASTOPEN)")
+fs, _ = ls.accept()
+check(fs.recv(16) == b"tfo", "MSG_FASTOPEN's data")
+f.close()
+fs.close()
 
 # closed, the number reused by a UDP socket: not touched
 n = c.fileno()

@@ -51,7 +51,7 @@ got=$(env -u TERNIZE_LIB "$ternize" run env | sed -n 's/^LD_PRELOAD=//p')
 [ "$got" = "$lib" ] || fail "installed ternize preloads '$got', not $lib"
 # only the wrappers exported, only libc (libdl) needed
 exported=$(nm -D --defined-only "$lib" | awk '$2 == "T" { print $3 }' | sort | tr '\n' ' ')
-[ "$exported" = "accept accept4 close close_range dup dup2 dup3 fcntl fcntl64 getsockopt setsockopt socket " ] ||
+[ "$exported" = "accept accept4 close close_range dup dup2 dup3 fcntl fcntl64 getsockopt sendmsg sendto setsockopt socket " ] ||
 	fail "libternize.so exports: $exported"
 needed=$(readelf -d "$lib" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | grep -vxE 'libc\.so\.6|libdl\.so\.2')
 [ -z "$needed" ] || fail "libternize.so needs $needed"

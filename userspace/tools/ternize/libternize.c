@@ -175,6 +175,9 @@ static int (*real_fcntl)(int, int, ...);
 static int (*real_fcntl64)(int, int, ...);
 static int (*real_setsockopt)(int, int, int, const void *, socklen_t);
 static int (*real_getsockopt)(int, int, int, void *, socklen_t *);
+static ssize_t (*real_sendto)(int, const void *, size_t, int,
+			      const struct sockaddr *, socklen_t);
+static ssize_t (*real_sendmsg)(int, const struct msghdr *, int);
 
 static void *resolve(void *volatile *slot, const char *name)
 {
@@ -378,6 +381,50 @@ EXPORT int fcntl64(int fd, int cmd, ...)
 	arg = va_arg(ap, void *);
 	va_end(ap);
 	return fcntl_common(fc, fd, cmd, arg);
+}
+
+/*
+ * MSG_FASTOPEN (TCP Fast Open's sendto() on an unconnected socket, RFC
+ * 7413): Tern has no data in its SYN, so connect first, then send, as
+ * TCP does when it has no cookie (tcp_sendmsg_fastopen() falls back to
+ * a plain SYN): a non-blocking socket fails with EINPROGRESS and the
+ * program sends again once connected.
+ */
+static int fastopen_connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	if (!addr)
+		return 0;
+	if (connect(fd, addr, len) == 0 || errno == EISCONN)
+		return 0;
+	return -1;
+}
+
+EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
+		      const struct sockaddr *addr, socklen_t len)
+{
+	ssize_t (*st)(int, const void *, size_t, int, const struct sockaddr *,
+		      socklen_t) = REAL(sendto);
+
+	if (!(flags & MSG_FASTOPEN) || !fd_marked(fd))
+		return st(fd, buf, n, flags, addr, len);
+	if (fastopen_connect(fd, addr, len) < 0)
+		return -1;
+	return st(fd, buf, n, flags & ~MSG_FASTOPEN, NULL, 0);
+}
+
+EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	ssize_t (*sm)(int, const struct msghdr *, int) = REAL(sendmsg);
+	struct msghdr m;
+
+	if (!(flags & MSG_FASTOPEN) || !fd_marked(fd) || !msg)
+		return sm(fd, msg, flags);
+	if (fastopen_connect(fd, msg->msg_name, msg->msg_namelen) < 0)
+		return -1;
+	m = *msg;
+	m.msg_name = NULL;
+	m.msg_namelen = 0;
+	return sm(fd, &m, flags & ~MSG_FASTOPEN);
 }
 
 /* How a TCP-level option is served on a Tern socket. */
