@@ -493,9 +493,11 @@ static enum tcpopt_kind tcpopt_kind(int optname)
 
 /*
  * Is fd, not marked, a Tern socket after all? Asked only when the kernel
- * has refused a TCP-level option on it (a Tern socket answers SOL_TCP
- * with ENOPROTOOPT): one past the bitmap, or inherited across exec from
- * a ternized parent. errno is left as the refusal set it.
+ * has refused a TCP-level option on it: a Tern socket passes a level not
+ * its own to the IP layer, whose setsockopt answers ENOPROTOOPT, and
+ * whose getsockopt answers EOPNOTSUPP on IPv4 (do_ip_getsockopt()) and
+ * ENOPROTOOPT on IPv6. One past the bitmap, or inherited across exec
+ * from a ternized parent. errno is left as the refusal set it.
  */
 static bool tern_lazy(int fd)
 {
@@ -504,7 +506,7 @@ static bool tern_lazy(int fd)
 	socklen_t len = sizeof(proto);
 	bool tern;
 
-	if (saved != ENOPROTOOPT || !gso)
+	if ((saved != ENOPROTOOPT && saved != EOPNOTSUPP) || !gso)
 		return false;
 	tern = gso(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 &&
 	       proto == IPPROTO_TERN;
