@@ -34,6 +34,10 @@ ternize=$uspace/ternize
 [ -x "$ternize" ] && [ -f "$uspace/libternize.so" ] ||
 	{ echo "Bail out! $ternize or libternize.so is not built (make userspace)"; exit 1; }
 WAIT_S=${WAIT_S:-10}
+# the interpreter itself: a wrapper (pyenv's shim) costs seconds a start
+# on the VM
+py=$(python3 -c 'import sys; print(sys.executable)') && [ -x "$py" ] ||
+	{ echo "Bail out! python3 does not run"; exit 1; }
 TERN_SAMPLE_OUT="iperf3_v6 http_v6"
 size=$((1 << 20))
 [ "${TERN_SAMPLE:-0}" = 1 ] && size=$((256 << 10))
@@ -274,14 +278,14 @@ sockopt() {
 
 	ip netns exec "$A" ip link set lo up
 	sockopt_py >"$dir/sockopt.py"
-	timeout 120 ip netns exec "$A" "$ternize" run python3 "$dir/sockopt.py" "$1" "$size" \
+	timeout 120 ip netns exec "$A" "$ternize" run "$py" "$dir/sockopt.py" "$1" "$size" \
 		>"$out" 2>&1 || { err "exit status $?: $(oneline "$out")"; return; }
 	[ "$(cat "$out")" = ok ] || err "$(oneline "$out")"
 }
 
 # json FILE EXPR: a Python expression over the JSON document "j"
 json() {
-	python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+	"$py" -c 'import json, sys; j = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
 
 # iperf3_case FAMILY
@@ -323,7 +327,7 @@ http_case() {
 	local bind=192.0.2.1 url=http://192.0.2.1:8000/file pid
 
 	[ "$1" = 6 ] && bind=2001:db8::1 url="http://[2001:db8::1]:8000/file"
-	ip netns exec "$A" "$ternize" run python3 -m http.server -b "$bind" -d "$dir" 8000 \
+	ip netns exec "$A" "$ternize" run "$py" -m http.server -b "$bind" -d "$dir" 8000 \
 		>"$dir/srv.log" 2>&1 &
 	pid=$!
 	wait_listen 8000 "$pid" || return
