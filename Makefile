@@ -5,6 +5,8 @@
 #   make              tern.ko for the stock 6.12 kernel, userspace, selftests
 #   make check        deps, build, boot the kernel in the VM, run the selftests
 #   make demo         deps, build, show Tern between two network namespaces
+#   make install      userspace (libtern, tools, man pages) into
+#                     $(DESTDIR)$(PREFIX), PREFIX=/usr/local (the module: dkms)
 #   make lint         checkpatch --strict, sparse (C=2), W=1, 6.1 compile
 #   make vm-shell     an interactive shell in the VM
 #   make deps         install what is missing (apt-get)
@@ -57,6 +59,9 @@ vm-shell: deps
 lint: deps
 	@vm/lint.sh
 
+install:
+	@$(MAKE) -s -C userspace install
+
 clean:
 	rm -rf build
 	rm -f module/*.o module/.*.cmd .*.cmd *.o *.ko *.mod *.mod.c \
@@ -64,3 +69,4 @@ clean:
 	@$(MAKE) -s -C userspace clean
 
 .PHONY: all module selftests userspace deps check demo vm-shell lint clean
+.PHONY: install

@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 tern_require_cmd ip cmp head
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-terncat=$top/build/userspace/tools/terncat
+terncat=$top/build/userspace/terncat
 WAIT_S=10
 PORT=7000
 # 1 MiB; less on the debug kernel, where every packet costs ten times

@@ -4,8 +4,9 @@
 # W=1 and sparse (C=2) against the stock 6.12 headers, the module built
 # against Debian's 6.1 headers, the module with its KUnit tests built with
 # W=1 and sparse against the debug kernel (when one is built: lint does not
-# build it), the selftests with -Werror, libtern's unit tests on the
-# host, shellcheck on every shell script.
+# build it), the selftests and userspace with -Werror, libtern's unit tests
+# on the host, what make install installs (vm/install-check.sh), shellcheck
+# on every shell script.
 # Any finding fails. Ends with "lint: N passed, N failed, N skipped".
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
@@ -68,9 +69,11 @@ else
 fi
 step "selftests -Werror" make -s -C selftests KSFT_DIR="$src/tools/testing/selftests" \
 	OUT="$TERN_TOP/build/lint/selftests" CFLAGS="-O2 -g -Werror" -B
+step "userspace -Werror" make -s -C userspace OUT="$TERN_TOP/build/lint/userspace" \
+	CFLAGS="-O2 -g -Werror" -B
 # libtern's unit tests: the parts that need no Tern socket, on the host.
-step "libtern -Werror and its unit tests (host)" make -s -C userspace/lib \
-	OUT="$TERN_TOP/build/lint/userspace/lib" CFLAGS="-O2 -g -Werror" -B test
+step "libtern unit tests (host)" make -s -C userspace OUT="$TERN_TOP/build/lint/userspace" test
+step "make install DESTDIR= (vm/install-check.sh)" vm/install-check.sh
 # Every shell script: *.sh, and files whose #! line names a shell.
 shell_scripts() {
 	local f

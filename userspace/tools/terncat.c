@@ -9,7 +9,6 @@
  * once both directions are done. Options and exit codes are OpenBSD nc's:
  * 0 on success, 1 on an error, said on stderr with tern_strerror().
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
 #include <netdb.h>
