@@ -13,6 +13,7 @@
 #include <net/route.h>
 
 #include "tern.h"
+#include "trace.h"
 
 /*
  * The one MSS formula: payload that fits an MTU behind hdrs bytes of
@@ -371,6 +372,7 @@ int tern_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	/* in flight again, and the newest sent (RFC 8985 6.1) */
 	list_move_tail(&skb->tcp_tsorted_anchor, &tsk->tsorted);
 	TERN_INC_STATS(sock_net(sk), TERN_MIB_RETRANSSEGS);
+	trace_tern_retransmit_skb(sk, skb);
 	return 0;
 }
 
@@ -494,8 +496,10 @@ void tern_send_active_reset(struct sock *sk, gfp_t gfp)
 {
 	struct sk_buff *skb = tern_alloc_ctl(sk, gfp);
 
-	if (skb)
-		tern_xmit(sk, skb, TERN_FLAG_RST, tern_sk(sk)->snd_nxt);
+	if (!skb)
+		return;
+	trace_tern_send_reset(sk, NULL);
+	tern_xmit(sk, skb, TERN_FLAG_RST, tern_sk(sk)->snd_nxt);
 }
 
 /* Queue a control segment (SYN, FIN) that takes one sequence number. */
@@ -707,6 +711,7 @@ void tern_send_reset_reply(struct net *net, struct sk_buff *skb)
 		r.flags |= TERN_FLAG_ACK;
 		r.ack = TERN_SKB_CB(skb)->end_seq;
 	}
+	trace_tern_send_reset(NULL, skb);
 	tern_send_reply(net, skb, &r);
 }
 
