@@ -28,7 +28,7 @@ EVENTS=(tern_bad_csum tern_probe tern_receive_reset tern_retransmit_skb
 if [ "${TERN_SAMPLE:-0}" = 1 ]; then
 	PROBE_BYTES=131072 LOSS_BYTES=65536 LOSS=20%
 else
-	PROBE_BYTES=1048576 LOSS_BYTES=262144 LOSS=10%
+	PROBE_BYTES=262144 LOSS_BYTES=262144 LOSS=10%
 fi
 
 err() { ERRS+=("$*"); }
@@ -43,6 +43,8 @@ if [ ! -e "$T/instances" ]; then
 		{ echo "Bail out! no tracefs at $T and cannot mount it"; exit 1; }
 fi
 tern_load || { echo "Bail out! cannot load tern"; exit 1; }
+# the interpreter itself, not a wrapper that finds it each time
+PY=$(python3 -c 'import sys; print(sys.executable)') || { echo "Bail out! python3"; exit 1; }
 I=$T/instances/tern_trace_test_$$
 mkdir "$I" || { echo "Bail out! cannot make the tracefs instance $I"; exit 1; }
 echo 4096 >"$I/buffer_size_kb"
@@ -55,9 +57,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# One pair of namespaces serves case after case (making them is slow);
+# a case that fails gets a fresh pair for the next.
 topo_up() {
-	A=
-	B=
+	[ -n "$A" ] && return 0
 	setup_ns A B >/dev/null || { err "setup_ns failed"; return 1; }
 	if ! { ip link add tv1 netns "$A" type veth peer name tv2 netns "$B" &&
 	       ip -n "$A" addr add 192.0.2.1/24 dev tv1 &&
@@ -81,11 +84,15 @@ topo_up() {
 		{ err "cannot set up the neighbours and sysctls"; return 1; }
 }
 
-topo_down() {
-	echo 0 >"$I/events/enable"
+topo_remove() {
 	[ -n "$A" ] && tern_ns_remove "$A" "$B"
 	A=
 	B=
+}
+
+topo_down() {
+	echo 0 >"$I/events/enable"
+	[ ${#ERRS[@]} = 0 ] || topo_remove
 }
 
 # ev_on EVENT...: enable these events (SYSTEM/EVENT, tern's by default)
@@ -212,11 +219,15 @@ cat >"$dir/check.py" <<'EOF'
 import sys
 
 def probe(fam, srv, cli, n):
-    """family src dest data_len snd_nxt snd_una snd_cwnd srtt in_flight cookie"""
-    n, bad, s, c = int(n), [], [], []
+    """P family src dest data_len snd_nxt snd_una snd_cwnd srtt in_flight
+    cookie / R seq end_seq (the client's resends)"""
+    n, bad, s, c, resent = int(n), [], [], [], 0
     want = "AF_INET6" if fam == "6" else "AF_INET"
     for line in sys.stdin:
         f = line.split()
+        if f.pop(0) == "R":
+            resent += int(f[1]) - int(f[0])
+            continue
         if f[0] != want:
             bad.append("family " + f[0])
         if f[1] == srv:
@@ -231,9 +242,10 @@ def probe(fam, srv, cli, n):
         nxt, una, cwnd, inf = int(f[4]), int(f[5]), int(f[6]), int(f[8])
         if una > nxt or inf > nxt - una or not cwnd:
             bad.append("snd_una %d snd_nxt %d in_flight %d cwnd %d" % (una, nxt, inf, cwnd))
+    # every byte once, and again if it was resent (a tail loss probe)
     sbytes = sum(int(f[3]) for f in s)
-    if sbytes != n:
-        bad.append("the server's data_len add up to %d" % sbytes)
+    if not n <= sbytes <= n + resent:
+        bad.append("the server's data_len add up to %d, %d resent" % (sbytes, resent))
     unas = [int(f[5]) for f in c]
     if unas != sorted(unas):
         bad.append("snd_una went back")
@@ -247,8 +259,8 @@ def probe(fam, srv, cli, n):
         bad.append("not one cookie a socket")
     if not int(last[7]):
         bad.append("no srtt")
-    print("%d server, %d client events, %d bytes; client snd_una +%d, srtt %s us%s" %
-          (len(s), len(c), sbytes, unas[-1] - unas[0], last[7],
+    print("%d server, %d client events, %d bytes (%d resent); client snd_una +%d, srtt %s us%s" %
+          (len(s), len(c), sbytes, resent, unas[-1] - unas[0], last[7],
            "".join("; " + b for b in bad[:5])))
     sys.exit(1 if bad else 0)
 
@@ -291,7 +303,7 @@ py() {
 	local run=()
 
 	[ -n "$1" ] && run=(ip netns exec "$1")
-	timeout 20 "${run[@]}" python3 "$dir/sock.py" "${@:2}"
+	timeout 20 "${run[@]}" "$PY" "$dir/sock.py" "${@:2}"
 }
 
 # py_pair FAMILY PORT SERVER-MODE CLIENT-MODE CPORT: the Python server in
@@ -358,17 +370,19 @@ case_events() {
 
 # tern_probe: every ACK taken, at both ends of a transfer. The server
 # takes every data segment (each carries an ACK): their lengths add up to
-# the bytes sent. The client's ACKs move snd_una to snd_nxt, its FIN
-# included.
+# the bytes sent, and those sent again (tern_retransmit_skb). The client's
+# ACKs move snd_una to snd_nxt, its FIN included.
 case_probe() {
 	local fam=$1 port=$2 n=$PROBE_BYTES s=192.0.2.1 c=192.0.2.2 out
 
 	[ "$fam" = 6 ] && s='[2001:db8::1]' c='[2001:db8::2]'
-	ev_on tern_probe || return
+	ev_on tern_probe tern_retransmit_skb || return
 	transfer "$fam" "$port" "$n"
 	ev_read
-	out=$(ev_fields tern_probe family src dest data_len snd_nxt snd_una snd_cwnd srtt in_flight sock_cookie |
-	      python3 "$dir/check.py" probe "$fam" "$s:$port" "$c:" "$n") ||
+	out=$( { ev_fields tern_probe family src dest data_len snd_nxt snd_una snd_cwnd srtt in_flight sock_cookie |
+		 sed 's/^/P /'
+		 ev_fields tern_retransmit_skb src seq end_seq | awk -v c="$c:" 'index($1, c) == 1 { print "R", $2, $3 }'; } |
+	      "$PY" "$dir/check.py" probe "$fam" "$s:$port" "$c:" "$n") ||
 		{ err "tern_probe: $out"; diag_trace 10; }
 	echo "# $out"
 }
@@ -387,9 +401,10 @@ case_retransmit() {
 	transfer 4 "$port" "$n"
 	ev_read
 	after=$(tern_counter "$B" TernRetransSegs)
+	tc -n "$B" qdisc del dev tv2 root || err "tc qdisc del"
 	out=$( { ev_fields tern_probe src dest snd_una | sed 's/^/P /'
 		 ev_fields tern_retransmit_skb family src dest state ca_state seq end_seq | sed 's/^/R /'; } |
-	      python3 "$dir/check.py" retransmit "192.0.2.1:$port" 192.0.2.2: "$n" $((after - before))) ||
+	      "$PY" "$dir/check.py" retransmit "192.0.2.1:$port" 192.0.2.2: "$n" $((after - before))) ||
 		{ err "tern_retransmit_skb: $out"; diag_trace 10; }
 	echo "# $out"
 }
@@ -401,14 +416,14 @@ case_reset_refused() {
 
 	[ "$fam" = 6 ] && s=2001:db8::1 c=2001:db8::2
 	ev_on tern_send_reset tern_receive_reset || return
-	out=$(py "$B" refused "$fam" "$c" 41000 "$s" 7 2>&1) || err "connect: $out"
+	out=$(py "$B" refused "$fam" "$c" "4100$fam" "$s" 7 2>&1) || err "connect: $out"
 	ev_read
 	[ "$fam" = 6 ] && s="[$s]" c="[$c]"
 	out=$(ev_fields tern_send_reset family src dest state)
-	[ "$out" = "AF_INET$([ "$fam" = 6 ] && echo 6) $s:7 $c:41000 UNKNOWN" ] ||
+	[ "$out" = "AF_INET$([ "$fam" = 6 ] && echo 6) $s:7 $c:4100$fam UNKNOWN" ] ||
 		err "tern_send_reset: '$out'"
 	out=$(ev_fields tern_receive_reset family src dest state)
-	[ "$out" = "AF_INET$([ "$fam" = 6 ] && echo 6) $c:41000 $s:7 TCP_SYN_SENT" ] ||
+	[ "$out" = "AF_INET$([ "$fam" = 6 ] && echo 6) $c:4100$fam $s:7 TCP_SYN_SENT" ] ||
 		err "tern_receive_reset: '$out'"
 	[ ${#ERRS[@]} = 0 ] || diag_trace
 }
@@ -419,13 +434,13 @@ case_reset_abort() {
 	local out
 
 	ev_on tern_send_reset tern_receive_reset || return
-	py_pair 4 5400 abort abort 41001
+	py_pair 4 5400 abort abort 41010
 	ev_read
 	out=$(ev_fields tern_send_reset family src dest state)
-	[ "$out" = "AF_INET 192.0.2.2:41001 192.0.2.1:5400 TCP_ESTABLISHED" ] ||
+	[ "$out" = "AF_INET 192.0.2.2:41010 192.0.2.1:5400 TCP_ESTABLISHED" ] ||
 		err "tern_send_reset: '$out'"
 	out=$(ev_fields tern_receive_reset family src dest state)
-	[ "$out" = "AF_INET 192.0.2.1:5400 192.0.2.2:41001 TCP_ESTABLISHED" ] ||
+	[ "$out" = "AF_INET 192.0.2.1:5400 192.0.2.2:41010 TCP_ESTABLISHED" ] ||
 		err "tern_receive_reset: '$out'"
 	[ ${#ERRS[@]} = 0 ] || diag_trace
 }
@@ -438,14 +453,14 @@ case_set_state() {
 
 	[ "$fam" = 6 ] && s='[2001:db8::1]' c='[2001:db8::2]'
 	ev_on tern_set_state sock/inet_sock_set_state || return
-	py_pair "$fam" "$port" eof close 41002
+	py_pair "$fam" "$port" eof close "4102$fam"
 	slowwait "$WAIT_S" tern_sockets_are "$B" 0 || err "the client's TIME_WAIT stays"
 	ev_read
 	for e in client listener server; do
 		case $e in
 		client)
 			got=$(ev_fields tern_set_state src dest oldstate newstate |
-			      awk -v a="$c:41002" '$1 == a { print $3 ">" $4 }' | tr '\n' ' ')
+			      awk -v a="$c:4102$fam" '$1 == a { print $3 ">" $4 }' | tr '\n' ' ')
 			want="TCP_CLOSE>TCP_SYN_SENT TCP_SYN_SENT>TCP_ESTABLISHED TCP_ESTABLISHED>TCP_FIN_WAIT1 TCP_FIN_WAIT1>TCP_FIN_WAIT2 TCP_FIN_WAIT2>TCP_CLOSE " ;;
 		listener)
 			got=$(ev_fields tern_set_state src dest oldstate newstate |
@@ -453,7 +468,7 @@ case_set_state() {
 			want="TCP_CLOSE>TCP_LISTEN TCP_LISTEN>TCP_CLOSE " ;;
 		server)
 			got=$(ev_fields tern_set_state src dest oldstate newstate |
-			      awk -v a="$s:$port" -v b="$c:41002" '$1 == a && $2 == b { print $3 ">" $4 }' |
+			      awk -v a="$s:$port" -v b="$c:4102$fam" '$1 == a && $2 == b { print $3 ">" $4 }' |
 			      tr '\n' ' ')
 			want="TCP_SYN_RECV>TCP_ESTABLISHED TCP_ESTABLISHED>TCP_CLOSE_WAIT TCP_CLOSE_WAIT>TCP_LAST_ACK TCP_LAST_ACK>TCP_CLOSE " ;;
 		esac
@@ -493,16 +508,19 @@ case_bad_csum() {
 }
 
 # bpftrace lists the events and sums tern_probe's data_len over a transfer
+# (each start costs bpftrace seconds of compiling: the listing alone
+# tells whether it can see the tracepoints at all)
 bpftrace_usable() {
 	command -v bpftrace >/dev/null || { echo "bpftrace is not installed"; return 1; }
-	timeout 60 bpftrace -e 'BEGIN { exit(); }' >/dev/null 2>"$dir/bt.err" ||
-		{ echo "bpftrace does not run here: $(head -n1 "$dir/bt.err")"; return 1; }
+	timeout 60 bpftrace -l 'tracepoint:tern:*' >"$dir/bt.list" 2>"$dir/bt.err" &&
+		[ -s "$dir/bt.list" ] ||
+		{ echo "bpftrace does not list the tracepoints here: $(head -n1 "$dir/bt.err")"; return 1; }
 }
 
 case_bpftrace() {
 	local got n=$PROBE_BYTES spid
 
-	got=$(timeout 60 bpftrace -l 'tracepoint:tern:*' | sed 's/^tracepoint:tern://' | sort | tr '\n' ' ')
+	got=$(sed 's/^tracepoint:tern://' "$dir/bt.list" | sort | tr '\n' ' ')
 	[ "$got" = "${EVENTS[*]} " ] || err "bpftrace -l lists '$got'"
 	head -c "$n" /dev/urandom >"$dir/in"
 	: >"$dir/empty"
@@ -558,7 +576,7 @@ case_rmmod() {
 
 	ev_on "${EVENTS[@]}" || return
 	transfer 4 5700 1000
-	topo_down
+	topo_remove
 	slowwait 10 bash -c 'rmmod tern 2>/dev/null; ! grep -q "^tern " /proc/modules' ||
 		{ err "rmmod tern with its events enabled: $(rmmod tern 2>&1)"; return; }
 	[ ! -e "$T/events/tern" ] || err "events/tern outlives the module"
