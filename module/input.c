@@ -9,6 +9,7 @@
 #include <linux/security.h>
 
 #include "tern.h"
+#include "trace.h"
 
 /*
  * Free what the peer acknowledged; returns an RTT sample or -1. The
@@ -151,6 +152,8 @@ static bool tern_ack(struct sock *sk, struct sk_buff *skb,
 	if (tern_after(ack, prior_una) ||
 	    (tsk->lost_out && tsk->timer_kind != TERN_TIMER_RTO))
 		tern_rearm_rto(sk);
+	/* what the ACK left: cwnd, RTT, window (tcp_probe) */
+	trace_tern_probe(sk, skb);
 	return true;
 }
 

@@ -27,6 +27,7 @@
 #include <net/xfrm.h>
 
 #include "tern.h"
+#include "trace.h"
 
 /* Length, offset, version, ports; the header is linear afterwards. */
 static bool tern_header_ok(struct sk_buff *skb)
@@ -121,6 +122,7 @@ static enum skb_drop_reason tern_validate(struct net *net, struct sk_buff *skb)
 		return SKB_DROP_REASON_PKT_TOO_SMALL;
 	}
 	if (tern_csum_bad(skb)) {
+		trace_tern_bad_csum(skb);
 		TERN_INC_STATS(net, TERN_MIB_INCSUMERRORS);
 		return SKB_DROP_REASON_TCP_CSUM;
 	}

@@ -13,6 +13,7 @@
 #include <net/route.h>
 
 #include "tern.h"
+#include "trace.h"
 
 /*
  * The one MSS formula: payload that fits an MTU behind hdrs bytes of
@@ -385,6 +386,7 @@ int tern_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	TERN_INC_STATS(sock_net(sk), TERN_MIB_RETRANSSEGS);
 	tsk->stats.total_retrans++;
 	tsk->stats.bytes_retrans += skb->len;
+	trace_tern_retransmit_skb(sk, skb);
 	return 0;
 }
 
@@ -577,8 +579,10 @@ void tern_send_active_reset(struct sock *sk, gfp_t gfp)
 {
 	struct sk_buff *skb = tern_alloc_ctl(sk, gfp);
 
-	if (skb)
-		tern_xmit(sk, skb, TERN_FLAG_RST, tern_sk(sk)->snd_nxt);
+	if (!skb)
+		return;
+	trace_tern_send_reset(sk, NULL);
+	tern_xmit(sk, skb, TERN_FLAG_RST, tern_sk(sk)->snd_nxt);
 }
 
 /* Queue a control segment (SYN, FIN) that takes one sequence number. */
@@ -790,6 +794,7 @@ void tern_send_reset_reply(struct net *net, struct sk_buff *skb)
 		r.flags |= TERN_FLAG_ACK;
 		r.ack = TERN_SKB_CB(skb)->end_seq;
 	}
+	trace_tern_send_reset(NULL, skb);
 	tern_send_reply(net, skb, &r);
 }
 

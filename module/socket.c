@@ -19,6 +19,7 @@
 #include <net/transp_v6.h>
 
 #include "tern.h"
+#include "trace.h"
 
 /* Memory accounting, as TCP's (net.tern.mem is not a sysctl yet). */
 static atomic_long_t tern_memory_allocated;
@@ -46,6 +47,7 @@ void tern_memory_init(void)
 
 void tern_set_state(struct sock *sk, int state)
 {
+	trace_tern_set_state(sk, sk->sk_state, state);
 	if (state == TCP_CLOSE) {
 		tern_unhash_conn(sk);
 		if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
@@ -141,6 +143,7 @@ void tern_reset(struct sock *sk)
 	bool dead = sock_flag(sk, SOCK_DEAD);
 	int err;
 
+	trace_tern_receive_reset(sk);
 	switch (sk->sk_state) {
 	case TCP_SYN_SENT:
 		err = ECONNREFUSED;
