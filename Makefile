@@ -6,6 +6,8 @@
 #   make check        deps, build, boot the kernel in the VM, run the selftests
 #   make demo         deps, build, show Tern between two network namespaces
 #   make lint         checkpatch --strict, sparse (C=2), W=1, 6.1 compile
+#   make dkms-check   dkms.conf: dkms build and install (in a temporary tree)
+#                     for the 6.12 and 6.1 headers
 #   make vm-shell     an interactive shell in the VM
 #   make deps         install what is missing (apt-get)
 #   make clean
@@ -57,6 +59,9 @@ vm-shell: deps
 lint: deps
 	@vm/lint.sh
 
+dkms-check: deps
+	@vm/dkms.sh
+
 clean:
 	rm -rf build
 	rm -f module/*.o module/.*.cmd .*.cmd *.o *.ko *.mod *.mod.c \
@@ -64,3 +69,4 @@ clean:
 	@$(MAKE) -s -C userspace clean
 
 .PHONY: all module selftests userspace deps check demo vm-shell lint clean
+.PHONY: dkms-check
