@@ -19,9 +19,11 @@
 #   - the segments the client's counters say it retransmitted show up
 #     flagged (tern.analysis.retransmission), and over the whole program
 #     at least one does.
-# A last case sends crafted segments (tern_inject: bad checksum, an option
-# whose length runs past the option area, IPv4 and IPv6) through the
-# router and checks that each is flagged with its expert info.
+# Then crafted segments (tern_inject: bad checksum, an option whose length
+# runs past the option area, a good one; IPv4 and IPv6) go through the
+# router: each must be flagged with its expert info (the last case). One
+# topology, one capture and one tshark run serve all the cases: tshark
+# takes seconds to start in the emulated VM, a transfer less than that.
 #
 # Environment: TERN_BINDIR (tern_connect, tern_inject), TERN_DISSECTOR_SIZE
 # bytes each way (default 256 KiB; 128 KiB with TERN_SAMPLE=1, the debug
@@ -41,7 +43,6 @@ command -v dumpcap >/dev/null 2>&1 || capture_tool=tshark
 
 size=${TERN_DISSECTOR_SIZE:-262144}
 [ "${TERN_SAMPLE:-0}" = 1 ] && size=${TERN_DISSECTOR_SIZE:-131072}
-TERN_SAMPLE_OUT="stream_v6 seqpacket_v4"
 # loss and reordering on both of the router's links; netem delays what it
 # does not reorder, so reordering needs a delay
 impair="delay 2ms reorder 20% 50% loss 4%"
@@ -168,37 +169,31 @@ awk_cols='BEGIN { FS = "\t"; NUM = 1; PROTOS = 2; IPP = 3; NXT = 4; SP = 5; DP =
 # count OUT CONDITION: lines of OUT where the awk CONDITION holds
 count() { awk "$awk_cols"' '"$2"' { n++ } END { print n + 0 }' "$1"; }
 
-# check_decode OUT: every protocol 253 packet is a good Tern segment
+# check_decode OUT PORT: every segment to or from PORT is a good Tern
+# segment, with nothing malformed or unknown and a good checksum
 check_decode() {
-	local out=$1 n
+	local out=$1 c="tern253() && (\$SP == $2 || \$DP == $2)" n
 
-	if grep -qiE 'lua|error' "$out.err"; then
-		ERRS+=("tshark said: $(grep -iE 'lua|error' "$out.err" | head -n3 | tr '\n' ' ')")
-	fi
-	n=$(count "$out" 'tern253()')
-	[ "$n" -gt 0 ] || ERRS+=("no IP protocol 253 packet captured")
-	n=$(count "$out" 'tern253() && $PROTOS !~ /(^|:)tern(:|$)/')
+	n=$(count "$out" "$c")
+	[ "$n" -gt 0 ] || ERRS+=("no IP protocol 253 packet of port $2 captured")
+	n=$(count "$out" "$c"' && $PROTOS !~ /(^|:)tern(:|$)/')
 	[ "$n" = 0 ] || ERRS+=("$n protocol 253 packets not dissected as Tern")
-	n=$(count "$out" '$MALF != "" || $LUAERR != ""')
+	n=$(count "$out" "$c"' && ($MALF != "" || $LUAERR != "")')
 	[ "$n" = 0 ] || ERRS+=("$n packets malformed or with a Lua error")
-	n=$(count "$out" '$OPTLEN != "" || $OPTUNK != "" || $DOFF != "" || $SHORT != "" || $VER != ""')
+	n=$(count "$out" "$c"' && ($OPTLEN != "" || $OPTUNK != "" || $DOFF != "" || $SHORT != "" || $VER != ""))')
 	[ "$n" = 0 ] || ERRS+=("$n Tern segments with an unknown or malformed option or a bad header")
-	n=$(count "$out" 'tern253() && $CSUM != 1')
+	n=$(count "$out" "$c"' && $CSUM != 1')
 	[ "$n" = 0 ] || ERRS+=("$n Tern segments whose checksum is not verified good")
 }
 
-# transfer_case TYPE FAMILY PORT
-transfer_case() {
-	local type=$1 fam=$2 port=$3 saddr=198.51.100.2 out=$dir/dissect cap=$dir/cap.pcapng
-	local d rets retc n base ret spid i=0
+# transfer TYPE FAMILY PORT: a transfer both ways, both ends' data
+# compared; what went wrong goes to TERR[PORT], the client's
+# retransmission count to RETRANS[PORT]
+declare -A TERR RETRANS
+transfer() {
+	local type=$1 fam=$2 port=$3 saddr=198.51.100.2 rets retc base spid i=0 err=
 
 	[ "$fam" = 6 ] && saddr=2001:db8:2::2
-	for d in "$nsr rc" "$nsr rs"; do
-		# shellcheck disable=SC2086 # $impair is a word list
-		tc -n "${d% *}" qdisc add dev "${d#* }" root netem $impair ||
-			{ ERRS+=("tc qdisc add netem $impair failed"); return; }
-	done
-	start_capture "$cap" || return
 	base=$(tern_counter "$nsc" TernRetransSegs)
 	local opts=(-t "$type" -"$fam" -p "$port" -w 120)
 	rm -f "$dir/ready"
@@ -215,52 +210,58 @@ transfer_case() {
 	wait "$spid"
 	rets=$?
 	# the last ACKs and the close: nothing left in either namespace
-	slowwait 60 tern_sockets_are "$nsc" 0
-	slowwait 60 tern_sockets_are "$nss" 0
-	ret=$(( $(tern_counter "$nsc" TernRetransSegs) - base ))
-	stop_capture
+	slowwait 60 tern_sockets_are "$nsc" 0 || err+="client sockets left; "
+	slowwait 60 tern_sockets_are "$nss" 0 || err+="server sockets left; "
+	RETRANS[$port]=$(( $(tern_counter "$nsc" TernRetransSegs) - base ))
 	if [ "$rets" != 0 ] || [ "$retc" != 0 ]; then
-		ERRS+=("transfer failed: server exit status $rets ($(tr '\n' ' ' <"$dir/slog")), client $retc ($(tr '\n' ' ' <"$dir/clog"))")
-		return
+		err+="transfer failed: server exit status $rets ($(tr '\n' ' ' <"$dir/slog")), client $retc ($(tr '\n' ' ' <"$dir/clog")); "
+	else
+		cmp -s "$dir/cin" "$dir/sout" || err+="the server received other data than the client sent; "
+		cmp -s "$dir/sin" "$dir/cout" || err+="the client received other data than the server sent; "
 	fi
-	cmp -s "$dir/cin" "$dir/sout" || ERRS+=("the server received other data than the client sent")
-	cmp -s "$dir/sin" "$dir/cout" || ERRS+=("the client received other data than the server sent")
+	TERR[$port]=$err
+}
 
-	dissect "$cap" "$out" || { ERRS+=("tshark failed: $(head -n3 "$out.err" | tr '\n' ' ')"); return; }
-	check_decode "$out"
-	[ "$(count "$out" '$SYN == 1 && $ACK == 0 && $DP == '"$port")" -gt 0 ] || ERRS+=("no SYN")
-	[ "$(count "$out" '$SYN == 1 && $ACK == 1 && $SP == '"$port")" -gt 0 ] || ERRS+=("no SYN-ACK")
-	[ "$(count "$out" '$FIN == 1 && $DP == '"$port")" -gt 0 ] || ERRS+=("no FIN from the client")
-	[ "$(count "$out" '$FIN == 1 && $SP == '"$port")" -gt 0 ] || ERRS+=("no FIN from the server")
-	[ "$(count "$out" '$ACK == 1 && $SYN == 0 && $FIN == 0')" -gt 0 ] || ERRS+=("no ACK")
-	if [ "$type" = seqpacket ]; then
-		[ "$(count "$out" '$EOR == 1')" -gt 0 ] || ERRS+=("no EOR segment")
-	fi
-	n=$(awk "$awk_cols"' tern253() { print $STREAM }' "$out" | sort -u | tr '\n' ' ')
-	[ "$n" = "0 " ] || ERRS+=("the segments are not all in stream 0: streams $n")
-	# payload per direction, retransmissions counted: at least the data
-	n=$(awk "$awk_cols"' tern253() && $DP == '"$port"' { n += $LEN } END { print n + 0 }' "$out")
+# check_transfer OUT TYPE PORT: what the dissector made of transfer PORT
+check_transfer() {
+	local out=$1 type=$2 port=$3 n nc c
+
+	[ -z "${TERR[$port]}" ] || { ERRS+=("${TERR[$port]}"); return; }
+	check_decode "$out" "$port"
+	c="tern253() && \$DP == $port"		# from the client
+	[ "$(count "$out" "$c"' && $SYN == 1 && $ACK == 0')" -gt 0 ] || ERRS+=("no SYN")
+	[ "$(count "$out" "$c"' && $FIN == 1')" -gt 0 ] || ERRS+=("no FIN from the client")
+	[ "$(count "$out" "$c"' && $ACK == 1 && $SYN == 0 && $FIN == 0')" -gt 0 ] || ERRS+=("no ACK")
+	n=$(awk "$awk_cols"' '"$c"' { n += $LEN } END { print n + 0 }' "$out")
 	[ "$n" -ge "$size" ] || ERRS+=("client payload in the capture $n bytes, below the $size sent")
-	n=$(awk "$awk_cols"' tern253() && $SP == '"$port"' { n += $LEN } END { print n + 0 }' "$out")
+	c="tern253() && \$SP == $port"		# from the server
+	[ "$(count "$out" "$c"' && $SYN == 1 && $ACK == 1')" -gt 0 ] || ERRS+=("no SYN-ACK")
+	[ "$(count "$out" "$c"' && $FIN == 1')" -gt 0 ] || ERRS+=("no FIN from the server")
+	n=$(awk "$awk_cols"' '"$c"' { n += $LEN } END { print n + 0 }' "$out")
 	[ "$n" -ge "$size" ] || ERRS+=("server payload in the capture $n bytes, below the $size sent")
-	n=$(count "$out" '$RETR != ""')
-	local nc
-	nc=$(count "$out" '$RETR != "" && $DP == '"$port")
-	echo "# $(count "$out" 'tern253()') segments, $n flagged retransmissions ($nc from the client, which counted $ret)"
+	c="tern253() && (\$SP == $port || \$DP == $port)"
+	if [ "$type" = seqpacket ]; then
+		[ "$(count "$out" "$c"' && $EOR == 1')" -gt 0 ] || ERRS+=("no EOR segment")
+	fi
+	n=$(awk "$awk_cols"' '"$c"' { print $STREAM }' "$out" | sort -u | wc -l)
+	[ "$n" = 1 ] || ERRS+=("the segments are in $n streams, not one")
+	n=$(count "$out" "$c"' && $RETR != ""')
+	nc=$(count "$out" "$c"' && $RETR != "" && $DP == '"$port")
+	echo "# $(count "$out" "$c") segments, $n flagged retransmissions ($nc from the client, which counted ${RETRANS[$port]})"
 	retrans_total=$((retrans_total + n))
 	# a segment that takes sequence space and is in the capture again
 	# (same direction, sequence number, length and flags) is flagged
 	# every time after the first: the client's retransmissions all are
 	# (the capture sees them before netem drops them), the server's when
 	# netem dropped not the first copy but a later one
-	n=$(awk "$awk_cols"' tern253() && ($LEN > 0 || $SYN == 1 || $FIN == 1) {
+	n=$(awk "$awk_cols"' '"$c"' && ($LEN > 0 || $SYN == 1 || $FIN == 1) {
 		k = $SP " " $DP " " $SEQ " " $LEN " " $SYN " " $FIN
 		if (k in seen && $RETR == "") { n++; if (!f) f = $NUM " (again from " seen[k] ")" }
 		if (!(k in seen)) seen[k] = $NUM
 	} END { print n + 0, f }' "$out")
 	[ "${n%% *}" = 0 ] || ERRS+=("${n%% *} segments repeated but not flagged as retransmissions, first frame ${n#* }")
-	[ "$ret" = 0 ] || [ "$nc" -gt 0 ] ||
-		echo "# the client counted $ret retransmissions, none with sequence space"
+	[ "${RETRANS[$port]}" = 0 ] || [ "$nc" -gt 0 ] ||
+		echo "# the client counted ${RETRANS[$port]} retransmissions, none with sequence space"
 }
 
 # forwarded: datagrams the router forwarded, IPv4 and IPv6
@@ -273,26 +274,31 @@ forwarded() {
 }
 forwarded_at_least() { [ "$(forwarded)" -ge "$1" ]; }
 
-inject_case() {
-	local cap=$dir/cap.pcapng out=$dir/dissect n
+# inject: crafted segments from the client, each flagged
+inject() {
+	local base
 
-	start_capture "$cap" || return
+	base=$(forwarded)
 	ip netns exec "$nsc" "$bindir/tern_inject" -d 198.51.100.2 --sport 40001 --dport 9 --bad-csum &&
 	ip netns exec "$nsc" "$bindir/tern_inject" -d 198.51.100.2 --sport 40002 --dport 9 --optlen 8 &&
 	ip netns exec "$nsc" "$bindir/tern_inject" -d 198.51.100.2 --sport 40003 --dport 9 --len 10 &&
 	ip netns exec "$nsc" "$bindir/tern_inject" -d 2001:db8:2::2 --sport 40001 --dport 9 --bad-csum &&
 	ip netns exec "$nsc" "$bindir/tern_inject" -d 2001:db8:2::2 --sport 40002 --dport 9 --optlen 8 &&
 	ip netns exec "$nsc" "$bindir/tern_inject" -d 2001:db8:2::2 --sport 40003 --dport 9 --len 10 ||
-		ERRS+=("tern_inject failed")
-	# the router has forwarded all six, so the capture, which sees
-	# them on the way in, has them before it stops
-	slowwait 10 forwarded_at_least 6 ||
-		ERRS+=("the router forwarded $(forwarded) of the 6 crafted segments")
-	stop_capture
-	dissect "$cap" "$out" || { ERRS+=("tshark failed: $(head -n3 "$out.err" | tr '\n' ' ')"); return; }
-	n=$(count "$out" 'tern253() && $PROTOS !~ /(^|:)tern(:|$)/')
+		INJERR="tern_inject failed"
+	# the router has forwarded all six (before netem may drop them), so
+	# the capture, which sees them on the way in, has them
+	slowwait 10 forwarded_at_least $((base + 6)) ||
+		INJERR+="the router forwarded $(( $(forwarded) - base )) of the 6 crafted segments; "
+}
+
+check_inject() {
+	local out=$1 n
+
+	[ -z "$INJERR" ] || { ERRS+=("$INJERR"); return; }
+	n=$(count "$out" 'tern253() && $DP == 9 && $PROTOS !~ /(^|:)tern(:|$)/')
 	[ "$n" = 0 ] || ERRS+=("$n protocol 253 packets not dissected as Tern")
-	n=$(count "$out" '$MALF != "" || $LUAERR != ""')
+	n=$(count "$out" 'tern253() && $DP == 9 && ($MALF != "" || $LUAERR != "")')
 	[ "$n" = 0 ] || ERRS+=("$n packets malformed or with a Lua error")
 	n=$(count "$out" '$SP == 40001 && $CSUM == 0 && $BADCSUM != ""')
 	[ "$n" = 2 ] || ERRS+=("$n of the 2 bad checksums flagged (tern.checksum.bad)")
@@ -302,20 +308,71 @@ inject_case() {
 	[ "$n" = 2 ] || ERRS+=("$n of the 2 good segments dissected clean")
 }
 
+# The transfers, one TAP case each, then the crafted segments: one
+# topology, one capture, one tshark run (tshark takes seconds to start in
+# an emulated VM, each transfer less than that).
+cases=("stream 4" "seqpacket 6" "stream 6" "seqpacket 4")
+TERN_SAMPLE_OUT="stream_v6 seqpacket_v4"
+INJERR=
+retrans_total=0
 tern_test_begin
 modprobe tern
-retrans_total=0
+ERRS=()
+out=$dir/dissect
+cap=$dir/cap.pcapng
+ok=0
+if topo_up; then
+	ok=1
+	for d in "$nsr rc" "$nsr rs"; do
+		# shellcheck disable=SC2086 # $impair is a word list
+		tc -n "${d% *}" qdisc add dev "${d#* }" root netem $impair ||
+			{ ERRS+=("tc qdisc add netem $impair failed"); ok=0; }
+	done
+	[ $ok = 1 ] && start_capture "$cap" || ok=0
+fi
+if [ $ok = 1 ]; then
+	port=5201
+	for c in "${cases[@]}"; do
+		read -r type fam <<<"$c"
+		port=$((port + 1))
+		[[ " $TERN_SAMPLE_OUT " == *" ${type}_v$fam "* ]] && [ "${TERN_SAMPLE:-0}" = 1 ] && continue
+		transfer "$type" "$fam" "$port"
+	done
+	inject
+	stop_capture
+	t1=$(date +%s%N)
+	if ! dissect "$cap" "$out"; then
+		ERRS+=("tshark failed: $(head -n3 "$out.err" | tr '\n' ' ')")
+		ok=0
+	elif grep -qiE 'lua|error' "$out.err"; then
+		ERRS+=("tshark said: $(grep -iE 'lua|error' "$out.err" | head -n3 | tr '\n' ' ')")
+		ok=0
+	fi
+	echo "# $(wc -l <"$out") packets captured, tshark took $(( ($(date +%s%N) - t1) / 1000000 )) ms"
+fi
+[ ${#ERRS[@]} = 0 ] || ok=0
+[ $ok = 1 ] || ERRS+=("cannot build the topology and capture")
+setup_errs=("${ERRS[@]}")
 port=5201
-for c in "stream 4" "seqpacket 6" "stream 6" "seqpacket 4"; do
+for c in "${cases[@]}"; do
 	read -r type fam <<<"$c"
 	port=$((port + 1))
-	tern_run_case "${type}_v$fam" transfer_case "$type" "$fam" "$port"
+	tern_in_sample "${type}_v$fam" || continue
+	tern_case "${type}_v$fam"
+	ERRS=("${setup_errs[@]}")
+	[ $ok = 1 ] && check_transfer "$out" "$type" "$port"
+	tern_report_errs
 done
 tern_case retransmissions_flagged
-if [ "$retrans_total" -gt 0 ]; then
-	tern_ok
-else
-	tern_fail "no segment flagged tern.analysis.retransmission in any transfer at $impair"
-fi
-tern_run_case crafted_segments inject_case
+ERRS=("${setup_errs[@]}")
+[ $ok = 0 ] || [ "$retrans_total" -gt 0 ] ||
+	ERRS+=("no segment flagged tern.analysis.retransmission in any transfer at $impair")
+tern_report_errs
+tern_case crafted_segments
+ERRS=("${setup_errs[@]}")
+[ $ok = 1 ] && check_inject "$out"
+tern_report_errs
+ERRS=()
+topo_down
+[ ${#ERRS[@]} = 0 ] || for e in "${ERRS[@]}"; do echo "# cleanup: $e"; done
 tern_test_end

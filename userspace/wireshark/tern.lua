@@ -428,12 +428,9 @@ local function analyze(s, d, h, pinfo)
 		fwd.lastwin = h.window
 	end
 	fwd.win = h.window
-	if rev.nextseq then
-		local una = (rev.unacked[rev.unacked_head] or {})[1]
-		r.bytes_in_flight = una and (rev.nextseq - (fwd.lastack or 0)) or nil
-	end
-	if fwd.unacked[fwd.unacked_head] then
-		r.bytes_in_flight = fwd.nextseq - (rev.lastack or fwd.unacked[fwd.unacked_head][1] - h.seglen)
+	-- in flight after this segment: sent, not yet acknowledged by the peer
+	if h.seglen > 0 and rev.lastack then
+		r.bytes_in_flight = fwd.nextseq - rev.lastack
 	end
 	if has(h.flags, FLAG_RST + FLAG_FIN) and (has(h.flags, FLAG_RST) or (s.fin_seen or 0) + d == 3) then
 		s.closed = true
