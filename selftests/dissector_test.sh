@@ -26,7 +26,7 @@
 # takes seconds to start in the emulated VM, a transfer less than that.
 #
 # Environment: TERN_BINDIR (tern_connect, tern_inject), TERN_DISSECTOR_SIZE
-# bytes each way (default 256 KiB; 128 KiB with TERN_SAMPLE=1, the debug
+# bytes each way (default 192 KiB; 128 KiB with TERN_SAMPLE=1, the debug
 # kernel, which also runs only the IPv4 stream and IPv6 seqpacket cases).
 source "$(dirname "$0")/lib.sh"
 tern_require_cmd ip tc timeout cmp tshark
@@ -41,7 +41,7 @@ done
 capture_tool=dumpcap
 command -v dumpcap >/dev/null 2>&1 || capture_tool=tshark
 
-size=${TERN_DISSECTOR_SIZE:-262144}
+size=${TERN_DISSECTOR_SIZE:-196608}
 [ "${TERN_SAMPLE:-0}" = 1 ] && size=${TERN_DISSECTOR_SIZE:-131072}
 # loss and reordering on both of the router's links; netem delays what it
 # does not reorder, so reordering needs a delay
@@ -169,23 +169,6 @@ awk_cols='BEGIN { FS = "\t"; NUM = 1; PROTOS = 2; IPP = 3; NXT = 4; SP = 5; DP =
 # count OUT CONDITION: lines of OUT where the awk CONDITION holds
 count() { awk "$awk_cols"' '"$2"' { n++ } END { print n + 0 }' "$1"; }
 
-# check_decode OUT PORT: every segment to or from PORT is a good Tern
-# segment, with nothing malformed or unknown and a good checksum
-check_decode() {
-	local out=$1 c="tern253() && (\$SP == $2 || \$DP == $2)" n
-
-	n=$(count "$out" "$c")
-	[ "$n" -gt 0 ] || ERRS+=("no IP protocol 253 packet of port $2 captured")
-	n=$(count "$out" "$c"' && $PROTOS !~ /(^|:)tern(:|$)/')
-	[ "$n" = 0 ] || ERRS+=("$n protocol 253 packets not dissected as Tern")
-	n=$(count "$out" "$c"' && ($MALF != "" || $LUAERR != "")')
-	[ "$n" = 0 ] || ERRS+=("$n packets malformed or with a Lua error")
-	n=$(count "$out" "$c"' && ($OPTLEN != "" || $OPTUNK != "" || $DOFF != "" || $SHORT != "" || $VER != ""))')
-	[ "$n" = 0 ] || ERRS+=("$n Tern segments with an unknown or malformed option or a bad header")
-	n=$(count "$out" "$c"' && $CSUM != 1')
-	[ "$n" = 0 ] || ERRS+=("$n Tern segments whose checksum is not verified good")
-}
-
 # transfer TYPE FAMILY PORT: a transfer both ways, both ends' data
 # compared; what went wrong goes to TERR[PORT], the client's
 # retransmission count to RETRANS[PORT]
@@ -223,44 +206,62 @@ transfer() {
 }
 
 # check_transfer OUT TYPE PORT: what the dissector made of transfer PORT
+# (one awk pass: each awk costs a lot in the emulated VM)
 check_transfer() {
-	local out=$1 type=$2 port=$3 n nc c
+	local out=$1 type=$2 port=$3 nall notern malf bad csum syn synack finc fins ack
+	local payc pays eor nstreams retr retrc unflagged first
 
 	[ -z "${TERR[$port]}" ] || { ERRS+=("${TERR[$port]}"); return; }
-	check_decode "$out" "$port"
-	c="tern253() && \$DP == $port"		# from the client
-	[ "$(count "$out" "$c"' && $SYN == 1 && $ACK == 0')" -gt 0 ] || ERRS+=("no SYN")
-	[ "$(count "$out" "$c"' && $FIN == 1')" -gt 0 ] || ERRS+=("no FIN from the client")
-	[ "$(count "$out" "$c"' && $ACK == 1 && $SYN == 0 && $FIN == 0')" -gt 0 ] || ERRS+=("no ACK")
-	n=$(awk "$awk_cols"' '"$c"' { n += $LEN } END { print n + 0 }' "$out")
-	[ "$n" -ge "$size" ] || ERRS+=("client payload in the capture $n bytes, below the $size sent")
-	c="tern253() && \$SP == $port"		# from the server
-	[ "$(count "$out" "$c"' && $SYN == 1 && $ACK == 1')" -gt 0 ] || ERRS+=("no SYN-ACK")
-	[ "$(count "$out" "$c"' && $FIN == 1')" -gt 0 ] || ERRS+=("no FIN from the server")
-	n=$(awk "$awk_cols"' '"$c"' { n += $LEN } END { print n + 0 }' "$out")
-	[ "$n" -ge "$size" ] || ERRS+=("server payload in the capture $n bytes, below the $size sent")
-	c="tern253() && (\$SP == $port || \$DP == $port)"
-	if [ "$type" = seqpacket ]; then
-		[ "$(count "$out" "$c"' && $EOR == 1')" -gt 0 ] || ERRS+=("no EOR segment")
-	fi
-	n=$(awk "$awk_cols"' '"$c"' { print $STREAM }' "$out" | sort -u | wc -l)
-	[ "$n" = 1 ] || ERRS+=("the segments are in $n streams, not one")
-	n=$(count "$out" "$c"' && $RETR != ""')
-	nc=$(count "$out" "$c"' && $RETR != "" && $DP == '"$port")
-	echo "# $(count "$out" "$c") segments, $n flagged retransmissions ($nc from the client, which counted ${RETRANS[$port]})"
-	retrans_total=$((retrans_total + n))
-	# a segment that takes sequence space and is in the capture again
-	# (same direction, sequence number, length and flags) is flagged
-	# every time after the first: the client's retransmissions all are
-	# (the capture sees them before netem drops them), the server's when
-	# netem dropped not the first copy but a later one
-	n=$(awk "$awk_cols"' '"$c"' && ($LEN > 0 || $SYN == 1 || $FIN == 1) {
-		k = $SP " " $DP " " $SEQ " " $LEN " " $SYN " " $FIN
-		if (k in seen && $RETR == "") { n++; if (!f) f = $NUM " (again from " seen[k] ")" }
-		if (!(k in seen)) seen[k] = $NUM
-	} END { print n + 0, f }' "$out")
-	[ "${n%% *}" = 0 ] || ERRS+=("${n%% *} segments repeated but not flagged as retransmissions, first frame ${n#* }")
-	[ "${RETRANS[$port]}" = 0 ] || [ "$nc" -gt 0 ] ||
+	read -r nall notern malf bad csum syn synack finc fins ack payc pays eor nstreams \
+		retr retrc unflagged first < <(awk "$awk_cols"' tern253() && ($SP == P || $DP == P) {
+		c = $DP == P	# from the client
+		nall++
+		if ($PROTOS !~ /(^|:)tern(:|$)/) notern++
+		if ($MALF != "" || $LUAERR != "") malf++
+		if ($OPTLEN != "" || $OPTUNK != "" || $DOFF != "" || $SHORT != "" || $VER != "") bad++
+		if ($CSUM != 1) csum++
+		if (c && $SYN == 1 && $ACK == 0) syn++
+		if (!c && $SYN == 1 && $ACK == 1) synack++
+		if ($FIN == 1) { if (c) finc++; else fins++ }
+		if ($ACK == 1 && $SYN == 0 && $FIN == 0) ack++
+		if (c) payc += $LEN; else pays += $LEN
+		if ($EOR == 1) eor++
+		if (!($STREAM in streams)) { streams[$STREAM] = 1; nstreams++ }
+		if ($RETR != "") { retr++; if (c) retrc++ }
+		# a segment that takes sequence space and is in the capture
+		# again (same direction, sequence number, length and flags)
+		if ($LEN > 0 || $SYN == 1 || $FIN == 1) {
+			k = $SP " " $DP " " $SEQ " " $LEN " " $SYN " " $FIN
+			if (k in seen && $RETR == "") { unflagged++; if (first == "") first = $NUM "/" seen[k] }
+			if (!(k in seen)) seen[k] = $NUM
+		}
+	} END {
+		print nall + 0, notern + 0, malf + 0, bad + 0, csum + 0, syn + 0, synack + 0,
+			finc + 0, fins + 0, ack + 0, payc + 0, pays + 0, eor + 0, nstreams + 0,
+			retr + 0, retrc + 0, unflagged + 0, (first == "" ? "-" : first)
+	}' P="$port" "$out")
+	echo "# $nall segments, $retr flagged retransmissions ($retrc from the client, which counted ${RETRANS[$port]})"
+	retrans_total=$((retrans_total + retr))
+	[ "$nall" -gt 0 ] || { ERRS+=("no segment of port $port captured"); return; }
+	[ "$notern" = 0 ] || ERRS+=("$notern protocol 253 packets not dissected as Tern")
+	[ "$malf" = 0 ] || ERRS+=("$malf packets malformed or with a Lua error")
+	[ "$bad" = 0 ] || ERRS+=("$bad segments with an unknown or malformed option or a bad header")
+	[ "$csum" = 0 ] || ERRS+=("$csum segments whose checksum is not verified good")
+	[ "$syn" -gt 0 ] || ERRS+=("no SYN")
+	[ "$synack" -gt 0 ] || ERRS+=("no SYN-ACK")
+	[ "$finc" -gt 0 ] || ERRS+=("no FIN from the client")
+	[ "$fins" -gt 0 ] || ERRS+=("no FIN from the server")
+	[ "$ack" -gt 0 ] || ERRS+=("no ACK")
+	[ "$payc" -ge "$size" ] || ERRS+=("client payload in the capture $payc bytes, below the $size sent")
+	[ "$pays" -ge "$size" ] || ERRS+=("server payload in the capture $pays bytes, below the $size sent")
+	[ "$type" != seqpacket ] || [ "$eor" -gt 0 ] || ERRS+=("no EOR segment")
+	[ "$nstreams" = 1 ] || ERRS+=("the segments are in $nstreams streams, not one")
+	# every copy after the first is flagged: all of the client's
+	# retransmissions (the capture sees them before netem drops them),
+	# the server's when netem dropped not the first copy but a later one
+	[ "$unflagged" = 0 ] ||
+		ERRS+=("$unflagged segments repeated but not flagged as retransmissions, first frame/original $first")
+	[ "${RETRANS[$port]}" = 0 ] || [ "$retrc" -gt 0 ] ||
 		echo "# the client counted ${RETRANS[$port]} retransmissions, none with sequence space"
 }
 
