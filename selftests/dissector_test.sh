@@ -206,14 +206,15 @@ transfer() {
 }
 
 # check_transfer OUT TYPE PORT: what the dissector made of transfer PORT
-# (one awk pass: each awk costs a lot in the emulated VM)
+# (one awk pass: each awk costs a lot in the emulated VM; no process
+# substitution: the guest has no /dev/fd)
 check_transfer() {
 	local out=$1 type=$2 port=$3 nall notern malf bad csum syn synack finc fins ack
 	local payc pays eor nstreams retr retrc unflagged first
 
 	[ -z "${TERR[$port]}" ] || { ERRS+=("${TERR[$port]}"); return; }
 	read -r nall notern malf bad csum syn synack finc fins ack payc pays eor nstreams \
-		retr retrc unflagged first < <(awk "$awk_cols"' tern253() && ($SP == P || $DP == P) {
+		retr retrc unflagged first <<<"$(awk "$awk_cols"' tern253() && ($SP == P || $DP == P) {
 		c = $DP == P	# from the client
 		nall++
 		if ($PROTOS !~ /(^|:)tern(:|$)/) notern++
@@ -239,7 +240,7 @@ check_transfer() {
 		print nall + 0, notern + 0, malf + 0, bad + 0, csum + 0, syn + 0, synack + 0,
 			finc + 0, fins + 0, ack + 0, payc + 0, pays + 0, eor + 0, nstreams + 0,
 			retr + 0, retrc + 0, unflagged + 0, (first == "" ? "-" : first)
-	}' P="$port" "$out")
+	}' P="$port" "$out")"
 	echo "# $nall segments, $retr flagged retransmissions ($retrc from the client, which counted ${RETRANS[$port]})"
 	retrans_total=$((retrans_total + retr))
 	[ "$nall" -gt 0 ] || { ERRS+=("no segment of port $port captured"); return; }
