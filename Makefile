@@ -8,6 +8,8 @@
 #   make install      userspace (libtern, tools, man pages) into
 #                     $(DESTDIR)$(PREFIX), PREFIX=/usr/local (the module: dkms)
 #   make lint         checkpatch --strict, sparse (C=2), W=1, 6.1 compile
+#   make dkms-check   dkms.conf: dkms build and install (in a temporary tree)
+#                     for the 6.12 and 6.1 headers
 #   make vm-shell     an interactive shell in the VM
 #   make deps         install what is missing (apt-get)
 #   make clean
@@ -62,6 +64,9 @@ lint: deps
 install:
 	@$(MAKE) -s -C userspace install
 
+dkms-check: deps
+	@vm/dkms.sh
+
 clean:
 	rm -rf build
 	rm -f module/*.o module/.*.cmd .*.cmd *.o *.ko *.mod *.mod.c \
@@ -69,4 +74,4 @@ clean:
 	@$(MAKE) -s -C userspace clean
 
 .PHONY: all module selftests userspace deps check demo vm-shell lint clean
-.PHONY: install
+.PHONY: install dkms-check
