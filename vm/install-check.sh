@@ -18,7 +18,7 @@ fail() { echo "failed: $*"; bad=1; }
 
 # install_tree PREFIX: install into $tmp/PREFIX-name, compare with the list
 install_tree() {
-	local prefix=$1 root f want got
+	local prefix=$1 root f want got msg
 	root=$tmp/root${prefix//\//-}
 	make -s -C userspace install DESTDIR="$root" PREFIX="$prefix" \
 		OUT="$tmp/build${prefix//\//-}" >"$tmp/log" 2>&1 ||
@@ -31,9 +31,9 @@ install_tree() {
 	for f in $want; do
 		case $f in
 		*/bin/*|*/sbin/*) [ -x "$root$f" ] || fail "$f is not executable" ;;
-		*/man/man[1-8]/*)
-			[ -z "$(groff -man -ww -z "$root$f" 2>&1)" ] ||
-				fail "$f: $(groff -man -ww -z "$root$f" 2>&1 | head -n1)" ;;
+		*/man/man[1-8]/*)	# from the man root, as man(1) resolves .so links
+			msg=$(cd "$root${f%/man[1-8]/*}" && groff -man -ww -z "$root$f" 2>&1)
+			[ -z "$msg" ] || fail "$f: $(head -n1 <<<"$msg")" ;;
 		esac
 	done
 	echo "$root"
