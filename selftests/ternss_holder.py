@@ -169,7 +169,7 @@ def states(a, b):
         last.append(one_family(a, b, af, base))
     # the FIN-WAIT-2 sides lose their addresses: B's FINs go unanswered
     for s5, _, a11 in last:
-        plen = "128" if ":" in a11 else "32"
+        plen = "64" if ":" in a11 else "24"
         subprocess.run(["ip", "-n", a, "addr", "del", a11 + "/" + plen,
                         "dev", "veth-a"], check=True)
     for s5, _, _ in last:

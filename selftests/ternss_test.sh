@@ -59,12 +59,13 @@ listing() {
 	ss_in "$ns" -n -H "$@" | awk '{ print $1, $2, $3, $4, $5 }' | sort
 }
 
-ready() { [ -s "$DIR/ready" ]; }
+# ready: the holder is ready, or gone (then start_holder fails)
+ready() { [ -s "$DIR/ready" ] || ! kill -0 "$HPID" 2>/dev/null; }
 
 start_holder() {
 	ip netns exec "$A" python3 "$holder" "$@" >"$DIR/holder.log" 2>&1 &
 	HPID=$!
-	slowwait 120 ready || { err "the holder did not get ready: $(tr '\n' ' ' <"$DIR/holder.log")"; return 1; }
+	slowwait 120 ready && [ -s "$DIR/ready" ] || { err "the holder did not get ready: $(tr '\n' ' ' <"$DIR/holder.log")"; return 1; }
 }
 
 topo_up() {
