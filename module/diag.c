@@ -369,5 +369,7 @@ void tern_diag_exit(void)
 }
 
 /* sock_diag loads the handler of (family, protocol) by these names. */
-MODULE_ALIAS_NET_PF_PROTO_TYPE(PF_NETLINK, NETLINK_SOCK_DIAG, 2-253 /* AF_INET - IPPROTO_TERN */);
-MODULE_ALIAS_NET_PF_PROTO_TYPE(PF_NETLINK, NETLINK_SOCK_DIAG, 10-253 /* AF_INET6 - IPPROTO_TERN */);
+MODULE_ALIAS_NET_PF_PROTO_NAME(PF_NETLINK, NETLINK_SOCK_DIAG,
+			       "-type-" __stringify(AF_INET) "-" __stringify(IPPROTO_TERN));
+MODULE_ALIAS_NET_PF_PROTO_NAME(PF_NETLINK, NETLINK_SOCK_DIAG,
+			       "-type-" __stringify(AF_INET6) "-" __stringify(IPPROTO_TERN));

@@ -1144,7 +1144,7 @@ unsigned int tern_diag_bucket(int table, unsigned int i, const struct net *net,
 	struct hlist_nulls_head *head;
 	struct hlist_nulls_node *node;
 	unsigned int num = 0, n = 0;
-	spinlock_t *lock;
+	spinlock_t *lock;	/* the bucket's writers' */
 	struct sock *sk;
 
 	if (table == TERN_DIAG_LISTEN) {

@@ -96,6 +96,7 @@ def one_family(a, b, af, base):
     # ESTAB, 100 bytes unread on B's side
     netns(a)
     c1 = sock(af, "est" + f)
+    c1.bind((ea, 0))	# not .11, which goes away
     c1.connect((eb, base))
     c1.sendall(b"x" * 100)
     s1 = lis.accept()[0]
@@ -132,6 +133,7 @@ def one_family(a, b, af, base):
     # TIME-WAIT on A: A closes first
     netns(a)
     c6 = sock(af)
+    c6.bind((ea, 0))
     c6.connect((eb, base + 1))
     s6 = lis2.accept()[0]
     tw = (af, c6.getsockname()[0], c6.getsockname()[1], eb, base + 1)
@@ -144,6 +146,7 @@ def one_family(a, b, af, base):
     # SYN-SENT toward an address nobody answers for
     netns(a)
     c3 = sock(af, "synsent" + f)
+    c3.bind((ea, 0))
     c3.setblocking(False)
     try:
         c3.connect((hole, 7000))
@@ -154,6 +157,7 @@ def one_family(a, b, af, base):
     # a connection nobody accepted: the listener's accept queue is 1 of 8
     netns(a)
     c2 = sock(af, "queued" + f)
+    c2.bind((ea, 0))
     c2.connect((eb, base))
     ex(a, "ESTAB", c2, 0, 0)
     ex(b, "ESTAB", (af, eb, base, c2.getsockname()[0],

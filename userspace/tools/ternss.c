@@ -106,12 +106,15 @@ static size_t bc_len;
 
 /*
  * One test of the conjunction: an inet_diag_hostcond (address prefix
- * and/or port). Its "no" (or, negated, its "yes") jumps past the end: a
- * reject; the program's end reached exactly is an accept. The jumps are
- * fixed up once every test is in (bc_finish).
+ * and/or port). The kernel's audit follows every "yes" to the next
+ * operation, so a test that holds goes on; one that fails jumps past the
+ * end (a reject: the program's end reached exactly is an accept). A
+ * negated test is followed, as ss compiles "!", by a JMP to the reject
+ * that its "yes" falls into and its "no" jumps over. The jumps are set
+ * once every test is in (bc_finish).
  */
 struct bc_term {
-	size_t off, len;
+	size_t off, len;	/* the condition, without the JMP */
 	bool neg;
 };
 
@@ -122,6 +125,7 @@ static int bc_add(int code, bool neg, int family, int prefix, int port,
 		  const void *addr)
 {
 	struct inet_diag_bc_op op = { .code = (unsigned char)code };
+	struct inet_diag_bc_op jmp = { .code = INET_DIAG_BC_JMP };
 	struct inet_diag_hostcond hc = {
 		.family = (uint8_t)family, .prefix_len = (uint8_t)prefix,
 		.port = port,
@@ -129,19 +133,23 @@ static int bc_add(int code, bool neg, int family, int prefix, int port,
 	size_t alen = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
 	size_t len = sizeof(op) + sizeof(hc) + alen;
 
-	if (bc_len + len > sizeof(bc) || nterms == 64) {
+	if (bc_len + len + sizeof(jmp) > sizeof(bc) || nterms == 64) {
 		fprintf(stderr, "ternss: filter too long\n");
 		return -1;
 	}
-	memcpy(bc + bc_len, &op, sizeof(op));
-	memcpy(bc + bc_len + sizeof(op), &hc, sizeof(hc));
-	if (alen)
-		memcpy(bc + bc_len + sizeof(op) + sizeof(hc), addr, alen);
 	terms[nterms].off = bc_len;
 	terms[nterms].len = len;
 	terms[nterms].neg = neg;
 	nterms++;
+	memcpy(bc + bc_len, &op, sizeof(op));
+	memcpy(bc + bc_len + sizeof(op), &hc, sizeof(hc));
+	if (alen)
+		memcpy(bc + bc_len + sizeof(op) + sizeof(hc), addr, alen);
 	bc_len += len;
+	if (neg) {
+		memcpy(bc + bc_len, &jmp, sizeof(jmp));
+		bc_len += sizeof(jmp);
+	}
 	return 0;
 }
 
@@ -151,11 +159,17 @@ static void bc_finish(void)
 
 	for (i = 0; i < nterms; i++) {
 		struct inet_diag_bc_op *op = (void *)(bc + terms[i].off);
-		unsigned short on = (unsigned short)terms[i].len;
-		unsigned short off = (unsigned short)(bc_len - terms[i].off + 4);
+		size_t end = terms[i].off + terms[i].len;
 
-		op->yes = terms[i].neg ? off : on;
-		op->no = terms[i].neg ? on : off;
+		op->yes = (unsigned short)terms[i].len;
+		if (!terms[i].neg) {
+			op->no = (unsigned short)(bc_len - terms[i].off + 4);
+			continue;
+		}
+		op->no = (unsigned short)(terms[i].len + 4);
+		op = (void *)(bc + end);
+		op->yes = 4;
+		op->no = (unsigned short)(bc_len - end + 4);
 	}
 }
 
