@@ -141,8 +141,10 @@ static inline void tern_sk_net_release(struct sock *sk)
 #include <net/proto_memory.h>
 #endif
 
-/* inet_diag pins a handler's module since 6.9 (.owner); before, the table
- * mutex kept it. */
+/*
+ * inet_diag pins a handler's module since 6.9 (.owner); before, the table
+ * mutex kept it.
+ */
 struct inet_diag_handler;
 #if KERNEL_VERSION(6, 9, 0) <= LINUX_VERSION_CODE
 #include <linux/inet_diag.h>
