@@ -67,6 +67,8 @@ else
 fi
 step "selftests -Werror" make -s -C selftests KSFT_DIR="$src/tools/testing/selftests" \
 	OUT="$TERN_TOP/build/lint/selftests" CFLAGS="-O2 -g -Werror" -B
+step "userspace tools -Werror" make -s -C userspace/tools \
+	OUT="$TERN_TOP/build/lint/userspace" CFLAGS="-O2 -g -Werror" -B
 # Every shell script: *.sh, and files whose #! line names a shell.
 shell_scripts() {
 	local f
