@@ -152,7 +152,8 @@ def one_family(a, b, af, base):
         c3.connect((hole, 7000))
     except BlockingIOError:
         pass
-    ex(a, "SYN-SENT", c3)
+    # (no peer name yet: getpeername() fails until it connects)
+    ex(a, "SYN-SENT", (af, ea, c3.getsockname()[1], hole, 7000))
 
     # a connection nobody accepted: the listener's accept queue is 1 of 8
     netns(a)
