@@ -141,4 +141,23 @@ static inline void tern_sk_net_release(struct sock *sk)
 #include <net/proto_memory.h>
 #endif
 
+/*
+ * inet_diag pins a handler's module since 6.9 (.owner); before, the table
+ * mutex kept it.
+ */
+struct inet_diag_handler;
+#if KERNEL_VERSION(6, 9, 0) <= LINUX_VERSION_CODE
+#include <linux/inet_diag.h>
+static inline void tern_diag_set_owner(struct inet_diag_handler *h,
+				       struct module *owner)
+{
+	h->owner = owner;
+}
+#else
+static inline void tern_diag_set_owner(struct inet_diag_handler *h,
+				       struct module *owner)
+{
+}
+#endif
+
 #endif /* _TERN_COMPAT_H */

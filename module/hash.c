@@ -1119,4 +1119,58 @@ void tern_show_bound(struct seq_file *seq, struct net *net)
 	tern_walk_sockets(net, tern_show_one, seq);
 }
 
+/* ---- sock_diag's walk (diag.c) ---- */
+
+/* Buckets of the listener table (TERN_DIAG_LISTEN) or the other. */
+unsigned int tern_diag_buckets(int table)
+{
+	return table == TERN_DIAG_LISTEN ? tern_lhash_mask + 1 :
+					   tern_ehash_mask + 1;
+}
+
+/*
+ * Up to max entries of net in bucket i of table, from its skip-th on
+ * (counting every entry of net, matched or not, so that a dump can resume
+ * where it stopped without holding anything across calls, as
+ * inet_diag_dump_icsk's num), that match() accepts: held, with their
+ * indices in idx. match() runs under the bucket's lock.
+ */
+unsigned int tern_diag_bucket(int table, unsigned int i, const struct net *net,
+			      unsigned int skip,
+			      bool (*match)(struct sock *sk, void *arg),
+			      void *arg, struct sock **batch,
+			      unsigned int *idx, unsigned int max)
+{
+	struct hlist_nulls_head *head;
+	struct hlist_nulls_node *node;
+	unsigned int num = 0, n = 0;
+	spinlock_t *lock;	/* the bucket's writers' */
+	struct sock *sk;
+
+	if (table == TERN_DIAG_LISTEN) {
+		head = &tern_lhash[i].head;
+		lock = &tern_lhash[i].lock;
+	} else {
+		head = &tern_ehash[i];
+		lock = &tern_ehash_locks[i & tern_ehash_locks_mask];
+	}
+	if (hlist_nulls_empty(head))
+		return 0;
+	spin_lock_bh(lock);
+	sk_nulls_for_each(sk, node, head) {
+		if (!net_eq(sock_net(sk), net))
+			continue;
+		if (num++ < skip || !match(sk, arg))
+			continue;
+		if (!refcount_inc_not_zero(&sk->sk_refcnt))
+			continue;
+		idx[n] = num - 1;
+		batch[n++] = sk;
+		if (n == max)
+			break;
+	}
+	spin_unlock_bh(lock);
+	return n;
+}
+
 #include "hash_test.c"

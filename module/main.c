@@ -220,8 +220,13 @@ static int __init tern_init(void)
 	err = tern6_init();
 	if (err)
 		goto err_ipv6;
+	err = tern_diag_init();
+	if (err)
+		goto err_diag;
 	return 0;
 
+err_diag:
+	tern6_exit();
 err_ipv6:
 	inet_del_protocol(&tern_protocol, IPPROTO_TERN);
 err_protocol:
@@ -238,6 +243,7 @@ err_tw:
 
 static void __exit tern_exit(void)
 {
+	tern_diag_exit();
 	tern6_exit();
 	inet_del_protocol(&tern_protocol, IPPROTO_TERN);
 	tern_unregister_protosw(tern_protosw, ARRAY_SIZE(tern_protosw));

@@ -1117,6 +1117,7 @@ struct proto tern_prot = {
 	.unhash			= tern_unhash,
 	.get_port		= tern_get_port,
 	.put_port		= tern_put_port,
+	.diag_destroy		= tern_abort,
 	.enter_memory_pressure	= tern_enter_memory_pressure,
 	.memory_pressure	= &tern_memory_pressure,
 	.memory_allocated	= &tern_memory_allocated,

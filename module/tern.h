@@ -522,6 +522,19 @@ struct tern_tw_sock;
 bool tern_hash_tw(struct tern_tw_sock *tw, struct sock *sk,
 		  unsigned long timeo);
 void tern_unhash_tw(struct tern_tw_sock *tw);
+#define TERN_DIAG_LISTEN	0	/* tern_diag_bucket(): the listeners */
+#define TERN_DIAG_CONN		1	/* connections, requests, TIME_WAIT */
+unsigned int tern_diag_buckets(int table);
+unsigned int tern_diag_bucket(int table, unsigned int i, const struct net *net,
+			      unsigned int skip,
+			      bool (*match)(struct sock *sk, void *arg),
+			      void *arg, struct sock **batch,
+			      unsigned int *idx, unsigned int max);
+
+/* diag.c: sock_diag (inet_diag) for protocol 253 */
+int tern_diag_init(void);
+void tern_diag_exit(void);
+int tern_abort(struct sock *sk, int err);
 
 /* cookie.c: initial sequence numbers and handshake cookies */
 void tern_cookie_init(void);
