@@ -301,6 +301,14 @@ static inline int tern_load(void)
 
 	if (!ko || !*ko)
 		return -ENOENT;
+	/*
+	 * tern.ko uses inet_diag's symbols (sock_diag for protocol 253):
+	 * load it first, as modprobe would (it stays loaded: TCP's diag
+	 * uses it too).
+	 */
+	if (!tern_module_is_loaded("inet_diag") &&
+	    system("modprobe -q inet_diag") != 0)
+		return -ENOENT;
 	fd = open(ko, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;

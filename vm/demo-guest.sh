@@ -5,6 +5,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 inject=$top/build/selftests/tern_inject
 ternstat=$top/userspace/tools/ternstat
+bin=$top/build/userspace
+lua=$top/userspace/wireshark/tern.lua
 export TERNSTAT_HISTORY=/tmp/ternstat.demo
 
 if [ "${TERN_COLOR:-0}" = 1 ]; then
@@ -109,6 +111,38 @@ for _ in $(seq 100); do
 done
 echo "A's side closed first: it waits in TIME-WAIT"
 run ip netns exec A cat /proc/net/tern/sockets
+
+step "The tools: ternss (ss for Tern), terncat, ternize, tracepoints, tshark"
+for ns in A B; do ip netns exec $ns tc qdisc del dev veth-${ns,,} root; done
+ip netns exec B tc qdisc add dev veth-b root netem delay 5ms
+dir=$(mktemp -d)
+ip netns exec B "$bin/terncat" -l 5201 >/dev/null &
+server=$!
+sleep 0.5
+ip netns exec A dumpcap -q -i veth-a -f "ip proto 253" -c 12 -w "$dir/cap.pcapng" 2>/dev/null &
+capture=$!
+sleep 1
+# a paced stream keeps a connection busy while the tools look at it
+(for _ in $(seq 20); do head -c 65536 /dev/zero; sleep 0.1; done) |
+	ip netns exec A "$bin/terncat" 192.0.2.2 5201 &
+client=$!
+sleep 1
+run ip netns exec A "$bin/ternss" -np
+run ip netns exec A "$bin/ternss" -ni dport = :5201
+run ip netns exec B "$bin/ternss" -nl
+wait $client $server
+wait $capture || true
+run tshark -X lua_script:"$lua" -r "$dir/cap.pcapng"
+ip netns exec B tc qdisc del dev veth-b root
+
+echo
+ip netns exec B "$bin/ternize" run iperf3 -s -1 >/dev/null &
+server=$!
+sleep 1
+run ip netns exec A perf stat -e 'tern:*' -a -- \
+	"$bin/ternize" run iperf3 -c 192.0.2.2 -t 2 -f m
+wait $server
+rm -rf "$dir"
 
 step "Clean up: delete the namespaces, unload the module"
 inuse() {
