@@ -61,10 +61,6 @@ ERRS=()
 
 err() { ERRS+=("$*"); }
 
-link_up_in() {
-	ip -n "$1" -o link show dev "$2" 2>/dev/null | grep -q 'state UP'
-}
-
 topo_up() {
 	S=
 	C=
@@ -84,10 +80,10 @@ topo_up() {
 	ip -n "$S" link set s0 up &&
 	ip -n "$S" link set s1 up &&
 	ip -n "$F" link set f0 up || { err "cannot build the topology"; return 1; }
-	slowwait "$WAIT_S" link_up_in "$C" c0 &&
-	slowwait "$WAIT_S" link_up_in "$S" s0 &&
-	slowwait "$WAIT_S" link_up_in "$S" s1 &&
-	slowwait "$WAIT_S" link_up_in "$F" f0 || { err "veth did not come up"; return 1; }
+	slowwait "$WAIT_S" tern_link_up "$C" c0 &&
+	slowwait "$WAIT_S" tern_link_up "$S" s0 &&
+	slowwait "$WAIT_S" tern_link_up "$S" s1 &&
+	slowwait "$WAIT_S" tern_link_up "$F" f0 || { err "veth did not come up"; return 1; }
 	ip -n "$S" route add 198.18.0.0/16 via 198.51.100.1 dev s1 &&
 	ip -n "$S" route add 2001:db8:ff::/48 via 2001:db8:1::1 dev s1 &&
 	ip -n "$F" route add 192.0.2.0/24 via 198.51.100.2 dev f0 &&

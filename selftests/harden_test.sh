@@ -56,10 +56,6 @@ KLOG_N=0
 
 err() { ERRS+=("$*"); }
 
-link_up_in() {
-	ip -n "$1" -o link show dev "$2" 2>/dev/null | grep -q 'state UP'
-}
-
 # Mark the kernel log: klog_check looks at what follows.
 klog_mark() {
 	KLOG_N=$((KLOG_N + 1))
@@ -88,21 +84,7 @@ topo_up() {
 	REFCNT0=$(refcnt)
 	klog_mark
 	setup_ns A B || { err "setup_ns failed"; return 1; }
-	if ! { ip -n "$A" link add veth-a type veth peer name veth-b netns "$B" &&
-	       ip -n "$A" addr add 192.0.2.1/24 dev veth-a &&
-	       ip -n "$A" addr add 2001:db8::1/64 dev veth-a nodad &&
-	       ip -n "$B" addr add 192.0.2.2/24 dev veth-b &&
-	       ip -n "$B" addr add 2001:db8::2/64 dev veth-b nodad &&
-	       ip -n "$A" link set veth-a up &&
-	       ip -n "$B" link set veth-b up; }; then
-		err "cannot build the topology"
-		return 1
-	fi
-	if ! slowwait "$WAIT_S" link_up_in "$A" veth-a ||
-	   ! slowwait "$WAIT_S" link_up_in "$B" veth-b; then
-		err "veth did not come up"
-		return 1
-	fi
+	tern_veth_pair "$A" "$B" || { err "cannot build the A-B veth pair"; return 1; }
 }
 
 refcnt() { cat /sys/module/tern/refcnt 2>/dev/null || echo unloaded; }

@@ -113,6 +113,26 @@ tern_ns_remove() {
 		ERRS+=("veth devices left in the initial namespace")
 }
 
+# tern_link_up NS DEV: DEV is up in NS (for slowwait).
+tern_link_up() {
+	ip -n "$1" -o link show dev "$2" 2>/dev/null | grep -q 'state UP'
+}
+
+# tern_veth_pair NSA NSB: veth-a in NSA (192.0.2.1/24, 2001:db8::1/64)
+# joined to veth-b in NSB (.2, ::2), both up. Fails (status 1) if a step
+# fails or a link does not come up within WAIT_S seconds.
+tern_veth_pair() {
+	ip -n "$1" link add veth-a type veth peer name veth-b netns "$2" &&
+	ip -n "$1" addr add 192.0.2.1/24 dev veth-a &&
+	ip -n "$1" addr add 2001:db8::1/64 dev veth-a nodad &&
+	ip -n "$2" addr add 192.0.2.2/24 dev veth-b &&
+	ip -n "$2" addr add 2001:db8::2/64 dev veth-b nodad &&
+	ip -n "$1" link set veth-a up &&
+	ip -n "$2" link set veth-b up &&
+	slowwait "${WAIT_S:-5}" tern_link_up "$1" veth-a &&
+	slowwait "${WAIT_S:-5}" tern_link_up "$2" veth-b
+}
+
 tern_skip() { TERN_TAP_N=$((TERN_TAP_N + 1)); echo "ok $TERN_TAP_N $TERN_CASE # SKIP $*"; }
 
 # tern_skip_program REASON: skip the whole program as kselftest's

@@ -59,24 +59,12 @@ send_in() {
 	out=$(ip netns exec "$ns" "$inject" "$@" 2>&1) || err "tern_inject $*: $out"
 }
 
-link_up_in() {
-	ip -n "$1" -o link show dev "$2" 2>/dev/null | grep -q 'state UP'
-}
-
 # Two namespaces, a veth pair, addresses, links up and carrying.
 topo_up() {
 	A=
 	B=
 	setup_ns A B || { err "setup_ns failed"; return 1; }
-	ip -n "$A" link add veth-a type veth peer name veth-b netns "$B" &&
-	ip -n "$A" addr add 192.0.2.1/24 dev veth-a &&
-	ip -n "$A" addr add 2001:db8::1/64 dev veth-a nodad &&
-	ip -n "$B" addr add 192.0.2.2/24 dev veth-b &&
-	ip -n "$B" addr add 2001:db8::2/64 dev veth-b nodad &&
-	ip -n "$A" link set veth-a up &&
-	ip -n "$B" link set veth-b up || { err "cannot build the topology"; return 1; }
-	slowwait "$WAIT_S" link_up_in "$A" veth-a &&
-	slowwait "$WAIT_S" link_up_in "$B" veth-b || { err "veth did not come up"; return 1; }
+	tern_veth_pair "$A" "$B" || { err "cannot build the A-B veth pair"; return 1; }
 }
 
 ns_listed() {

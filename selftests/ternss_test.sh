@@ -37,10 +37,6 @@ MODE=states
 
 err() { ERRS+=("$*"); }
 
-link_up_in() {
-	ip -n "$1" -o link show dev "$2" 2>/dev/null | grep -q 'state UP'
-}
-
 sysctl_in() { ip netns exec "$1" sh -c "echo $3 >/proc/sys/net/tern/$2"; }
 
 # ss NS ARGS...: ternss in NS
@@ -96,7 +92,7 @@ topo_up() {
 	ip -n "$B" route add 2001:db8:ff::/64 via 2001:db8::1 &&
 	sysctl_in "$A" tw_timeout_ms 600000 &&
 	sysctl_in "$B" synack_retries 10 || { err "cannot build the topology"; return 1; }
-	slowwait 5 link_up_in "$A" veth-a && slowwait 5 link_up_in "$B" veth-b ||
+	slowwait 5 tern_link_up "$A" veth-a && slowwait 5 tern_link_up "$B" veth-b ||
 		{ err "veth did not come up"; return 1; }
 	start_holder states "$A" "$B" "$DIR" || return 1
 	ip netns exec "$A" "$synflood" -d 192.0.2.2 -p 5002 -S 198.18.0.0/24 -c 3 -r 0 -s 1 >/dev/null &&
