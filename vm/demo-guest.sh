@@ -116,12 +116,12 @@ step "The tools: ternss (ss for Tern), terncat, ternize, tracepoints, tshark"
 for ns in A B; do ip netns exec $ns tc qdisc del dev veth-${ns,,} root; done
 ip netns exec B tc qdisc add dev veth-b root netem delay 5ms
 dir=$(mktemp -d)
-ip netns exec B "$bin/terncat" -l 5201 >/dev/null &
+# B's stdin stays open while A sends (terncat half-closes at its EOF)
+sleep 6 | ip netns exec B "$bin/terncat" -l 5201 >/dev/null &
 server=$!
-sleep 0.5
-ip netns exec A dumpcap -q -i veth-a -f "ip proto 253" -c 12 -w "$dir/cap.pcapng" 2>/dev/null &
+ip netns exec A dumpcap -q -i veth-a -f "ip proto 253" -c 10 -w "$dir/cap.pcapng" 2>/dev/null &
 capture=$!
-sleep 1
+sleep 2
 # a paced stream keeps a connection busy while the tools look at it
 (for _ in $(seq 20); do head -c 65536 /dev/zero; sleep 0.1; done) |
 	ip netns exec A "$bin/terncat" 192.0.2.2 5201 &
