@@ -30,6 +30,7 @@
 # kernel, which also runs only the IPv4 stream and IPv6 seqpacket cases).
 source "$(dirname "$0")/lib.sh"
 tern_require_cmd ip tc timeout cmp tshark
+tern_tool_program
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 bindir=${TERN_BINDIR:-$top/build/selftests}

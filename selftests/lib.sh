@@ -144,6 +144,15 @@ tern_skip_program() {
 	exit 4	# KSFT_SKIP
 }
 
+# tern_tool_program: a test of a userspace tool (library, decoder,
+# wrapper) whose kernel paths the other programs drive already: the
+# debug kernel (TERN_SAMPLE=1) spends its time on those and skips it.
+tern_tool_program() {
+	[ "${TERN_SAMPLE:-0}" = 1 ] &&
+		tern_skip_program "a userspace tool's test: its socket paths are the other programs' (debug sample)"
+	return 0
+}
+
 # tern_require_cmd CMD...: skip the program unless every CMD is installed.
 tern_require_cmd() {
 	local c missing=()

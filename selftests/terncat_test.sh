@@ -8,6 +8,7 @@
 # exits 1 saying "timed out" after -w; -k serves two clients in turn.
 source "$(dirname "$0")/lib.sh"
 tern_require_cmd ip cmp head
+tern_tool_program
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 terncat=$top/build/userspace/terncat

@@ -27,6 +27,7 @@
 # default build/userspace).
 source "$(dirname "$0")/lib.sh"
 tern_require_cmd ip timeout cmp python3 awk
+tern_tool_program
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 uspace=${TERN_USERSPACE:-$top/build/userspace}
