@@ -75,6 +75,7 @@ for prog in "${progs[@]}"; do
 	[ -e "${cmd[-1]}" ] || { tap fail "$prog" "no such test program"; continue; }
 	echo "# $prog"
 	kmsg "$prog"
+	began=$(date +%s)
 	timeout "$timeout_s" stdbuf -oL -eL "${cmd[@]}" 2>&1 </dev/null | "${awk_lines[@]}" -v prog="$prog" -v n="$n" -v state="$state" '
 		/^1\.\.[0-9]+ # SKIP/ || (/^# SKIP/ && skip == "") {
 			skip = $0
@@ -96,6 +97,7 @@ for prog in "${progs[@]}"; do
 		{ print; fflush() }
 		END { print n, fails + 0, cases + 0 > state; print skip > state }'
 	rc=${PIPESTATUS[0]}
+	echo "# $prog: $(($(date +%s) - began)) s"
 	{ read -r n pfails pcases; IFS= read -r why; } <"$state"
 	[ "$pfails" -gt 0 ] && failed=1
 	if [ "$rc" = 124 ]; then

@@ -346,7 +346,7 @@ tern_test_begin
 [ -x "$synflood" ] || { echo "Bail out! $synflood is missing (make -C selftests)"; exit 1; }
 tern_load || { echo "Bail out! modprobe tern failed"; exit 1; }
 
-TERN_SAMPLE_OUT="filters"
+TERN_SAMPLE_OUT="filters kill_unprivileged"
 tern_run_case states case_states
 tern_run_case filters case_filters
 tern_run_case process_ext_info case_process_ext_info

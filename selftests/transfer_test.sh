@@ -250,6 +250,13 @@ transfer() {
 		echo "# client: tern_connect ${opts[*]} $addr"
 		diag_file "$dir/clog"
 		[ -n "$qdisc" ] && echo "# qdisc on both ends: $qdisc"
+		# what the links and qdiscs passed and dropped, to tell the
+		# impairment from a fault below Tern
+		for d in "$ns1 tv1" "$ns2 tv2"; do
+			echo "# ${d% *} ${d#* }: $(ip -n "${d% *}" -s link show dev "${d#* }" | tr -s ' \n' ' ')"
+			echo "#   $(tc -n "${d% *}" -s qdisc show dev "${d#* }" | tr -s ' \n' ' ')"
+			echo "#   $(ip -n "${d% *}" neigh show dev "${d#* }" | tr '\n' '|')"
+		done
 		[ "$proto" = tern ] && for ns in "$ns1" "$ns2"; do
 			# what each end did in this case: its counters that moved
 			echo "# counters in $ns: $(ip netns exec "$ns" cat /proc/net/tern/snmp |
