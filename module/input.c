@@ -40,10 +40,7 @@ long tern_clean_acked(struct sock *sk, u64 ack)
 			tsk->sacked_out -= len;
 		else
 			tern_update_rack(tsk, skb);
-		if (cb->sacked & TERN_SKB_LOST)
-			tsk->lost_out -= len;
-		if (cb->sacked & TERN_SKB_RETRANS_OUT)
-			tsk->stats.retrans_out -= len;
+		tern_skb_unmark(tsk, skb, TERN_SKB_LOST | TERN_SKB_RETRANS_OUT);
 		tern_rate_skb_delivered(tsk, skb);
 		tern_rtx_unlink_free(sk, skb);
 	}

@@ -371,10 +371,7 @@ int tern_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	err = tern_transmit_skb(sk, skb, GFP_ATOMIC);
 	if (err)
 		return err;
-	if (cb->sacked & TERN_SKB_LOST) {
-		tsk->lost_out -= cb->end_seq - cb->seq;
-		cb->sacked &= ~TERN_SKB_LOST;
-	}
+	tern_skb_unmark(tsk, skb, TERN_SKB_LOST);
 	cb->sacked |= TERN_SKB_RETRANS;
 	/* counted once while a resent copy is out (TCPCB_SACKED_RETRANS) */
 	if (!(cb->sacked & TERN_SKB_RETRANS_OUT)) {

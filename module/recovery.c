@@ -60,14 +60,7 @@ static void tern_sacktag_one(struct tern_sock *tsk, struct sk_buff *skb)
 	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 	u32 len = cb->end_seq - cb->seq;
 
-	if (cb->sacked & TERN_SKB_LOST) {
-		cb->sacked &= ~TERN_SKB_LOST;
-		tsk->lost_out -= len;
-	}
-	if (cb->sacked & TERN_SKB_RETRANS_OUT) {
-		cb->sacked &= ~TERN_SKB_RETRANS_OUT;
-		tsk->stats.retrans_out -= len;
-	}
+	tern_skb_unmark(tsk, skb, TERN_SKB_LOST | TERN_SKB_RETRANS_OUT);
 	tern_rate_skb_delivered(tsk, skb);
 	list_del_init(&skb->tcp_tsorted_anchor);
 	rb_erase(&skb->rbnode, &tsk->rtx_queue);
@@ -117,10 +110,7 @@ static void tern_mark_lost(struct tern_sock *tsk, struct sk_buff *skb)
 	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 
 	/* a resent copy marked lost is no longer out (tcp_mark_skb_lost) */
-	if (cb->sacked & TERN_SKB_RETRANS_OUT) {
-		cb->sacked &= ~TERN_SKB_RETRANS_OUT;
-		tsk->stats.retrans_out -= cb->end_seq - cb->seq;
-	}
+	tern_skb_unmark(tsk, skb, TERN_SKB_RETRANS_OUT);
 	if (!(cb->sacked & TERN_SKB_LOST)) {
 		cb->sacked |= TERN_SKB_LOST;
 		tsk->lost_out += cb->end_seq - cb->seq;

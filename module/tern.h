@@ -328,6 +328,25 @@ static inline u32 tern_in_flight(const struct tern_sock *tsk)
 	return out - min_t(u64, out, tsk->sacked_out + tsk->lost_out);
 }
 
+/*
+ * Take the marks in @marks (TERN_SKB_LOST, TERN_SKB_RETRANS_OUT) off skb,
+ * and its length off the counts they hold it in (lost_out, retrans_out):
+ * when it is acked, SACKed, resent, or its resent copy is marked lost.
+ */
+static inline void tern_skb_unmark(struct tern_sock *tsk, struct sk_buff *skb,
+				   u8 marks)
+{
+	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+	u32 len = cb->end_seq - cb->seq;
+
+	marks &= cb->sacked;
+	if (marks & TERN_SKB_LOST)
+		tsk->lost_out -= len;
+	if (marks & TERN_SKB_RETRANS_OUT)
+		tsk->stats.retrans_out -= len;
+	cb->sacked &= ~marks;
+}
+
 /* The first segment not yet sent, or NULL. */
 static inline struct sk_buff *tern_send_head(const struct sock *sk)
 {
