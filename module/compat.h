@@ -85,6 +85,37 @@ tern_register_net_sysctl(struct net *net, const char *path,
 #endif
 }
 
+/* A proc_handler's table is const since 6.11 (sysctl.c). */
+int tern_proc_congestion(void *data, int write, void *buffer, size_t *lenp,
+			 loff_t *ppos);
+int tern_proc_available(int write, void *buffer, size_t *lenp, loff_t *ppos);
+
+#if KERNEL_VERSION(6, 11, 0) <= LINUX_VERSION_CODE
+static inline int tern_proc_cong(const struct ctl_table *ctl, int write,
+				 void *buffer, size_t *lenp, loff_t *ppos)
+{
+	return tern_proc_congestion(ctl->data, write, buffer, lenp, ppos);
+}
+
+static inline int tern_proc_cong_avail(const struct ctl_table *ctl, int write,
+				       void *buffer, size_t *lenp, loff_t *ppos)
+{
+	return tern_proc_available(write, buffer, lenp, ppos);
+}
+#else
+static inline int tern_proc_cong(struct ctl_table *ctl, int write,
+				 void *buffer, size_t *lenp, loff_t *ppos)
+{
+	return tern_proc_congestion(ctl->data, write, buffer, lenp, ppos);
+}
+
+static inline int tern_proc_cong_avail(struct ctl_table *ctl, int write,
+				       void *buffer, size_t *lenp, loff_t *ppos)
+{
+	return tern_proc_available(write, buffer, lenp, ppos);
+}
+#endif
+
 /* The IPv6 flow label list moved from ipv6_pinfo to inet_sock in 6.6. */
 static inline void tern_clear_ipv6_fl_list(struct sock *sk,
 					   struct ipv6_pinfo *np)

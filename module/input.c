@@ -127,7 +127,7 @@ static bool tern_ack(struct sock *sk, struct sk_buff *skb,
 			tern_rtt_sample(sk, rtt);
 		else
 			inet_csk(sk)->icsk_rto = max(tsk->rto, tern_rto_min(sk));
-		tern_cc_on_ack(sk, ack - prior_una);
+		tern_cc_on_ack(sk, ack - prior_una, rtt);
 		sk->sk_write_space(sk);
 		/* as tcp_clean_rtx_queue() and tcp_check_space() */
 		if (!sk->sk_socket ||
@@ -137,6 +137,7 @@ static bool tern_ack(struct sock *sk, struct sk_buff *skb,
 			tern_chrono_stop(sk, TERN_CHRONO_BUSY);
 	}
 	tern_rate_gen(sk);
+	tern_cc_cong_control(sk);
 	/* what the ACK cost in segments visited: one per-cpu add */
 	walked += tern_rack_detect(sk);
 	if (walked)

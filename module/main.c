@@ -204,6 +204,9 @@ static int __init tern_init(void)
 	tern6_prot_build();	/* from tern_prot, before it is registered */
 #endif
 
+	err = tern_cong_init();	/* before a namespace names its default */
+	if (err)
+		goto err_cong;
 	err = proto_register(&tern_prot, 1);
 	if (err)
 		goto err_proto;
@@ -235,6 +238,8 @@ err_protocol:
 err_pernet:
 	proto_unregister(&tern_prot);
 err_proto:
+	tern_cong_exit();
+err_cong:
 	tern_tw_exit();
 err_tw:
 	tern_hash_exit();
@@ -249,6 +254,7 @@ static void __exit tern_exit(void)
 	tern_unregister_protosw(tern_protosw, ARRAY_SIZE(tern_protosw));
 	unregister_pernet_subsys(&tern_net_ops);
 	proto_unregister(&tern_prot);
+	tern_cong_exit();
 	tern_tw_exit();
 	tern_hash_exit();
 }

@@ -231,6 +231,7 @@ static struct sock *tern_create_child(struct sock *listener,
 	if (!sk)
 		goto out;
 	RCU_INIT_POINTER(inet_sk(sk)->inet_opt, NULL);
+	tern_cong_child(sk);	/* the listener's algorithm */
 	tern_sock_init_conn(sk);
 	/* the listener's lock may have been held while it was copied */
 	spin_lock_init(&tern_sk(sk)->accept_lock);
@@ -268,6 +269,7 @@ out:
 	return sk;
 
 fail:
+	tern_cong_release(sk);	/* no destroy for a raw clone */
 	sk_dst_reset(sk);
 	sk_free_unlock_clone(sk);
 	sk = NULL;

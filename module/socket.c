@@ -265,10 +265,12 @@ void tern_init_common(struct sock *sk)
 	WRITE_ONCE(sk->sk_sndbuf, sysctl_tern_wmem[1]);
 	WRITE_ONCE(sk->sk_rcvbuf, sysctl_tern_rmem[1]);
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
+	tern_cong_assign(sk);
 }
 
 static void tern_destroy_sock(struct sock *sk)
 {
+	tern_cong_release(sk);
 	tern_clear_timers(sk);
 	tern_write_queue_purge(sk);
 	tern_ooo_purge(sk);

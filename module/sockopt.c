@@ -84,6 +84,31 @@ static int tern_setsockopt_int(struct sock *sk, int optname, int val)
 	return -ENOPROTOOPT;
 }
 
+/*
+ * TERN_CONGESTION, as TCP_CONGESTION: a name of up to TERN_CA_NAME_MAX - 1
+ * bytes, the rest ignored; EINVAL for an empty optval, ENOENT for a name
+ * no algorithm has.
+ */
+static int tern_setsockopt_cong(struct sock *sk, sockptr_t optval,
+				unsigned int optlen)
+{
+	char name[TERN_CA_NAME_MAX];
+	long len;
+	int err;
+
+	if (optlen < 1)
+		return -EINVAL;
+	len = strncpy_from_sockptr(name, optval,
+				   min_t(long, TERN_CA_NAME_MAX - 1, optlen));
+	if (len < 0)
+		return -EFAULT;
+	name[len] = '\0';
+	lock_sock(sk);
+	err = tern_cong_set(sk, name);
+	release_sock(sk);
+	return err;
+}
+
 int tern_setsockopt(struct sock *sk, int level, int optname,
 		    sockptr_t optval, unsigned int optlen)
 {
@@ -92,6 +117,8 @@ int tern_setsockopt(struct sock *sk, int level, int optname,
 	if (level != SOL_TERN)
 		return inet_csk(sk)->icsk_af_ops->setsockopt(sk, level, optname,
 							     optval, optlen);
+	if (optname == TERN_CONGESTION)
+		return tern_setsockopt_cong(sk, optval, optlen);
 	if (optlen < sizeof(int))
 		return -EINVAL;	/* TCP checks the length first, too */
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
@@ -115,6 +142,21 @@ static int tern_getsockopt_info(struct sock *sk, char __user *optval,
 	return 0;
 }
 
+/* TERN_CONGESTION: the name, NUL-padded, as much as the caller has room for. */
+static int tern_getsockopt_cong(struct sock *sk, char __user *optval,
+				int __user *optlen, int len)
+{
+	char name[TERN_CA_NAME_MAX];
+
+	lock_sock(sk);	/* the algorithm may be changing */
+	memcpy(name, tern_sk(sk)->ca_ops->name, sizeof(name));
+	release_sock(sk);
+	len = min_t(unsigned int, len, sizeof(name));
+	if (put_user(len, optlen) || copy_to_user(optval, name, len))
+		return -EFAULT;
+	return 0;
+}
+
 int tern_getsockopt(struct sock *sk, int level, int optname,
 		    char __user *optval, int __user *optlen)
 {
@@ -131,6 +173,8 @@ int tern_getsockopt(struct sock *sk, int level, int optname,
 		return -EINVAL;
 	if (optname == TERN_INFO)
 		return tern_getsockopt_info(sk, optval, optlen, len);
+	if (optname == TERN_CONGESTION)
+		return tern_getsockopt_cong(sk, optval, optlen, len);
 	switch (optname) {
 	case TERN_NODELAY:
 		val = tsk->nodelay;

@@ -58,8 +58,59 @@ static struct ctl_table tern_sysctl_table[] = {
 	TERN_SYSCTL("max_syn_backlog", max_syn_backlog, &tern_one,
 		    &tern_int_max),
 	TERN_SYSCTL("syncookies", syncookies, SYSCTL_ZERO, &tern_two),
+	{
+		.procname	= "congestion_control",
+		.data		= &init_tern_net.cong_default,
+		.maxlen		= TERN_CA_NAME_MAX,
+		.mode		= 0644,
+		.proc_handler	= tern_proc_cong,
+	},
+	{
+		.procname	= "available_congestion_control",
+		.data		= &init_tern_net.cong_default,	/* unused */
+		.maxlen		= TERN_CA_BUF_MAX,
+		.mode		= 0444,
+		.proc_handler	= tern_proc_cong_avail,
+	},
 	TERN_SYSCTL_END
 };
+
+/*
+ * net.tern.congestion_control (proc_tcp_congestion_control): the
+ * namespace's default by name; an unknown one is ENOENT.
+ */
+int tern_proc_congestion(void *data, int write, void *buffer, size_t *lenp,
+			 loff_t *ppos)
+{
+	struct tern_net *tn = container_of(data, struct tern_net, cong_default);
+	char val[TERN_CA_NAME_MAX];
+	struct ctl_table tbl = {
+		.data	= val,
+		.maxlen	= TERN_CA_NAME_MAX,
+	};
+	int err;
+
+	tern_cong_get_default(tn, val);
+	err = proc_dostring(&tbl, write, buffer, lenp, ppos);
+	if (write && !err)
+		err = tern_cong_set_default(tn, val);
+	return err;
+}
+
+/* net.tern.available_congestion_control: read only, space-separated. */
+int tern_proc_available(int write, void *buffer, size_t *lenp, loff_t *ppos)
+{
+	struct ctl_table tbl = { .maxlen = TERN_CA_BUF_MAX };
+	int err;
+
+	tbl.data = kmalloc(tbl.maxlen, GFP_USER);
+	if (!tbl.data)
+		return -ENOMEM;
+	tern_cong_available(tbl.data, TERN_CA_BUF_MAX);
+	err = proc_dostring(&tbl, write, buffer, lenp, ppos);
+	kfree(tbl.data);
+	return err;
+}
 
 int tern_sysctl_net_init(struct net *net)
 {
@@ -84,21 +135,26 @@ int tern_sysctl_net_init(struct net *net)
 	tn->max_syn_backlog = 4096;	/* tcp_max_syn_backlog's floor */
 	tn->syncookies = 1;		/* cookies when the queue is full */
 	atomic_set(&tn->tw_count, 0);
+	tern_cong_net_init(tn);
 
 	table = kmemdup(tern_sysctl_table, sizeof(tern_sysctl_table),
 			GFP_KERNEL);
 	if (!table)
-		return -ENOMEM;
+		goto err_table;
 	for (i = 0; i < TERN_SYSCTL_COUNT(tern_sysctl_table); i++)
 		table[i].data = (char *)tn + ((char *)tern_sysctl_table[i].data -
 					      (char *)&init_tern_net);
 	tn->sysctl_hdr = tern_register_net_sysctl(net, "net/tern", table,
 						  TERN_SYSCTL_COUNT(tern_sysctl_table));
-	if (!tn->sysctl_hdr) {
-		kfree(table);
-		return -ENOMEM;
-	}
+	if (!tn->sysctl_hdr)
+		goto err_register;
 	return 0;
+
+err_register:
+	kfree(table);
+err_table:
+	tern_cong_net_exit(tn);
+	return -ENOMEM;
 }
 
 void tern_sysctl_net_exit(struct net *net)
@@ -108,4 +164,5 @@ void tern_sysctl_net_exit(struct net *net)
 
 	unregister_net_sysctl_table(tn->sysctl_hdr);
 	kfree(table);
+	tern_cong_net_exit(tn);
 }

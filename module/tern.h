@@ -14,6 +14,7 @@
 #include <linux/tern.h>
 
 #include "compat.h"
+#include "cong.h"
 
 /* Room for link, network and Tern headers with every option. */
 #define TERN_MAX_OPT_LEN	64
@@ -206,6 +207,12 @@ struct tern_sock {
 	u32	ca_acked;	/* bytes acked toward the next cwnd increase */
 	u64	recover;	/* snd_nxt when recovery began */
 	u8	ca_state;	/* TERN_CA_* */
+	u8	ca_cwnd_limited; /* cong.c: the window stopped a send ... */
+	u64	ca_usage_seq;	/* ... and snd_nxt was here then */
+	u32	prior_cwnd;	/* before the last reduction (undo) */
+	u32	prior_ssthresh;	/* 0: nothing to undo */
+	/* the algorithm (cong.c); its state in icsk_ca_priv */
+	const struct tern_cong_ops *ca_ops;
 	u32	sacked_out;	/* bytes the peer holds beyond snd_una */
 	u32	lost_out;	/* bytes marked lost and not resent */
 
@@ -432,6 +439,8 @@ struct tern_net {
 	int synack_retries;
 	int max_syn_backlog;
 	int syncookies;
+	/* net.tern.congestion_control: holds its module (cong.c) */
+	const struct tern_cong_ops __rcu *cong_default;
 	atomic_t tw_count;		/* connections in TIME_WAIT */
 	bool dying;			/* tern_net_exit() began: no new TIME_WAIT */
 	/* RFC 5961 challenge ACKs left this second (input.c) */
@@ -675,12 +684,12 @@ u32 tern_rto_min(const struct sock *sk);
 void tern_rtt_handshake(struct sock *sk, long rtt_us);
 u32 tern_delack_us(void);
 
-/* cc.c */
+/* cong.c: the congestion control framework (cong.h: the algorithms) */
 void tern_cc_init(struct sock *sk);
-void tern_cc_on_ack(struct sock *sk, u32 acked);
+void tern_cc_on_ack(struct sock *sk, u32 acked, long rtt_us);
 void tern_cc_enter_recovery(struct sock *sk);
 void tern_cc_on_rto(struct sock *sk);
-bool tern_cc_can_send(const struct sock *sk, u32 len);
+bool tern_cc_can_send(struct sock *sk, u32 len);
 
 /* proc.c */
 void tern_show_sock(struct seq_file *seq, struct sock *sk);

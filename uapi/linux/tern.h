@@ -112,12 +112,24 @@ struct ternhdr {
 #define TERN_KEEPCNT		6	/* int: keepalives before giving up */
 #define TERN_SYNCNT		7	/* int: SYN retransmissions */
 #define TERN_INFO		11	/* struct tern_info, read only */
+/*
+ * char[]: the congestion control algorithm by name, TCP_CONGESTION's
+ * twin: set before or after connect() (a listener's children inherit
+ * it), read back as a NUL-terminated name. setsockopt takes up to
+ * TERN_CA_NAME_MAX - 1 bytes of name (the rest of a longer optval is
+ * ignored, as TCP ignores it); ENOENT: no algorithm of that name,
+ * EINVAL: optlen < 1, EPERM: an algorithm another user may not choose.
+ * The namespace's default is net.tern.congestion_control; what exists,
+ * net.tern.available_congestion_control.
+ */
+#define TERN_CONGESTION		13
 #define TERN_USER_TIMEOUT	18	/* int: ms unacknowledged before ETIMEDOUT */
 
 #define TERN_MAX_KEEPIDLE	32767
 #define TERN_MAX_KEEPINTVL	32767
 #define TERN_MAX_KEEPCNT	127
 #define TERN_MAX_SYNCNT		127
+#define TERN_CA_NAME_MAX	16	/* TERN_CONGESTION name, NUL included */
 
 /* struct tern_info.tern_ca_state */
 enum {

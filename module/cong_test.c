@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for cc.c, which includes this file at its end: the window
- * arithmetic of slow start, congestion avoidance, fast recovery and the
- * retransmission timeout, on a zeroed socket with a 1000-byte MSS.
+ * KUnit tests for cong.c, which includes this file at its end: the
+ * framework's window arithmetic with NewReno (cong_reno.c) — slow start,
+ * congestion avoidance, fast recovery, the retransmission timeout, undo,
+ * growth only while cwnd-limited — and the registry, on a zeroed socket
+ * with a 1000-byte MSS.
  */
 #if IS_ENABLED(CONFIG_KUNIT)
 
@@ -17,7 +19,17 @@ static struct proto tern_test_prot = {
 	.sysctl_wmem	= tern_test_wmem,
 };
 
-/* A socket after tern_cc_init(), snd_una and snd_nxt at 100000. */
+/* The window stopped a send: it may grow for a long while. */
+static void tern_test_cwnd_limited(struct tern_sock *tsk)
+{
+	tsk->ca_cwnd_limited = 1;
+	tsk->ca_usage_seq = tsk->snd_una + (1ULL << 40);
+}
+
+/*
+ * A NewReno socket after tern_cc_init(), snd_una and snd_nxt at 100000,
+ * cwnd-limited.
+ */
 static struct sock *tern_test_cc_sock(struct kunit *test)
 {
 	struct tern_sock *tsk = tern_kunit_sock(test);
@@ -27,7 +39,9 @@ static struct sock *tern_test_cc_sock(struct kunit *test)
 	tsk->mss_cache = TERN_TEST_MSS;
 	tsk->snd_una = 100000;
 	tsk->snd_nxt = 100000;
+	tsk->ca_ops = &tern_reno;
 	tern_cc_init(sk);
+	tern_test_cwnd_limited(tsk);
 	return sk;
 }
 
@@ -47,11 +61,11 @@ static void tern_cc_slow_start(struct kunit *test)
 	struct sock *sk = tern_test_cc_sock(test);
 	struct tern_sock *tsk = tern_sk(sk);
 
-	tern_cc_on_ack(sk, TERN_TEST_MSS);
+	tern_cc_on_ack(sk, TERN_TEST_MSS, -1);
 	KUNIT_EXPECT_EQ(test, tsk->cwnd, 11 * TERN_TEST_MSS);
-	tern_cc_on_ack(sk, 500);
+	tern_cc_on_ack(sk, 500, -1);
 	KUNIT_EXPECT_EQ(test, tsk->cwnd, 11 * TERN_TEST_MSS + 500);
-	tern_cc_on_ack(sk, 5 * TERN_TEST_MSS);
+	tern_cc_on_ack(sk, 5 * TERN_TEST_MSS, -1);
 	KUNIT_EXPECT_EQ(test, tsk->cwnd, 13 * TERN_TEST_MSS + 500);
 	KUNIT_EXPECT_EQ(test, tsk->ca_acked, 0);
 	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_OPEN);
@@ -60,7 +74,7 @@ static void tern_cc_slow_start(struct kunit *test)
 	tsk->cwnd = 10 * TERN_TEST_MSS;
 	while (tsk->snd_una < 100000 + 10 * TERN_TEST_MSS) {
 		tsk->snd_una += TERN_TEST_MSS;
-		tern_cc_on_ack(sk, TERN_TEST_MSS);
+		tern_cc_on_ack(sk, TERN_TEST_MSS, -1);
 	}
 	KUNIT_EXPECT_EQ(test, tsk->cwnd, 20 * TERN_TEST_MSS);
 }
@@ -73,11 +87,11 @@ static void tern_cc_avoidance(struct kunit *test)
 	int i;
 
 	tsk->ssthresh = 10 * TERN_TEST_MSS;
-	tern_cc_on_ack(sk, 4 * TERN_TEST_MSS);
-	tern_cc_on_ack(sk, 4 * TERN_TEST_MSS);
+	tern_cc_on_ack(sk, 4 * TERN_TEST_MSS, -1);
+	tern_cc_on_ack(sk, 4 * TERN_TEST_MSS, -1);
 	KUNIT_EXPECT_EQ(test, tsk->cwnd, 10 * TERN_TEST_MSS);
 	KUNIT_EXPECT_EQ(test, tsk->ca_acked, 8 * TERN_TEST_MSS);
-	tern_cc_on_ack(sk, 4 * TERN_TEST_MSS);
+	tern_cc_on_ack(sk, 4 * TERN_TEST_MSS, -1);
 	KUNIT_EXPECT_EQ(test, tsk->cwnd, 11 * TERN_TEST_MSS);
 	KUNIT_EXPECT_EQ(test, tsk->ca_acked, 2 * TERN_TEST_MSS);
 
@@ -88,7 +102,7 @@ static void tern_cc_avoidance(struct kunit *test)
 		u32 cwnd = tsk->cwnd;
 
 		while (cwnd >= TERN_TEST_MSS) {
-			tern_cc_on_ack(sk, TERN_TEST_MSS);
+			tern_cc_on_ack(sk, TERN_TEST_MSS, -1);
 			cwnd -= TERN_TEST_MSS;
 		}
 	}
@@ -102,10 +116,10 @@ static void tern_cc_limits(struct kunit *test)
 	struct sock *sk = tern_test_cc_sock(test);
 	struct tern_sock *tsk = tern_sk(sk);
 
-	tern_cc_on_ack(sk, TERN_TEST_MSS);
+	tern_cc_on_ack(sk, TERN_TEST_MSS, -1);
 	KUNIT_EXPECT_EQ(test, sk->sk_sndbuf, 4 * 11 * TERN_TEST_MSS);
 	tsk->cwnd = TERN_MAX_CWND - TERN_TEST_MSS / 2;
-	tern_cc_on_ack(sk, TERN_TEST_MSS);
+	tern_cc_on_ack(sk, TERN_TEST_MSS, -1);
 	KUNIT_EXPECT_EQ(test, tsk->cwnd, TERN_MAX_CWND);
 	KUNIT_EXPECT_EQ(test, sk->sk_sndbuf, tern_test_wmem[2]);
 
@@ -113,7 +127,7 @@ static void tern_cc_limits(struct kunit *test)
 	tsk->cwnd = 10 * TERN_TEST_MSS;
 	sk->sk_sndbuf = 8192;
 	sk->sk_userlocks |= SOCK_SNDBUF_LOCK;
-	tern_cc_on_ack(sk, TERN_TEST_MSS);
+	tern_cc_on_ack(sk, TERN_TEST_MSS, -1);
 	KUNIT_EXPECT_EQ(test, sk->sk_sndbuf, 8192);
 }
 
@@ -145,13 +159,13 @@ static void tern_cc_recovery(struct kunit *test)
 
 	/* partial ACKs hold the window */
 	tsk->snd_una += 30 * TERN_TEST_MSS;
-	tern_cc_on_ack(sk, 30 * TERN_TEST_MSS);
+	tern_cc_on_ack(sk, 30 * TERN_TEST_MSS, -1);
 	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_RECOVERY);
 	KUNIT_EXPECT_EQ(test, tsk->cwnd, 20 * TERN_TEST_MSS);
 
 	/* recover acknowledged: open again, avoidance from ssthresh */
 	tsk->snd_una += 10 * TERN_TEST_MSS;
-	tern_cc_on_ack(sk, 10 * TERN_TEST_MSS);
+	tern_cc_on_ack(sk, 10 * TERN_TEST_MSS, -1);
 	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_OPEN);
 	KUNIT_EXPECT_EQ(test, tsk->cwnd, 20 * TERN_TEST_MSS);
 	KUNIT_EXPECT_EQ(test, tsk->ca_acked, 10 * TERN_TEST_MSS);
@@ -175,7 +189,7 @@ static void tern_cc_recovery_floor(struct kunit *test)
 	/* recovery ends with at least two segments */
 	tsk->ssthresh = TERN_TEST_MSS;
 	tsk->snd_una = tsk->snd_nxt;
-	tern_cc_on_ack(sk, TERN_TEST_MSS);
+	tern_cc_on_ack(sk, TERN_TEST_MSS, -1);
 	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_OPEN);
 	KUNIT_EXPECT_GE(test, tsk->cwnd, 2 * TERN_TEST_MSS);
 }
@@ -209,13 +223,13 @@ static void tern_cc_rto(struct kunit *test)
 
 	/* slow start while the lost data is resent */
 	tsk->snd_una += TERN_TEST_MSS;
-	tern_cc_on_ack(sk, TERN_TEST_MSS);
+	tern_cc_on_ack(sk, TERN_TEST_MSS, -1);
 	KUNIT_EXPECT_EQ(test, tsk->cwnd, 2 * TERN_TEST_MSS);
 	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_LOSS);
 
 	/* all of it acknowledged: open, the window kept */
 	tsk->snd_una = tsk->snd_nxt;
-	tern_cc_on_ack(sk, 2 * TERN_TEST_MSS);
+	tern_cc_on_ack(sk, 2 * TERN_TEST_MSS, -1);
 	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_OPEN);
 	KUNIT_EXPECT_EQ(test, tsk->cwnd, 4 * TERN_TEST_MSS);
 }
@@ -260,6 +274,121 @@ static void tern_cc_send_allowance(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, tern_cc_can_send(sk, 16 * TERN_TEST_MSS));
 }
 
+/*
+ * A window the sender does not fill does not grow (RFC 7661 4.1, as
+ * tcp_is_cwnd_limited()): only once a send found it full, and until
+ * what was in flight then is acknowledged.
+ */
+static void tern_cc_app_limited(struct kunit *test)
+{
+	struct sock *sk = tern_test_cc_sock(test);
+	struct tern_sock *tsk = tern_sk(sk);
+
+	tsk->ca_cwnd_limited = 0;
+	tsk->snd_nxt = tsk->snd_una + 4 * TERN_TEST_MSS;
+	tsk->snd_una += TERN_TEST_MSS;
+	tern_cc_on_ack(sk, TERN_TEST_MSS, -1);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 10 * TERN_TEST_MSS);
+
+	/* a full window stops a send: limited until snd_nxt then is acked */
+	tsk->snd_nxt = tsk->snd_una + 10 * TERN_TEST_MSS;
+	KUNIT_EXPECT_FALSE(test, tern_cc_can_send(sk, TERN_TEST_MSS));
+	KUNIT_EXPECT_EQ(test, tsk->ca_cwnd_limited, 1);
+	KUNIT_EXPECT_EQ(test, tsk->ca_usage_seq, tsk->snd_nxt);
+	tsk->snd_una += 10 * TERN_TEST_MSS;
+	tern_cc_on_ack(sk, 10 * TERN_TEST_MSS, -1);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 12 * TERN_TEST_MSS);
+	tsk->snd_nxt += TERN_TEST_MSS;
+	tsk->snd_una += TERN_TEST_MSS;
+	tern_cc_on_ack(sk, TERN_TEST_MSS, -1);
+	KUNIT_EXPECT_EQ(test, tsk->ca_cwnd_limited, 0);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 12 * TERN_TEST_MSS);
+}
+
+/* A spurious reduction undone: the window and threshold before it. */
+static void tern_cc_undo_reduction(struct kunit *test)
+{
+	struct sock *sk = tern_test_cc_sock(test);
+	struct tern_sock *tsk = tern_sk(sk);
+
+	tern_cc_undo(sk);	/* nothing to undo */
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 10 * TERN_TEST_MSS);
+	tsk->cwnd = 40 * TERN_TEST_MSS;
+	tsk->ssthresh = 30 * TERN_TEST_MSS;
+	tsk->snd_nxt = tsk->snd_una + 40 * TERN_TEST_MSS;
+	tern_cc_enter_recovery(sk);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 20 * TERN_TEST_MSS);
+	tern_cc_undo(sk);
+	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_OPEN);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 40 * TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->ssthresh, 30 * TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->prior_ssthresh, 0);
+}
+
+static int tern_test_inits, tern_test_releases;
+
+static void tern_cong_avoid_ai_test(struct sock *sk, u32 acked)
+{
+	tern_cong_avoid_ai(sk, tern_sk(sk)->cwnd, acked);
+}
+
+static void tern_test_ca_init(struct sock *sk)
+{
+	tern_test_inits++;
+}
+
+static void tern_test_ca_release(struct sock *sk)
+{
+	tern_test_releases++;
+}
+
+static struct tern_cong_ops tern_test_ca = {
+	.name		= "kunit-test",
+	.ssthresh	= tern_reno_ssthresh,
+	.cong_avoid	= tern_cong_avoid_ai_test,
+	.undo_cwnd	= tern_reno_undo_cwnd,
+	.init		= tern_test_ca_init,
+	.release	= tern_test_ca_release,
+	.flags		= TERN_CONG_NON_RESTRICTED,
+};
+
+/*
+ * The registry: one name once, hooks required; a socket switches by
+ * name (its old algorithm released, the new one started), a name no one
+ * registered is ENOENT; available lists them in order.
+ */
+static void tern_cc_registry(struct kunit *test)
+{
+	struct tern_cong_ops bad = { .name = "kunit-bad" };
+	struct sock *sk = tern_test_cc_sock(test);
+	char *buf;
+
+	KUNIT_EXPECT_EQ(test, tern_register_congestion_control(&bad), -EINVAL);
+	KUNIT_ASSERT_EQ(test, tern_register_congestion_control(&tern_test_ca), 0);
+	KUNIT_EXPECT_EQ(test, tern_register_congestion_control(&tern_test_ca),
+			-EEXIST);
+	buf = kunit_kzalloc(test, TERN_CA_BUF_MAX, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	tern_cong_available(buf, TERN_CA_BUF_MAX);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "reno cubic"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, " kunit-test"));
+
+	sk->sk_state = TCP_ESTABLISHED;
+	tern_test_inits = 0;
+	tern_test_releases = 0;
+	KUNIT_EXPECT_EQ(test, tern_cong_set(sk, "kunit-test"), 0);
+	KUNIT_EXPECT_PTR_EQ(test, tern_sk(sk)->ca_ops, &tern_test_ca);
+	KUNIT_EXPECT_EQ(test, tern_test_inits, 1);
+	KUNIT_EXPECT_EQ(test, tern_cong_set(sk, "kunit-test"), 0);
+	KUNIT_EXPECT_EQ(test, tern_test_inits, 1);
+	KUNIT_EXPECT_EQ(test, tern_cong_set(sk, "no-such-cc"), -ENOENT);
+	KUNIT_EXPECT_EQ(test, tern_cong_set(sk, "reno"), 0);
+	KUNIT_EXPECT_EQ(test, tern_test_releases, 1);
+	KUNIT_EXPECT_PTR_EQ(test, tern_sk(sk)->ca_ops, &tern_reno);
+	tern_unregister_congestion_control(&tern_test_ca);
+	KUNIT_EXPECT_EQ(test, tern_cong_set(sk, "kunit-test"), -ENOENT);
+}
+
 static struct kunit_case tern_cc_cases[] = {
 	KUNIT_CASE(tern_cc_initial_window),
 	KUNIT_CASE(tern_cc_slow_start),
@@ -270,6 +399,9 @@ static struct kunit_case tern_cc_cases[] = {
 	KUNIT_CASE(tern_cc_rto),
 	KUNIT_CASE(tern_cc_rto_in_recovery),
 	KUNIT_CASE(tern_cc_send_allowance),
+	KUNIT_CASE(tern_cc_app_limited),
+	KUNIT_CASE(tern_cc_undo_reduction),
+	KUNIT_CASE(tern_cc_registry),
 	{}
 };
 
