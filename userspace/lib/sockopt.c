@@ -121,3 +121,35 @@ TERN_EXPORT int tern_get_info(int fd, struct tern_info *info)
 		return -1;
 	return (int)len;
 }
+
+TERN_EXPORT int tern_set_congestion(int fd, const char *name)
+{
+	if (!name) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* as for TCP_CONGESTION: the name's length, no NUL needed */
+	return setsockopt(fd, SOL_TERN, TERN_CONGESTION, name, strlen(name));
+}
+
+TERN_EXPORT int tern_get_congestion(int fd, char *buf, size_t size)
+{
+	char name[TERN_CA_NAME_MAX + 1];
+	socklen_t len = TERN_CA_NAME_MAX;
+	size_t n;
+
+	if (!buf || !size) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(name, 0, sizeof(name));
+	if (getsockopt(fd, SOL_TERN, TERN_CONGESTION, name, &len) < 0)
+		return -1;
+	n = strlen(name);
+	if (n >= size) {
+		errno = ERANGE;
+		return -1;
+	}
+	memcpy(buf, name, n + 1);
+	return 0;
+}

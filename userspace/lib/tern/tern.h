@@ -74,6 +74,14 @@ int tern_set_syncnt(int fd, int count);
 int tern_get_syncnt(int fd, int *val);
 int tern_set_user_timeout(int fd, unsigned int ms);
 int tern_get_user_timeout(int fd, unsigned int *val);
+/*
+ * TERN_CONGESTION, the congestion control algorithm by name ("cubic",
+ * "reno", ...). The getter stores the NUL-terminated name in @buf
+ * (@size bytes; TERN_CA_NAME_MAX always suffices): ERANGE if it does
+ * not fit.
+ */
+int tern_set_congestion(int fd, const char *name);
+int tern_get_congestion(int fd, char *buf, size_t size);
 
 /*
  * TERN_INFO. Returns the number of bytes the kernel filled (an older

@@ -89,6 +89,7 @@ static void buffers(void)
 static void options(void)
 {
 	struct tern_info info;
+	char name[TERN_CA_NAME_MAX];
 	unsigned int u;
 	int v;
 
@@ -103,6 +104,16 @@ static void options(void)
 		 "tern_get_user_timeout(-1)");
 	ok_errno(tern_get_info(0, NULL), EINVAL, "tern_get_info(NULL)");
 	ok_errno(tern_get_info(-1, &info), EBADF, "tern_get_info(-1)");
+	ok_errno(tern_set_congestion(0, NULL), EINVAL,
+		 "tern_set_congestion(NULL)");
+	ok_errno(tern_set_congestion(-1, "cubic"), EBADF,
+		 "tern_set_congestion(-1)");
+	ok_errno(tern_get_congestion(0, NULL, 16), EINVAL,
+		 "tern_get_congestion(NULL)");
+	ok_errno(tern_get_congestion(0, name, 0), EINVAL,
+		 "tern_get_congestion(size 0)");
+	ok_errno(tern_get_congestion(-1, name, sizeof(name)), EBADF,
+		 "tern_get_congestion(-1)");
 }
 
 static int has(const char *text, const char *part)
