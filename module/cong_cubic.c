@@ -246,8 +246,8 @@ static void tern_cubic_avoid(struct sock *sk, u32 acked)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 	struct tern_cubic *ca = tern_cubic_ca(sk);
-	u32 mss = tsk->mss_cache, cwnd = tsk->cwnd, t, target, w_est, w;
-	u64 now = tern_clock_us();
+	u32 mss = tsk->mss_cache, cwnd = tsk->cwnd, t, target, w_est;
+	u64 now = tern_clock_us(), w;
 
 	if (!ca->epoch_start)
 		tern_cubic_epoch(sk, now);
@@ -261,12 +261,12 @@ static void tern_cubic_avoid(struct sock *sk, u32 acked)
 	t += div_u64((u64)(tsk->srtt_us >> 3) * TERN_CUBIC_HZ, USEC_PER_SEC);
 	target = tern_cubic_w(ca->origin, ca->k, t, mss);
 	target = min_t(u64, target, (u64)cwnd * 3 / 2);
-	/* below it: grow very slowly (tcp_cubic's 100 ACKs' worth) */
+	/* bytes acked per segment more; below it, very slowly (tcp_cubic) */
 	if (target <= cwnd)
-		w = 100 * cwnd;
+		w = 100ULL * cwnd;
 	else
 		w = div_u64((u64)cwnd * mss, target - cwnd);
-	tern_cong_avoid_ai(sk, w, acked);
+	tern_cong_avoid_ai(sk, min_t(u64, w, U32_MAX), acked);
 }
 
 static void tern_cubic_cong_avoid(struct sock *sk, u32 acked)

@@ -150,6 +150,33 @@ static void tern_diag_get_info(struct sock *sk, struct inet_diag_msg *r,
 }
 
 /*
+ * INET_DIAG_CONG with INET_DIAG_INFO: the algorithm's name, which
+ * inet_sk_diag_fill() takes from icsk_ca_ops for TCP (Tern's is its own).
+ * A switch may race: the name read under RCU stays valid, as an
+ * algorithm's module unregisters after synchronize_rcu().
+ */
+static int tern_diag_get_aux(struct sock *sk, bool net_admin,
+			     struct sk_buff *skb)
+{
+	const struct tern_cong_ops *ca;
+	int err = 0;
+
+	if (sk->sk_state >= TCP_TIME_WAIT)	/* as TCP: no listener, no closing */
+		return 0;
+	rcu_read_lock();
+	ca = READ_ONCE(tern_sk(sk)->ca_ops);
+	if (ca)
+		err = nla_put_string(skb, INET_DIAG_CONG, ca->name);
+	rcu_read_unlock();
+	return err;
+}
+
+static size_t tern_diag_get_aux_size(struct sock *sk, bool net_admin)
+{
+	return nla_total_size(TERN_CA_NAME_MAX);
+}
+
+/*
  * The entries of one bucket from the saved position on; false when the
  * message is full (the position then names the entry that did not fit).
  */
@@ -352,6 +379,8 @@ static struct inet_diag_handler tern_diag_handler = {
 	.dump		= tern_diag_dump,
 	.dump_one	= tern_diag_dump_one,
 	.idiag_get_info	= tern_diag_get_info,
+	.idiag_get_aux	= tern_diag_get_aux,
+	.idiag_get_aux_size = tern_diag_get_aux_size,
 	.destroy	= tern_diag_destroy,
 	.idiag_type	= IPPROTO_TERN,
 	.idiag_info_size = sizeof(struct tern_info),

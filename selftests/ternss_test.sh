@@ -251,6 +251,7 @@ case_process_ext_info() {
 	# -i: the info of a connection: its MSS fits the veth's 1500 bytes
 	line=$(ss_in "$A" -n -H -i state established dport = :5000 | sed -n 2p)
 	grep -qE 'rto:[0-9.]+ .*mss:1[0-9]{3} .*cwnd:[0-9]+' <<<"$line" || err "-i: $line"
+	grep -qE '^\s+cubic rto:' <<<"$line" || err "-i: no algorithm (cubic): $line"
 	line=$(ss_in "$B" -n -H -i state listening | sed -n 2p)
 	grep -q 'rtt:' <<<"$line" && err "-i on a listener: $line"
 	# -m: the socket's memory; B's connection holds 100 bytes unread

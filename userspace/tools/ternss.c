@@ -41,6 +41,7 @@ struct sockrec {
 	uint32_t skmem[SK_MEMINFO_VARS];
 	struct tern_info info;
 	size_t info_len;
+	char cong[TERN_CA_NAME_MAX];	/* INET_DIAG_CONG, "" if none */
 	uint8_t shutdown;
 };
 
@@ -360,6 +361,10 @@ static int attr_cb(const struct nlattr *a, void *data)
 		memcpy(&r->info, mnl_attr_get_payload(a), r->info_len);
 		r->has_info = true;
 		break;
+	case INET_DIAG_CONG:
+		snprintf(r->cong, sizeof(r->cong), "%.*s", (int)len,
+			 (const char *)mnl_attr_get_payload(a));
+		break;
 	case INET_DIAG_SHUTDOWN:
 		r->shutdown = mnl_attr_get_u8(a);
 		r->has_shut = true;
@@ -658,7 +663,8 @@ static void print_rec(const struct sockrec *r)
 		char buf[1024];
 
 		tern_info_format(&r->info, r->info_len, buf, sizeof(buf));
-		printf("\n\t %s", buf);
+		/* ss -i: the algorithm first ("cubic rto:204 ...") */
+		printf("\n\t %s%s%s", r->cong, r->cong[0] ? " " : "", buf);
 	}
 	printf("\n");
 }
