@@ -242,6 +242,31 @@ TEST(sockopt_errnos)
 	close(fd);
 }
 
+/* libtern's pair: names in and out, ERANGE when the buffer is short. */
+TEST(libtern_calls)
+{
+	char name[TERN_CA_NAME_MAX];
+	int fd;
+
+	setup_ns(_metadata);
+	fd = tern_socket(AF_INET, SOCK_SEQPACKET);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tern_get_congestion(fd, name, sizeof(name)));
+	EXPECT_STREQ("cubic", name);
+	ASSERT_EQ(0, tern_set_congestion(fd, "reno"));
+	ASSERT_EQ(0, tern_get_congestion(fd, name, 5));
+	EXPECT_STREQ("reno", name);
+	EXPECT_EQ(-1, tern_get_congestion(fd, name, 4));
+	EXPECT_EQ(ERANGE, errno);
+	EXPECT_EQ(-1, tern_set_congestion(fd, ""));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, tern_set_congestion(fd, "no-such-cc"));
+	EXPECT_EQ(ENOENT, errno);
+	ASSERT_EQ(0, tern_get_congestion(fd, name, sizeof(name)));
+	EXPECT_STREQ("reno", name);
+	close(fd);
+}
+
 /* A connection over loopback: *c connected to *a, accepted from l. */
 static void connect_lo(struct __test_metadata *_metadata, int l, int family,
 		       int *c, int *a)
