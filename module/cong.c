@@ -250,6 +250,8 @@ static void tern_cong_start(struct sock *sk)
 int tern_cong_set(struct sock *sk, const char *name)
 {
 	struct tern_net *tn = tern_pernet(sock_net(sk));
+	/* asked first, outside RCU, as do_tcp_setsockopt() does */
+	bool admin = ns_capable(sock_net(sk)->user_ns, CAP_NET_ADMIN);
 	struct tern_sock *tsk = tern_sk(sk);
 	struct tern_cong_ops *ca;
 	int err = 0;
@@ -261,8 +263,7 @@ int tern_cong_set(struct sock *sk, const char *name)
 	if (!ca) {
 		err = -ENOENT;
 	} else if (!(ca->flags & TERN_CONG_NON_RESTRICTED) &&
-		   ca != rcu_access_pointer(tn->cong_default) &&
-		   !ns_capable(sock_net(sk)->user_ns, CAP_NET_ADMIN)) {
+		   ca != rcu_access_pointer(tn->cong_default) && !admin) {
 		err = -EPERM;
 	} else if (!try_module_get(ca->owner)) {
 		err = -EBUSY;
