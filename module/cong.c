@@ -322,7 +322,7 @@ void tern_cc_event(struct sock *sk, enum tern_ca_event ev)
  * May len more bytes go? Nothing in flight: any segment may. A sender
  * the window stops is cwnd-limited until what it had sent then is
  * acknowledged; only then may the window grow (tcp_is_cwnd_limited(),
- * RFC 7661 4.1): a window the sender does not fill says nothing about
+ * RFC 7661): a window the sender does not fill says nothing about
  * the path, and grew without bound behind the peer's window.
  */
 bool tern_cc_can_send(struct sock *sk, u32 len)

@@ -275,7 +275,7 @@ static void tern_cc_send_allowance(struct kunit *test)
 }
 
 /*
- * A window the sender does not fill does not grow (RFC 7661 4.1, as
+ * A window the sender does not fill does not grow (RFC 7661, as
  * tcp_is_cwnd_limited()): only once a send found it full, and until
  * what was in flight then is acknowledged.
  */
