@@ -131,6 +131,7 @@ static inline struct tern_sock *tern_kunit_sock(struct kunit *test)
 	INIT_LIST_HEAD(&tsk->tsorted);
 	INIT_LIST_HEAD(&tsk->lost);
 	skb_queue_head_init(&((struct sock *)tsk)->sk_write_queue);
+	tsk->ca_ops = &tern_reno;	/* recovery calls into congestion control */
 	return tsk;
 }
 
