@@ -127,7 +127,12 @@ static const char *err_name(int err)
 
 static const char *err_text(int err)
 {
-	return opt.proto == P_TERN ? tern_strerror(err) : strerror(err);
+	if (opt.proto == P_TERN)
+		return tern_strerror(err);
+	if (opt.proto == P_SCTP && (err == EPROTONOSUPPORT ||
+				    err == ESOCKTNOSUPPORT))
+		return "SCTP not available in this kernel (modprobe sctp)";
+	return strerror(err);
 }
 
 /* "what: ENAME: text" on stderr; the exit code says what kind of failure. */
@@ -577,8 +582,11 @@ static int new_socket(int family)
 		err = errno;
 		close(fd);
 		die(err, "--cc %s%s", opt.cc,
-		    err == ENOPROTOOPT && opt.proto != P_TCP ?
-		    " (not supported yet for this protocol)" : "");
+		    err == ENOPROTOOPT && opt.proto == P_TERN ?
+		    ": not supported yet (no TERN_CONGESTION)" :
+		    err == ENOPROTOOPT ? ": not supported for SCTP" :
+		    err == ENOENT ? ": not in this kernel (see "
+		    "net.ipv4.tcp_available_congestion_control)" : "");
 	}
 	return fd;
 fail:
