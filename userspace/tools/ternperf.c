@@ -177,6 +177,18 @@ die(int err, const char *fmt, ...)
 	exit(unavailable(err) ? EXIT_UNAVAIL : EXIT_FAIL);
 }
 
+/* Exit code 3 whatever @err is: --cc names something this host lacks. */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+die_unavail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(err, fmt, ap);
+	va_end(ap);
+	exit(EXIT_UNAVAIL);
+}
+
 static void __attribute__((noreturn, format(printf, 1, 2)))
 die_usage(const char *fmt, ...)
 {
@@ -581,7 +593,7 @@ static int new_socket(int family)
 	if (set_cc(fd, opt.cc)) {
 		err = errno;
 		close(fd);
-		die(err, "--cc %s%s", opt.cc,
+		die_unavail(err, "--cc %s%s", opt.cc,
 		    err == ENOPROTOOPT && opt.proto == P_TERN ?
 		    ": not supported yet (no TERN_CONGESTION)" :
 		    err == ENOPROTOOPT ? ": not supported for SCTP" :

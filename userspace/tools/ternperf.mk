@@ -13,3 +13,10 @@ install-ternperf: $(OUT)/ternperf
 	$(INSTALL) -m 0644 tools/ternperf.1 $(DESTDIR)$(MANDIR)/man1/ternperf.1
 
 .PHONY: install-ternperf
+
+# its host test: TCP (and SCTP where the kernel has it) over loopback,
+# Tern failing cleanly where no module is loaded (make lint runs it)
+test-ternperf: $(OUT)/ternperf
+	@tools/ternperf-test.sh $(OUT)/ternperf
+
+.PHONY: test-ternperf
