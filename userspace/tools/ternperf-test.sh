@@ -97,7 +97,9 @@ if mode == "many":
     need(j["connections"] == 20, "many: 20 connections")
 ivs = j["intervals"]
 need(len(ivs) == math.ceil(t / i - 1e-9), "%d intervals" % len(ivs))
-need(sum(v["bytes_sent"] for v in ivs) == j["bytes_sent"], "intervals sum")
+need(sum(v["bytes_sent"] for v in ivs) == j["bytes_sent"], "intervals: bytes_sent sum")
+rx = j["reverse_bytes"] if mode == "bulk" and bidir else 0 if mode == "bulk" else j["bytes_sent"]
+need(sum(v["bytes_received"] for v in ivs) == rx, "intervals: bytes_received sum")
 need(all(v["start"] < v["end"] for v in ivs), "interval times")
 need(any(v["cwnd"] for v in ivs), "a cwnd sampled")
 for b in bad:

@@ -517,9 +517,16 @@ static void account(struct worker *w, int fd, int64_t t, uint64_t tx,
 		sock_info(fd, &w->iv[w->cur].info);
 		w->cur = i;
 	}
-	w->iv[i].tx += tx;
-	w->iv[i].rx += rx;
-	w->iv[i].trans += trans;
+	/*
+	 * --bidir's halves count into the same sample from two threads:
+	 * each writes only its own field (an "rx += 0" would race).
+	 */
+	if (tx)
+		w->iv[i].tx += tx;
+	if (rx)
+		w->iv[i].rx += rx;
+	if (trans)
+		w->iv[i].trans += trans;
 }
 
 /* The last interval's info, when the run ends inside it. */
@@ -705,10 +712,14 @@ static void keep_tail(struct result *tail, const char *buf, size_t n)
 	}
 }
 
-/* Count what arrives until EOF into *@bytes; 0 or -errno. */
+/*
+ * Count what arrives until EOF into *@bytes; 0 or -errno. With @tail, the
+ * last bytes are the result, not data: -i's counts leave them out.
+ */
 static int recv_to_eof(struct worker *w, char *buf, size_t len,
 		       struct result *tail, uint64_t *bytes)
 {
+	uint64_t held = 0, keep = tail ? sizeof(*tail) : 0;
 	ssize_t n;
 
 	*bytes = 0;
@@ -724,7 +735,11 @@ static int recv_to_eof(struct worker *w, char *buf, size_t len,
 		if (tail)
 			keep_tail(tail, buf, (size_t)n);
 		*bytes += (uint64_t)n;
-		account(w, -1, now_us(), 0, (uint64_t)n, 0);
+		held += (uint64_t)n;
+		if (held > keep) {
+			account(w, -1, now_us(), 0, held - keep, 0);
+			held = keep;
+		}
 	}
 }
 
