@@ -394,13 +394,21 @@ static void sock_info(int fd, struct info *in)
 	}
 }
 
+static int set_rcvtimeo(int fd, long long ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000,
+			      .tv_usec = (ms % 1000) * 1000 };
+
+	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
 /* SO_RCVTIMEO and SO_SNDTIMEO: no blocking call waits longer than -T. */
 static int set_timeouts(int fd)
 {
 	struct timeval tv = { .tv_sec = opt.timeout_ms / 1000,
 			      .tv_usec = (opt.timeout_ms % 1000) * 1000 };
 
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	if (set_rcvtimeo(fd, opt.timeout_ms) ||
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)))
 		return -1;
 	return 0;
@@ -1005,6 +1013,11 @@ static int serve_hello(struct worker *w, struct hello *h)
 	if (set_cc(w->fd, h->cc))
 		return -errno;
 	w->dur_us = ntohl(h->duration_ms) * 1000LL;
+	/* "many" turns to each connection only once in a round */
+	if (h->mode == M_MANY &&
+	    set_rcvtimeo(w->fd, opt.timeout_ms + MANY_IDLE_US / 1000 +
+			 w->dur_us / 1000))
+		return -errno;
 	w->buf_len = len;
 	w->buf = malloc(2 * len);
 	return w->buf ? 1 : -ENOMEM;
