@@ -473,7 +473,8 @@ struct worker {
 	int fd;
 	pthread_t thread;
 	char *buf;
-	size_t buf_len;
+	size_t buf_len;		/* -l: what is sent */
+	size_t rx_len;		/* bulk: what recv() is offered, after that */
 	int64_t start;		/* us */
 	int64_t end;
 	int64_t dur_us;		/* -t, or the client's, in the server */
@@ -751,6 +752,12 @@ static int recv_to_eof(struct worker *w, char *buf, size_t len,
 	}
 }
 
+/* Room for a whole message: -l bytes, or the result (SOCK_SEQPACKET). */
+static size_t rx_len(size_t len)
+{
+	return len > sizeof(struct result) ? len : sizeof(struct result);
+}
+
 static int64_t run_until(const struct worker *w)
 {
 	return w->start + w->dur_us;
@@ -792,7 +799,7 @@ static void client_bulk(struct worker *w)
 	} else {
 		bulk_sender(w);
 	}
-	err = recv_to_eof(w, w->buf + w->buf_len, w->buf_len, &tail, &got);
+	err = recv_to_eof(w, w->buf + w->buf_len, w->rx_len, &tail, &got);
 	w->rev_elapsed = now_us() - w->start;
 	if (opt.bidir)
 		pthread_join(th, NULL);
@@ -964,7 +971,7 @@ static int serve_bulk(struct worker *w, bool bidir)
 		if (err)
 			return -err;
 	}
-	err = recv_to_eof(w, w->buf + w->buf_len, w->buf_len, NULL, &got);
+	err = recv_to_eof(w, w->buf + w->buf_len, w->rx_len, NULL, &got);
 	r.elapsed_us = htobe64((uint64_t)(now_us() - w->start));
 	if (bidir)
 		pthread_join(th, NULL);
@@ -1019,7 +1026,8 @@ static int serve_hello(struct worker *w, struct hello *h)
 			 w->dur_us / 1000))
 		return -errno;
 	w->buf_len = len;
-	w->buf = malloc(2 * len);
+	w->rx_len = rx_len(len);
+	w->buf = malloc(len + w->rx_len);
 	return w->buf ? 1 : -ENOMEM;
 }
 
@@ -1429,7 +1437,8 @@ static void worker_init(struct worker *w, int id)
 	w->fd = -1;
 	w->dur_us = (int64_t)(opt.duration * 1e6);
 	w->buf_len = len;
-	w->buf = calloc(1, sizeof(struct hello) + 2 * len);
+	w->rx_len = rx_len(len);
+	w->buf = calloc(1, sizeof(struct hello) + len + w->rx_len);
 	w->niv = n_intervals();
 	w->iv = w->niv ? calloc(w->niv, sizeof(*w->iv)) : NULL;
 	if (!w->buf || (w->niv && !w->iv))
