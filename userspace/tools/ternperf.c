@@ -522,7 +522,7 @@ static void account(struct worker *w, int fd, int64_t t, uint64_t tx,
 	if (!w->niv)
 		return;
 	i = interval_of(w, t);
-	if (i != w->cur && fd >= 0) {
+	if (fd >= 0 && i != w->cur) {	/* only the sender moves cur */
 		sock_info(fd, &w->iv[w->cur].info);
 		w->cur = i;
 	}
