@@ -22,6 +22,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 n=0 failed=0
 T=0.6 I=0.2
 
@@ -44,17 +45,20 @@ skip() {	# skip NAME REASON
 	echo "ok $n - $1 # SKIP $2"
 }
 
-# start_server PROTO: its port on stdout, or nothing (its stderr in
-# $tmp/server-PROTO.err) with its exit code as ours
+# start_server PROTO: in this shell (cleanup must know its pid); sets
+# port, or fails with the server's exit code (its stderr in
+# $tmp/server-PROTO.err)
 start_server() {
-	local proto=$1 i port
+	local proto=$1 i pid
+	port=
 	"$prog" -s -p 0 --proto "$proto" >"$tmp/server-$proto.out" \
 		2>"$tmp/server-$proto.err" &
-	pids+=($!)
+	pid=$!
+	pids+=("$pid")
 	for i in $(seq 100); do
 		port=$(sed -n 's/.* listening on port \([0-9]*\)$/\1/p' "$tmp/server-$proto.out")
-		[ -n "$port" ] && { echo "$port"; return 0; }
-		kill -0 "${pids[-1]}" 2>/dev/null || { wait "${pids[-1]}"; return; }
+		[ -n "$port" ] && return 0
+		kill -0 "$pid" 2>/dev/null || { wait "$pid"; return; }
 		[ "$i" = 100 ] || sleep 0.05
 	done
 	return 1
@@ -156,7 +160,7 @@ addrs=(127.0.0.1)
 if [ -e /proc/net/if_inet6 ] && grep -q ' lo$' /proc/net/if_inet6; then
 	addrs+=(::1)
 fi
-if port=$(start_server tcp) && [ -n "$port" ]; then
+if start_server tcp; then
 	ok "tcp server listens (port $port)"
 	run_all tcp "$port" "${addrs[@]}"
 	# the table, for a person, and --cc (reno is always built in)
@@ -172,7 +176,7 @@ else
 	not_ok "tcp server listens" "$tmp/server-tcp.err"
 fi
 
-if port=$(start_server sctp) && [ -n "$port" ]; then
+if start_server sctp; then
 	ok "sctp server listens (port $port)"
 	run_all sctp "$port" 127.0.0.1
 elif grep -q EPROTONOSUPPORT "$tmp/server-sctp.err"; then
