@@ -88,11 +88,31 @@ tern_sampled_out() {
 	tern_skip "not in the debug kernel's sample (TERN_SAMPLE=1)"
 }
 
+# tern_in_shard NAME: with TERN_SAMPLE=1 and TERN_SAMPLE_SHARD=K/N
+# (vm/check.sh sets K from the commit, N=2), is case NAME of this
+# program in part K of N? A debug run takes one part of the shell cases,
+# the next commit's run the other; each case always falls in the same
+# part. Without TERN_SAMPLE, or with N=1, every case is.
+tern_in_shard() {
+	local shard=${TERN_SAMPLE_SHARD:-0/1} h
+
+	[ "${TERN_SAMPLE:-0}" = 1 ] || return 0
+	[ "${shard#*/}" -gt 1 ] || return 0
+	h=$(printf '%s:%s' "$(basename "$0")" "$1" | cksum)
+	[ $(( ${h%% *} % ${shard#*/} )) = "${shard%/*}" ]
+}
+
 # tern_in_sample NAME: is case NAME to run? A script lists in
 # TERN_SAMPLE_OUT (names separated by spaces) the cases whose paths its
-# other cases, or other programs, already take; with TERN_SAMPLE=1 they
-# are reported skipped (tern_sampled_out) and this fails.
+# other cases, or other programs, already take; with TERN_SAMPLE=1 they,
+# and the cases of the other parts of the sample (tern_in_shard), are
+# reported skipped and this fails.
 tern_in_sample() {
+	if ! tern_in_shard "$1"; then
+		tern_case "$1"
+		tern_skip "in the other part of the debug kernel's sample (TERN_SAMPLE_SHARD=$TERN_SAMPLE_SHARD)"
+		return 1
+	fi
 	[[ " ${TERN_SAMPLE_OUT:-} " == *" $1 "* ]] || return 0
 	! tern_sampled_out "$1"
 }

@@ -151,6 +151,7 @@ transfer() {
 	local cin sin addr=192.0.2.1 secs rets retc start took err ok=1 d
 
 	[ -z "${TERN_TRANSFER_CASES:-}" ] || [[ $name =~ $TERN_TRANSFER_CASES ]] || return 0
+	tern_in_sample "$name" || return 0
 	tern_case "$name"
 	case " ${types[*]} " in
 	*" $type "*) ;;
