@@ -164,14 +164,14 @@ if start_server tcp; then
 	ok "tcp server listens (port $port)"
 	run_all tcp "$port" "${addrs[@]}"
 	# the table, for a person, and --cc (reno is always built in)
-	if "$prog" -c 127.0.0.1 -p "$port" -t 0.3 -l 1000 --cc reno >"$tmp/table" 2>&1 &&
+	if "$prog" -c 127.0.0.1 -p "$port" --proto tcp -t 0.3 -l 1000 --cc reno >"$tmp/table" 2>&1 &&
 		grep -qE '^tcp +bulk +send +1 ' "$tmp/table"; then
 		ok "table output, --cc reno"
 	else
 		not_ok "table output, --cc reno" "$tmp/table"
 	fi
 	expect 3 "--cc no_such_cc: not in this kernel" "--cc unknown: exit 3" \
-		"$prog" -c 127.0.0.1 -p "$port" --cc no_such_cc -t 0.3
+		"$prog" -c 127.0.0.1 -p "$port" --proto tcp --cc no_such_cc -t 0.3
 else
 	not_ok "tcp server listens" "$tmp/server-tcp.err"
 fi
@@ -205,10 +205,10 @@ time.sleep(15)' >"$tmp/silent" &
 pids+=($!)
 for _ in $(seq 50); do [ -s "$tmp/silent" ] && break; sleep 0.05; done
 expect 1 "recv response (tcp, rr): ETIMEDOUT" "a silent peer: ETIMEDOUT after -T" \
-	"$prog" -c 127.0.0.1 -p "$(cat "$tmp/silent")" -m rr -T 0.5 -t 2
+	"$prog" -c 127.0.0.1 -p "$(cat "$tmp/silent")" --proto tcp -m rr -T 0.5 -t 2
 
 expect 2 "--seqpacket is for --proto tern only" "usage: --seqpacket with tcp" \
-	"$prog" -c 127.0.0.1 --seqpacket
+	"$prog" -c 127.0.0.1 --proto tcp --seqpacket
 expect 2 "one of -s and -c host" "usage: neither -s nor -c" "$prog" -t 1
 expect 2 "-m: unknown: bogus" "usage: unknown mode" "$prog" -c 127.0.0.1 -m bogus
 

@@ -92,7 +92,7 @@ static struct {
 	size_t msg_len;
 	int parallel;
 	int timeout_ms;
-} opt = { .proto = P_TCP, .mode = M_BULK, .family = AF_UNSPEC,
+} opt = { .proto = P_TERN, .mode = M_BULK, .family = AF_UNSPEC,
 	  .port = DEFAULT_PORT, .duration = 10, .parallel = 0,
 	  .timeout_ms = 10000 };
 
@@ -107,7 +107,7 @@ static void usage(FILE *f)
 		"       %s -c host [-46] [-p port] [--proto P] [--seqpacket]\n"
 		"          [-m bulk|rr|crr|many] [-t s] [-l bytes] [-P n] [-i s]\n"
 		"          [--bidir] [--cc name] [--json] [-T s]\n"
-		"  --proto tern|tcp|sctp   transport (default tcp)\n"
+		"  --proto tern|tcp|sctp   transport (default tern)\n"
 		"  -m MODE     bulk (default), rr, crr, many\n"
 		"  -t SECONDS  duration (default 10)\n"
 		"  -l BYTES    write size (bulk, default 131072) or request size\n"
