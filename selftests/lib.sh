@@ -89,17 +89,22 @@ tern_sampled_out() {
 }
 
 # tern_in_shard NAME: with TERN_SAMPLE=1 and TERN_SAMPLE_SHARD=K/N
-# (vm/check.sh sets K from the commit, N=2), is case NAME of this
-# program in part K of N? A debug run takes one part of the shell cases,
-# the next commit's run the other; each case always falls in the same
-# part. Without TERN_SAMPLE, or with N=1, every case is.
+# (vm/check.sh sets K from the commit, N=2), is case NAME in part K of N?
+# A program's cases of the debug sample are dealt to the parts in turn,
+# from a part that depends on the program (so that programs with one
+# such case do not all land in the same part): a debug run takes one
+# part, the next commit's run the other. Without TERN_SAMPLE, or with
+# N=1, every case is.
+TERN_SHARD_I=0
 tern_in_shard() {
-	local shard=${TERN_SAMPLE_SHARD:-0/1} h
+	local shard=${TERN_SAMPLE_SHARD:-0/1} n h
 
 	[ "${TERN_SAMPLE:-0}" = 1 ] || return 0
-	[ "${shard#*/}" -gt 1 ] || return 0
-	h=$(printf '%s:%s' "$(basename "$0")" "$1" | cksum)
-	[ $(( ${h%% *} % ${shard#*/} )) = "${shard%/*}" ]
+	n=${shard#*/}
+	[ "$n" -gt 1 ] || return 0
+	h=$(basename "$0" | cksum)
+	TERN_SHARD_I=$((TERN_SHARD_I + 1))
+	[ $(( (${h%% *} + TERN_SHARD_I) % n )) = "${shard%/*}" ]
 }
 
 # tern_in_sample NAME: is case NAME to run? A script lists in
@@ -108,13 +113,13 @@ tern_in_shard() {
 # and the cases of the other parts of the sample (tern_in_shard), are
 # reported skipped and this fails.
 tern_in_sample() {
-	if ! tern_in_shard "$1"; then
-		tern_case "$1"
-		tern_skip "in the other part of the debug kernel's sample (TERN_SAMPLE_SHARD=$TERN_SAMPLE_SHARD)"
+	if [[ " ${TERN_SAMPLE_OUT:-} " == *" $1 "* ]] && tern_sampled_out "$1"; then
 		return 1
 	fi
-	[[ " ${TERN_SAMPLE_OUT:-} " == *" $1 "* ]] || return 0
-	! tern_sampled_out "$1"
+	tern_in_shard "$1" && return 0
+	tern_case "$1"
+	tern_skip "in the other part of the debug kernel's sample (TERN_SAMPLE_SHARD=$TERN_SAMPLE_SHARD)"
+	return 1
 }
 
 # tern_ns_remove NS...: delete the namespaces; whatever is still listed
