@@ -50,7 +50,7 @@ if [ "$kernel" = debug ]; then
 	export TERN_CHURN_CONNS=${TERN_CHURN_CONNS:-200}
 	export TERN_HARDEN_CHILDREN=${TERN_HARDEN_CHILDREN:-6}
 	export TERN_HARDEN_SOCKS=${TERN_HARDEN_SOCKS:-12}
-	# about 50 min here; CI has 90 for everything
+	# about 28 min here; CI has 90 for everything (README: what it costs)
 	export TERN_VM_TIMEOUT=${TERN_VM_TIMEOUT:-4200}
 fi
 
