@@ -404,6 +404,12 @@ case_big_dump() {
 	# the bytecode on every kind: the clients' side (TIME-WAIT and ESTAB)
 	n=$(ss_in "$A" -n -H -a dport = :7100 | wc -l)
 	[ "$n" = $((BIG_TW + BIG_EST)) ] || err "dport = :7100 lists $n, not $((BIG_TW + BIG_EST))"
+	# an IPv4 prefix holds the IPv4-mapped addresses of IPv6 sockets: the
+	# listener's side of the IPv4 clients; a range over every TIME-WAIT
+	n=$(ss_in "$A" -n -H -a 'sport = :7100 and src 127.0.0.1' | wc -l)
+	[ "$n" = $((BIG_EST / 2)) ] || err "src 127.0.0.1 lists $n, not $((BIG_EST / 2))"
+	n=$(ss_in "$A" -n -H -a '(dport >= :7100 and dport <= :7100) and not src ::1' | wc -l)
+	[ "$n" = $((BIG_TW + BIG_EST / 2)) ] || err "a range lists $n, not $((BIG_TW + BIG_EST / 2))"
 }
 
 tern_test_begin
