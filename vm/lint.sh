@@ -83,6 +83,10 @@ step "libtern unit tests (host)" make -s -C userspace OUT="$TERN_TOP/build/lint/
 # --proto tern failing cleanly, as no module is loaded here.
 step "ternperf host test (tcp loopback)" make -s -C userspace \
 	OUT="$TERN_TOP/build/lint/userspace" test-ternperf
+# ternss's filter compiler: its bytecode through a model of the kernel's
+# audit and run (userspace/tools/ternss_filter_test.c), on the host.
+step "ternss filter unit tests (host)" make -s -C userspace OUT="$TERN_TOP/build/lint/userspace" \
+	CFLAGS="-O2 -g -Werror" test-ternss
 step "make install DESTDIR= (vm/install-check.sh)" vm/install-check.sh
 # Every shell script: *.sh, and files whose #! line names a shell.
 shell_scripts() {
