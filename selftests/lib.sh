@@ -90,21 +90,21 @@ tern_sampled_out() {
 
 # tern_in_shard NAME: with TERN_SAMPLE=1 and TERN_SAMPLE_SHARD=K/N
 # (vm/check.sh sets K from the commit, N=2), is case NAME in part K of N?
-# A program's cases of the debug sample are dealt to the parts in turn,
-# from a part that depends on the program (so that programs with one
-# such case do not all land in the same part): a debug run takes one
-# part, the next commit's run the other. Without TERN_SAMPLE, or with
-# N=1, every case is.
+# The cases of the debug sample are dealt to the parts in turn, across
+# programs when run.sh keeps the count (TERN_SHARD_COUNTER, a file), so
+# the parts come out even: a debug run takes one part, the next commit's
+# run the other. Without TERN_SAMPLE, or with N=1, every case is.
 TERN_SHARD_I=0
 tern_in_shard() {
-	local shard=${TERN_SAMPLE_SHARD:-0/1} n h
+	local shard=${TERN_SAMPLE_SHARD:-0/1} n f=${TERN_SHARD_COUNTER:-}
 
 	[ "${TERN_SAMPLE:-0}" = 1 ] || return 0
 	n=${shard#*/}
 	[ "$n" -gt 1 ] || return 0
-	h=$(basename "$0" | cksum)
+	[ -n "$f" ] && [ -w "$f" ] && read -r TERN_SHARD_I <"$f"
 	TERN_SHARD_I=$((TERN_SHARD_I + 1))
-	[ $(( (${h%% *} + TERN_SHARD_I) % n )) = "${shard%/*}" ]
+	[ -n "$f" ] && [ -w "$f" ] && echo "$TERN_SHARD_I" >"$f"
+	[ $((TERN_SHARD_I % n)) = "${shard%/*}" ]
 }
 
 # tern_in_sample NAME: is case NAME to run? A script lists in
