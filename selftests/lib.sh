@@ -88,13 +88,38 @@ tern_sampled_out() {
 	tern_skip "not in the debug kernel's sample (TERN_SAMPLE=1)"
 }
 
+# tern_in_shard NAME: with TERN_SAMPLE=1 and TERN_SAMPLE_SHARD=K/N
+# (vm/check.sh sets K from the commit, N=2), is case NAME in part K of N?
+# The cases of the debug sample are dealt to the parts in turn, across
+# programs when run.sh keeps the count (TERN_SHARD_COUNTER, a file), so
+# the parts come out even: a debug run takes one part, the next commit's
+# run the other. Without TERN_SAMPLE, or with N=1, every case is.
+TERN_SHARD_I=0
+tern_in_shard() {
+	local shard=${TERN_SAMPLE_SHARD:-0/1} n f=${TERN_SHARD_COUNTER:-}
+
+	[ "${TERN_SAMPLE:-0}" = 1 ] || return 0
+	n=${shard#*/}
+	[ "$n" -gt 1 ] || return 0
+	[ -n "$f" ] && [ -w "$f" ] && read -r TERN_SHARD_I <"$f"
+	TERN_SHARD_I=$((TERN_SHARD_I + 1))
+	[ -n "$f" ] && [ -w "$f" ] && echo "$TERN_SHARD_I" >"$f"
+	[ $((TERN_SHARD_I % n)) = "${shard%/*}" ]
+}
+
 # tern_in_sample NAME: is case NAME to run? A script lists in
 # TERN_SAMPLE_OUT (names separated by spaces) the cases whose paths its
-# other cases, or other programs, already take; with TERN_SAMPLE=1 they
-# are reported skipped (tern_sampled_out) and this fails.
+# other cases, or other programs, already take; with TERN_SAMPLE=1 they,
+# and the cases of the other parts of the sample (tern_in_shard), are
+# reported skipped and this fails.
 tern_in_sample() {
-	[[ " ${TERN_SAMPLE_OUT:-} " == *" $1 "* ]] || return 0
-	! tern_sampled_out "$1"
+	if [[ " ${TERN_SAMPLE_OUT:-} " == *" $1 "* ]] && tern_sampled_out "$1"; then
+		return 1
+	fi
+	tern_in_shard "$1" && return 0
+	tern_case "$1"
+	tern_skip "in the other part of the debug kernel's sample (TERN_SAMPLE_SHARD=$TERN_SAMPLE_SHARD)"
+	return 1
 }
 
 # tern_ns_remove NS...: delete the namespaces; whatever is still listed

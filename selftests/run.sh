@@ -67,6 +67,11 @@ awk -W interactive 'BEGIN { exit 0 }' </dev/null 2>/dev/null && awk_lines=(awk -
 
 echo "TAP version 13"
 state=$(mktemp)
+# the debug sample's cases are dealt to its parts across programs
+# (lib.sh tern_in_shard)
+TERN_SHARD_COUNTER=$(mktemp)
+echo 0 >"$TERN_SHARD_COUNTER"
+export TERN_SHARD_COUNTER
 for prog in "${progs[@]}"; do
 	case $prog in
 	*.sh) cmd=(bash "$top/selftests/$prog") ;;
@@ -136,6 +141,6 @@ for prog in "${progs[@]}"; do
 		tap fail "$prog: cleanup" "${diags[@]}"
 	fi
 done
-rm -f "$state"
+rm -f "$state" "$TERN_SHARD_COUNTER"
 echo "1..$n"
 exit $failed

@@ -286,6 +286,23 @@ static inline bool tern_sampled(void)
 	return v && !strcmp(v, "1");
 }
 
+/*
+ * In the debug kernel's sample, a test that runs in n equivalent variants
+ * (families, socket types) runs in one of them, index of n, chosen by
+ * the test's name: every variant keeps its share of the tests, and a run
+ * is repeatable. Always true outside the sample.
+ */
+static inline bool tern_sample_variant(const char *test, int index, int n)
+{
+	unsigned int h = 5381;
+
+	if (!tern_sampled())
+		return true;
+	while (*test)
+		h = h * 33 + (unsigned char)*test++;
+	return h % n == (unsigned int)index;
+}
+
 static inline bool tern_path_exists(const char *path)
 {
 	struct stat st;

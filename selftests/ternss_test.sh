@@ -176,6 +176,17 @@ case_states() {
 		err "header: $(ss_in "$A" | head -1)"
 }
 
+# check_expr NS "OPTIONS" "EXPRESSION" AWK-CONDITION: as check_filter, the
+# expression one argument (as quoted on a command line)
+check_expr() {
+	local ns=$1 opts=$2 expr=$3 cond=$4 got want
+
+	# shellcheck disable=SC2086
+	got=$(listing "$ns" $opts "$expr")
+	want=$(listing "$ns" -a | awk "$AWK_PORT$cond")
+	same "ternss $opts '$expr'" "$got" "$want"
+}
+
 # same WHAT GOT WANT: two listings are the same (and not empty)
 same() {
 	if [ -z "$3" ]; then
@@ -186,13 +197,15 @@ same() {
 }
 
 # check_filter NS "TERNSS ARGS" AWK-CONDITION: ternss with the filter lists
-# exactly the lines of the full listing that the condition selects
+# exactly the lines of the full listing that the condition selects; the
+# condition may call port(ADDRESS:PORT) (a "*" port is 0, as the kernel's)
+AWK_PORT='function port(a) { sub(/.*:/, "", a); return a == "*" ? 0 : a + 0 } '
 check_filter() {
 	local ns=$1 args=$2 cond=$3 got want
 
 	# shellcheck disable=SC2086
 	got=$(listing "$ns" $args)
-	want=$(listing "$ns" -a | awk "$cond")
+	want=$(listing "$ns" -a | awk "$AWK_PORT$cond")
 	same "ternss $args" "$got" "$want"
 }
 
@@ -223,9 +236,61 @@ case_filters() {
 	check_filter "$B" "-a dst 198.18.0.0/24" '$5 ~ /^198\.18\.0\./'
 	check_filter "$B" "-a src 192.0.2.2 and sport != :5002" '$4 ~ /^192\.0\.2\.2:/ && $4 !~ /:5002$/'
 	check_filter "$A" "state established dport = :6000" '$1 == "ESTAB" && $5 ~ /:6000$/'
+	case_filter_expressions
 	# a filter ternss cannot parse is an error, as ss's
 	ss_in "$A" sport = :notaport >/dev/null 2>&1 && err "a bad port was accepted"
 	ss_in "$A" state nosuchstate >/dev/null 2>&1 && err "a bad state was accepted"
+}
+
+# ss's expressions: or, not, parentheses (words of their own or attached),
+# precedence (not, and, or), the port comparisons; the longest bytecode
+# the kernel takes; the errors. A's sockets go to ports 5000, 5001, 6000,
+# 6001 and 7000 of B, from ephemeral ports.
+case_filter_expressions() {
+	local v6='$4 ~ /^\[2001:db8::/' terms out
+
+	check_filter "$A" "-a ( dport = :5000 or dport = :6001 )" 'port($5) == 5000 || port($5) == 6001'
+	check_expr "$A" "-a" "(dport = :5000 || dport = :6001)" 'port($5) == 5000 || port($5) == 6001'
+	check_filter "$A" "-a not dport = :5000" 'port($5) != 5000'
+	check_expr "$A" "-a" "!(dport = :5000 or src 2001:db8::1)" \
+		'!(port($5) == 5000 || $4 ~ /^\[2001:db8::1\]:/)'
+	# and before or; not before and
+	check_expr "$A" "-a" "dport = :5001 or dport = :6001 and src 2001:db8::/64" \
+		"port(\$5) == 5001 || (port(\$5) == 6001 && $v6)"
+	check_expr "$A" "-a" "( dport = :5001 or dport = :6001 ) and src 2001:db8::/64" \
+		"(port(\$5) == 5001 || port(\$5) == 6001) && $v6"
+	check_expr "$A" "-a" "not dport = :5001 and dport < 6000" 'port($5) != 5001 && port($5) < 6000'
+	check_expr "$A" "-a" "dport = :5000 , not ( src 192.0.2.1 | dport = :6000 ) || dport eq 7000" \
+		'port($5) == 5000 && !($4 ~ /^192\.0\.2\.1:/ || port($5) == 6000) || port($5) == 7000'
+	# the comparisons: ranges, strict and not, negated
+	check_filter "$A" "-a dport >= :5000 and dport <= :5001" 'port($5) >= 5000 && port($5) <= 5001'
+	check_filter "$A" "-a dport gt 5000 and dport lt 6001" 'port($5) > 5000 && port($5) < 6001'
+	check_filter "$A" "-a dport geq 6000 dport leq 6001" 'port($5) >= 6000 && port($5) <= 6001'
+	check_expr "$A" "-a" "dport != 5000 and dport ne :6000 and dport neq 7000" \
+		'port($5) != 5000 && port($5) != 6000 && port($5) != 7000'
+	check_expr "$A" "-a" "sport<1024 or dport>6000" 'port($4) < 1024 || port($5) > 6000'
+	# B: listeners, requests and connections on ports 5000-5002, 6000-6002
+	check_expr "$B" "-a exclude listening" "sport = :5002 or sport = :6002" \
+		'$1 != "LISTEN" && (port($4) == 5002 || port($4) == 6002)'
+	check_expr "$B" "-a" "sport geq :6000 and sport leq :6001 or dst 198.18.0.0/24" \
+		'port($4) >= 6000 && port($4) <= 6001 || $5 ~ /^198\.18\.0\./'
+	check_expr "$B" "state listening" "not (sport = :5001 or sport = :6001)" \
+		'$1 == "LISTEN" && port($4) != 5001 && port($4) != 6001'
+	# the longest program the kernel takes: an or of 5461 ports, 65528
+	# bytes (ternss_filter_test checks the byte count)
+	terms=$(seq 1 5461 | sed 's/.*/dport = :& or/' | tr '\n' ' ')
+	same "ternss -a 'dport = :1 or ... or dport = :5461'" \
+		"$(listing "$A" -a "${terms% or }")" \
+		"$(listing "$A" -a | awk "${AWK_PORT}port(\$5) >= 1 && port(\$5) <= 5461")"
+	out=$(ss_in "$A" -a "$terms" dport = :5462 2>&1) && err "5462 ports were accepted"
+	grep -q "filter too long" <<<"$out" || err "5462 ports: $out"
+	# errors name the word
+	out=$(ss_in "$A" "( dport = :5000" 2>&1) && err "an unbalanced '(' was accepted"
+	grep -q "unbalanced '('" <<<"$out" || err "unbalanced '(': $out"
+	out=$(ss_in "$A" dport = :5000 or 2>&1) && err "a dangling or was accepted"
+	grep -q "ends after 'or'" <<<"$out" || err "a dangling or: $out"
+	out=$(ss_in "$A" src '>' 192.0.2.1 2>&1) && err "src > was accepted"
+	grep -q "not '>'" <<<"$out" || err "src >: $out"
 }
 
 case_process_ext_info() {
@@ -340,6 +405,12 @@ case_big_dump() {
 	# the bytecode on every kind: the clients' side (TIME-WAIT and ESTAB)
 	n=$(ss_in "$A" -n -H -a dport = :7100 | wc -l)
 	[ "$n" = $((BIG_TW + BIG_EST)) ] || err "dport = :7100 lists $n, not $((BIG_TW + BIG_EST))"
+	# an IPv4 prefix holds the IPv4-mapped addresses of IPv6 sockets: the
+	# listener's side of the IPv4 clients; a range over every TIME-WAIT
+	n=$(ss_in "$A" -n -H -a 'sport = :7100 and src 127.0.0.1' | wc -l)
+	[ "$n" = $((BIG_EST / 2)) ] || err "src 127.0.0.1 lists $n, not $((BIG_EST / 2))"
+	n=$(ss_in "$A" -n -H -a '(dport >= :7100 and dport <= :7100) and not src ::1' | wc -l)
+	[ "$n" = $((BIG_TW + BIG_EST / 2)) ] || err "a range lists $n, not $((BIG_TW + BIG_EST / 2))"
 }
 
 tern_test_begin

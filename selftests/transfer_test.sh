@@ -151,6 +151,7 @@ transfer() {
 	local cin sin addr=192.0.2.1 secs rets retc start took err ok=1 d
 
 	[ -z "${TERN_TRANSFER_CASES:-}" ] || [[ $name =~ $TERN_TRANSFER_CASES ]] || return 0
+	tern_in_sample "$name" || return 0
 	tern_case "$name"
 	case " ${types[*]} " in
 	*" $type "*) ;;
@@ -260,8 +261,12 @@ transfer() {
 		[ "$proto" = tern ] && for ns in "$ns1" "$ns2"; do
 			# what each end did in this case: its counters that moved
 			echo "# counters in $ns: $(ip netns exec "$ns" cat /proc/net/tern/snmp |
-				awk 'NR == FNR { base[$1] = $2; next }
-				     $2 != base[$1] { printf "%s%s %d", sep, $1, $2 - base[$1]; sep = ", " }' \
+				awk -v base="$dir/snmp.$ns" '
+				     # the file named, not NR == FNR: an empty one (the
+				     # snapshot failed) must not swallow the live counters
+				     FILENAME == base { was[$1] = $2; next }
+				     $2 != was[$1] { printf "%s%s %d", sep, $1, $2 - was[$1]; sep = ", " }
+				     END { if (!sep) printf "none moved" }' \
 				"$dir/snmp.$ns" -)"
 		done
 		tern_fail "$err"

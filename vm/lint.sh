@@ -79,6 +79,14 @@ step "userspace -Werror" make -s -C userspace OUT="$TERN_TOP/build/lint/userspac
 	CFLAGS="-O2 -g -Werror" -B
 # libtern's unit tests: the parts that need no Tern socket, on the host.
 step "libtern unit tests (host)" make -s -C userspace OUT="$TERN_TOP/build/lint/userspace" test
+# ternperf over the host's loopback: TCP (SCTP if the kernel has it), and
+# --proto tern failing cleanly, as no module is loaded here.
+step "ternperf host test (tcp loopback)" make -s -C userspace \
+	OUT="$TERN_TOP/build/lint/userspace" test-ternperf
+# ternss's filter compiler: its bytecode through a model of the kernel's
+# audit and run (userspace/tools/ternss_filter_test.c), on the host.
+step "ternss filter unit tests (host)" make -s -C userspace OUT="$TERN_TOP/build/lint/userspace" \
+	CFLAGS="-O2 -g -Werror" test-ternss
 step "make install DESTDIR= (vm/install-check.sh)" vm/install-check.sh
 # Every shell script: *.sh, and files whose #! line names a shell.
 shell_scripts() {

@@ -27,6 +27,7 @@
 #include <netinet/tcp.h>
 
 #include "tern/tern.h"
+#include "ternss_filter.h"
 
 /* TCP_* states as bits, as ss's SS_* */
 #define ST(s)		(1U << (s))
@@ -46,7 +47,7 @@ struct sockrec {
 };
 
 static struct {
-	bool numeric, procs, ext, info, mem, noheader, kill;
+	bool numeric, procs, ext, info, mem, noheader, kill, dump_bc;
 	int family;		/* AF_UNSPEC: both */
 	unsigned int states;
 	struct sockrec *recs;
@@ -61,7 +62,10 @@ static void usage(FILE *f)
 		"  -4 IPv4 only     -6 IPv6 only   -p processes -e extended\n"
 		"  -i internal info -m memory      -K kill the matching sockets\n"
 		"FILTER := [ state NAME | exclude NAME ]... [ EXPR ]\n"
-		"EXPR := { sport | dport | src | dst } { = | != } VALUE [ and EXPR ]\n");
+		"EXPR := EXPR { and | && | , } EXPR | EXPR { or | || } EXPR |\n"
+		"        { not | ! } EXPR | ( EXPR ) |\n"
+		"        { sport | dport } [ = | != | > | < | >= | <= ] [:]PORT |\n"
+		"        { src | dst } [ = | != ] ADDR[/PREFIX][:PORT]\n");
 }
 
 /* ---- the filter: states, and bytecode for the rest ---- */
@@ -102,205 +106,14 @@ static int state_bits(const char *name, unsigned int *bits)
 	return -1;
 }
 
-static unsigned char bc[4096];
+static unsigned char *bc;
 static size_t bc_len;
-
-/*
- * One test of the conjunction: an inet_diag_hostcond (address prefix
- * and/or port). The kernel's audit follows every "yes" to the next
- * operation, so a test that holds goes on; one that fails jumps past the
- * end (a reject: the program's end reached exactly is an accept). A
- * negated test is followed, as ss compiles "!", by a JMP to the reject
- * that its "yes" falls into and its "no" jumps over. The jumps are set
- * once every test is in (bc_finish).
- */
-struct bc_term {
-	size_t off, len;	/* the condition, without the JMP */
-	bool neg;
-};
-
-static struct bc_term terms[64];
-static size_t nterms;
-
-static int bc_add(int code, bool neg, int family, int prefix, int port,
-		  const void *addr)
-{
-	struct inet_diag_bc_op op = { .code = (unsigned char)code };
-	struct inet_diag_bc_op jmp = { .code = INET_DIAG_BC_JMP };
-	struct inet_diag_hostcond hc = {
-		.family = (uint8_t)family, .prefix_len = (uint8_t)prefix,
-		.port = port,
-	};
-	size_t alen = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
-	size_t len = sizeof(op) + sizeof(hc) + alen;
-
-	if (bc_len + len + sizeof(jmp) > sizeof(bc) || nterms == 64) {
-		fprintf(stderr, "ternss: filter too long\n");
-		return -1;
-	}
-	terms[nterms].off = bc_len;
-	terms[nterms].len = len;
-	terms[nterms].neg = neg;
-	nterms++;
-	memcpy(bc + bc_len, &op, sizeof(op));
-	memcpy(bc + bc_len + sizeof(op), &hc, sizeof(hc));
-	if (alen)
-		memcpy(bc + bc_len + sizeof(op) + sizeof(hc), addr, alen);
-	bc_len += len;
-	if (neg) {
-		memcpy(bc + bc_len, &jmp, sizeof(jmp));
-		bc_len += sizeof(jmp);
-	}
-	return 0;
-}
-
-static void bc_finish(void)
-{
-	size_t i;
-
-	for (i = 0; i < nterms; i++) {
-		struct inet_diag_bc_op *op = (void *)(bc + terms[i].off);
-		size_t end = terms[i].off + terms[i].len;
-
-		op->yes = (unsigned short)terms[i].len;
-		if (!terms[i].neg) {
-			op->no = (unsigned short)(bc_len - terms[i].off + 4);
-			continue;
-		}
-		op->no = (unsigned short)(terms[i].len + 4);
-		op = (void *)(bc + end);
-		op->yes = 4;
-		op->no = (unsigned short)(bc_len - end + 4);
-	}
-}
-
-/* VALUE: [ADDR][/PREFIX][:PORT], ADDR in brackets for IPv6 with a port. */
-static int parse_value(const char *v, int *family, unsigned char *addr,
-		       int *prefix, int *port)
-{
-	char buf[128], *a = buf, *p = NULL, *slash, *end;
-
-	if (strlen(v) >= sizeof(buf))
-		return -1;
-	strcpy(buf, v);
-	*family = AF_UNSPEC;
-	*prefix = 0;
-	*port = -1;
-	if (buf[0] == '[') {
-		char *rb = strchr(buf, ']');
-
-		if (!rb)
-			return -1;
-		*rb = '\0';
-		a = buf + 1;
-		if (rb[1] == ':')
-			p = rb + 2;
-		else if (rb[1])
-			return -1;
-	} else {
-		char *c = strrchr(buf, ':');
-
-		/* one colon: ADDR:PORT or :PORT; more: a bare IPv6 address */
-		if (c && c == strchr(buf, ':')) {
-			*c = '\0';
-			p = c + 1;
-		}
-	}
-	if (p && *p && strcmp(p, "*")) {
-		long n = strtol(p, &end, 10);
-
-		if (*end) {
-			struct servent *se = getservbyname(p, "tcp");
-
-			if (!se)
-				return -1;
-			n = ntohs((uint16_t)se->s_port);
-		}
-		if (n < 0 || n > 65535)
-			return -1;
-		*port = (int)n;
-	}
-	slash = strchr(a, '/');
-	if (slash)
-		*slash++ = '\0';
-	if (*a && strcmp(a, "*")) {
-		if (inet_pton(AF_INET, a, addr) == 1)
-			*family = AF_INET;
-		else if (inet_pton(AF_INET6, a, addr) == 1)
-			*family = AF_INET6;
-		else
-			return -1;
-		*prefix = *family == AF_INET ? 32 : 128;
-		if (slash) {
-			long n = strtol(slash, &end, 10);
-
-			if (*end || n < 0 || n > *prefix)
-				return -1;
-			*prefix = (int)n;
-		}
-	}
-	return 0;
-}
-
-static int parse_expr(int argc, char **argv)
-{
-	int i = 0;
-
-	while (i < argc) {
-		unsigned char addr[16] = { 0 };
-		int family, prefix, port, code;
-		const char *key = argv[i], *op, *val;
-		bool neg = false, ports = false;
-
-		if (!strcmp(key, "and") || !strcmp(key, "&&")) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= argc)
-			goto bad;
-		op = argv[i + 1];
-		if (!strcmp(op, "=") || !strcmp(op, "==") || !strcmp(op, "eq")) {
-			val = argv[i + 2];
-			i += 3;
-		} else if (!strcmp(op, "!=") || !strcmp(op, "ne") ||
-			   !strcmp(op, "neq")) {
-			neg = true;
-			val = argv[i + 2];
-			i += 3;
-		} else {
-			val = op;
-			i += 2;
-		}
-		if (!val || i > argc)
-			goto bad;
-		if (!strcmp(key, "sport") || !strcmp(key, "src")) {
-			code = INET_DIAG_BC_S_COND;
-		} else if (!strcmp(key, "dport") || !strcmp(key, "dst")) {
-			code = INET_DIAG_BC_D_COND;
-		} else {
-			fprintf(stderr, "ternss: unknown filter term: %s\n", key);
-			return -1;
-		}
-		ports = !strcmp(key, "sport") || !strcmp(key, "dport");
-		if (parse_value(val, &family, addr, &prefix, &port) ||
-		    (ports && family != AF_UNSPEC)) {
-			fprintf(stderr, "ternss: bad %s value: %s\n", key, val);
-			return -1;
-		}
-		if (bc_add(code, neg, family, prefix, port, addr))
-			return -1;
-	}
-	bc_finish();
-	return 0;
-bad:
-	fprintf(stderr, "ternss: incomplete filter\n");
-	return -1;
-}
 
 static int parse_filter(int argc, char **argv)
 {
 	unsigned int bits, states = 0;
 	bool any = false;
+	char err[256];
 	int i = 0;
 
 	while (i < argc && (!strcmp(argv[i], "state") ||
@@ -321,7 +134,11 @@ static int parse_filter(int argc, char **argv)
 	}
 	if (any)
 		opt.states = states;
-	return parse_expr(argc - i, argv + i);
+	if (tf_compile(argc - i, argv + i, &bc, &bc_len, err, sizeof(err))) {
+		fprintf(stderr, "ternss: %s\n", err);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- the dump ---- */
@@ -398,7 +215,8 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 
 static int dump(struct mnl_socket *nl, int family)
 {
-	static char buf[65536];
+	/* the request with the longest bytecode, and replies */
+	static char buf[2 * 65536];
 	struct inet_diag_req_v2 *req;
 	struct nlmsghdr *nlh;
 	unsigned int seq = (unsigned int)time(NULL) + (unsigned int)family;
@@ -684,6 +502,8 @@ static int parse_opts(int argc, char **argv)
 		{ "ipv4", no_argument, NULL, '4' },
 		{ "ipv6", no_argument, NULL, '6' },
 		{ "help", no_argument, NULL, 'h' },
+		/* for debugging: print the filter's bytecode, ask nothing */
+		{ "dump-bytecode", no_argument, NULL, 'B' },
 		{ }
 	};
 	int c;
@@ -705,6 +525,7 @@ static int parse_opts(int argc, char **argv)
 		case '6': opt.family = AF_INET6; break;
 		case 't': break;	/* ss -t habit: Tern is TCP-like */
 		case 'h': usage(stdout); exit(0);
+		case 'B': opt.dump_bc = true; break;
 		default: usage(stderr); return -1;
 		}
 	}
@@ -719,6 +540,11 @@ int main(int argc, char **argv)
 
 	if (parse_opts(argc, argv))
 		return 1;
+	if (opt.dump_bc) {
+		tf_dump(stdout, bc, bc_len);
+		free(bc);
+		return 0;
+	}
 	nl = nl_open();
 	if (!nl)
 		return 1;
@@ -745,6 +571,7 @@ int main(int argc, char **argv)
 		print_rec(&opt.recs[i]);
 	}
 	mnl_socket_close(nl);
+	free(bc);
 	free(opt.recs);
 	free(owners);
 	return err;
