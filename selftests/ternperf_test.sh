@@ -117,6 +117,24 @@ case_all_modes() {
 	case_mode many -m many -P 20
 }
 
+# each algorithm of net.tern.available_congestion_control by --cc, and
+# a name the kernel lacks: exit 3 (unavailable), as for TCP
+case_each_cc() {
+	local cc avail
+
+	avail=$(ip netns exec "$B" sysctl -n net.tern.available_congestion_control)
+	[ -n "$avail" ] || { err "no available_congestion_control"; return; }
+	for cc in $avail; do
+		case_mode bulk -m bulk --cc "$cc"
+		grep -q "\"cc\": *\"$cc\"" "$tmp/client.json" ||
+			err "--cc $cc: the JSON does not name it"
+	done
+	ip netns exec "$B" timeout 60 "$ternperf" -c 192.0.2.1 -p "$PORT" \
+		-t 0.3 --cc no_such_cc >/dev/null 2>"$tmp/client.err"
+	cc=$?
+	[ "$cc" = 3 ] || err "--cc no_such_cc exited $cc, not 3"
+}
+
 tern_test_begin
 [ -x "$ternperf" ] || { echo "Bail out! $ternperf is missing (make userspace)"; exit 1; }
 tern_load || { echo "Bail out! modprobe tern failed"; exit 1; }
@@ -124,6 +142,7 @@ tern_load || { echo "Bail out! modprobe tern failed"; exit 1; }
 tern_run_case stream_v4 case_all_modes
 FAM=6 tern_run_case stream_v6 case_all_modes
 SEQ=--seqpacket tern_run_case seqpacket_v4 case_all_modes
+tern_run_case each_cc case_each_cc
 PROTO=tcp tern_run_reference_case tcp_v4 case_all_modes
 
 tern_test_end

@@ -317,7 +317,7 @@ static int proto_socket(int family)
 	return socket(family, sock_type() | SOCK_CLOEXEC, proto_number());
 }
 
-/* TCP_CONGESTION; Tern's TERN_CONGESTION once uapi has it (issue 9). */
+/* TCP_CONGESTION, or Tern's twin TERN_CONGESTION through libtern. */
 static int set_cc(int fd, const char *name)
 {
 	if (!name || !*name)
@@ -325,11 +325,8 @@ static int set_cc(int fd, const char *name)
 	if (opt.proto == P_TCP)
 		return setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name,
 				  strlen(name));
-#ifdef TERN_CONGESTION
 	if (opt.proto == P_TERN)
-		return setsockopt(fd, SOL_TERN, TERN_CONGESTION, name,
-				  strlen(name));
-#endif
+		return tern_set_congestion(fd, name);
 	errno = ENOPROTOOPT;
 	return -1;
 }
