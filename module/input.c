@@ -540,6 +540,8 @@ static void tern_data_queue(struct sock *sk, struct sk_buff *skb)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 	bool had_ooo = !RB_EMPTY_ROOT(&tsk->ooo_queue);
+	/* a GSO skb is many segments: ACK it as TCP would (every other) */
+	u16 segs = tern_skb_segs(skb);
 
 	__skb_pull(skb, tern_hdr(skb)->doff * 4);
 	skb_dst_drop(skb);
@@ -555,7 +557,7 @@ static void tern_data_queue(struct sock *sk, struct sk_buff *skb)
 			tern_msg_refuse(sk);
 			return;
 		}
-		tsk->ack_pending++;
+		tsk->ack_pending = min_t(u32, tsk->ack_pending + segs, U8_MAX);
 		if (had_ooo) {
 			tern_sack_remove(tsk);
 			tsk->quickack = 1;

@@ -126,7 +126,7 @@ static enum skb_drop_reason tern_validate(struct net *net, struct sk_buff *skb)
 		TERN_INC_STATS(net, TERN_MIB_INCSUMERRORS);
 		return SKB_DROP_REASON_TCP_CSUM;
 	}
-	TERN_INC_STATS(net, TERN_MIB_INSEGS);
+	TERN_ADD_STATS(net, TERN_MIB_INSEGS, tern_skb_segs(skb));
 	return SKB_NOT_DROPPED_YET;
 }
 

@@ -207,6 +207,9 @@ static int __init tern_init(void)
 	err = tern_cong_init();	/* before a namespace names its default */
 	if (err)
 		goto err_cong;
+	err = tern_offload_init();	/* before a socket can send a burst */
+	if (err)
+		goto err_offload;
 	err = proto_register(&tern_prot, 1);
 	if (err)
 		goto err_proto;
@@ -238,6 +241,8 @@ err_protocol:
 err_pernet:
 	proto_unregister(&tern_prot);
 err_proto:
+	tern_offload_exit();
+err_offload:
 	tern_cong_exit();
 err_cong:
 	tern_tw_exit();
@@ -254,6 +259,7 @@ static void __exit tern_exit(void)
 	tern_unregister_protosw(tern_protosw, ARRAY_SIZE(tern_protosw));
 	unregister_pernet_subsys(&tern_net_ops);
 	proto_unregister(&tern_prot);
+	tern_offload_exit();
 	tern_cong_exit();
 	tern_tw_exit();
 	tern_hash_exit();

@@ -161,11 +161,37 @@ static void tern_v6_checksum(struct sk_buff *skb, const struct in6_addr *saddr,
 	skb->ip_summed = CHECKSUM_NONE;
 }
 
+/*
+ * A GSO head carries the pseudo-header sum alone, for its whole length
+ * (tern_gso_segment() swaps in each segment's): a software device hands
+ * it on partial, as TCP's, and the receiver takes that as checked.
+ */
+static void tern_gso_checksum(struct sock *sk, struct sk_buff *skb)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	struct ternhdr *th = tern_hdr(skb);
+
+	if (inet_csk(sk)->icsk_af_ops->net_header_len == sizeof(struct iphdr))
+		th->check = ~csum_tcpudp_magic(inet->inet_saddr,
+					       inet->inet_daddr, skb->len,
+					       IPPROTO_TERN, 0);
+	else
+		th->check = ~csum_ipv6_magic(&inet6_sk(sk)->saddr,
+					     &sk->sk_v6_daddr, skb->len,
+					     IPPROTO_TERN, 0);
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb_transport_header(skb) - skb->head;
+	skb->csum_offset = offsetof(struct ternhdr, check);
+}
+
 static void tern_checksum(struct sock *sk, struct sk_buff *skb)
 {
 	const struct inet_sock *inet = inet_sk(sk);
 
-	if (inet_csk(sk)->icsk_af_ops->net_header_len == sizeof(struct iphdr))
+	if (skb_is_gso(skb))
+		tern_gso_checksum(sk, skb);
+	else if (inet_csk(sk)->icsk_af_ops->net_header_len ==
+		 sizeof(struct iphdr))
 		tern_v4_checksum(skb, inet->inet_saddr, inet->inet_daddr);
 	else
 		tern_v6_checksum(skb, &inet6_sk(sk)->saddr, &sk->sk_v6_daddr);
@@ -177,6 +203,7 @@ static void tern_checksum(struct sock *sk, struct sk_buff *skb)
  */
 static int tern_xmit(struct sock *sk, struct sk_buff *skb, u8 flags, u64 seq)
 {
+	u16 segs = skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1;
 	struct tern_sock *tsk = tern_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
 	u8 opt[TERN_MAX_OPT_LEN];
@@ -188,7 +215,7 @@ static int tern_xmit(struct sock *sk, struct sk_buff *skb, u8 flags, u64 seq)
 		room = min_t(int, room,
 			     (int)tsk->mss_cache - (int)skb->len);
 		/* the payload, before the header goes on (tcp_event_data_sent) */
-		tsk->stats.data_segs_out++;
+		tsk->stats.data_segs_out += segs;
 		tsk->stats.bytes_sent += skb->len;
 		tsk->stats.data_sent_stamp = get_jiffies_64();
 	}
@@ -225,8 +252,8 @@ static int tern_xmit(struct sock *sk, struct sk_buff *skb, u8 flags, u64 seq)
 	skb->priority = READ_ONCE(sk->sk_priority);
 	skb->mark = READ_ONCE(sk->sk_mark);
 
-	TERN_INC_STATS(sock_net(sk), TERN_MIB_OUTSEGS);
-	tsk->stats.segs_out++;
+	TERN_ADD_STATS(sock_net(sk), TERN_MIB_OUTSEGS, segs);
+	tsk->stats.segs_out += segs;
 	if (flags & TERN_FLAG_RST)
 		TERN_INC_STATS(sock_net(sk), TERN_MIB_OUTRSTS);
 	err = inet_csk(sk)->icsk_af_ops->queue_xmit(sk, skb, &inet->cork.fl);
@@ -329,8 +356,12 @@ int tern_split_skb(struct sock *sk, struct sk_buff *skb, u32 len)
 	return 0;
 }
 
-/* Send (a copy of) a segment of the write queue, no larger than the MSS. */
-static int tern_transmit_skb(struct sock *sk, struct sk_buff *skb, gfp_t gfp)
+/*
+ * The copy of a segment of the write queue that goes to IP, no larger
+ * than the MSS; its send time noted. NULL: no memory.
+ */
+static struct sk_buff *tern_copy_for_xmit(struct sock *sk, struct sk_buff *skb,
+					  gfp_t gfp)
 {
 	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 	unsigned long refdst;
@@ -339,7 +370,7 @@ static int tern_transmit_skb(struct sock *sk, struct sk_buff *skb, gfp_t gfp)
 	/* the path MTU fell since it was queued: never send it oversized */
 	if (unlikely(skb->len > tern_sk(sk)->mss_cache) &&
 	    tern_split_skb(sk, skb, tern_sk(sk)->mss_cache))
-		return -ENOMEM;
+		return NULL;
 	if (!cb->first_tx)
 		cb->first_tx = jiffies | 1;
 	/*
@@ -354,12 +385,23 @@ static int tern_transmit_skb(struct sock *sk, struct sk_buff *skb, gfp_t gfp)
 		nskb = skb_clone(skb, gfp);
 	skb->_skb_refdst = refdst;
 	if (!nskb)
-		return -ENOBUFS;
+		return NULL;
 	/* skb->dev of a segment in an rb-tree is its rbnode.rb_left */
 	nskb->dev = NULL;
 	cb->sent_us = tern_clock_us();
 	tern_rate_skb_sent(sk, skb);
-	return tern_xmit(sk, nskb, cb->flags, cb->seq);
+	return nskb;
+}
+
+/* Send (a copy of) a segment of the write queue, no larger than the MSS. */
+static int tern_transmit_skb(struct sock *sk, struct sk_buff *skb, gfp_t gfp)
+{
+	struct sk_buff *nskb = tern_copy_for_xmit(sk, skb, gfp);
+
+	if (!nskb)
+		return -ENOBUFS;
+	return tern_xmit(sk, nskb, TERN_SKB_CB(skb)->flags,
+			 TERN_SKB_CB(skb)->seq);
 }
 
 int tern_retransmit_skb(struct sock *sk, struct sk_buff *skb)
@@ -409,11 +451,126 @@ static void tern_new_data_sent(struct sock *sk, struct sk_buff *skb)
 	WRITE_ONCE(tsk->snd_nxt, TERN_SKB_CB(skb)->end_seq);
 }
 
+static struct sk_buff *tern_alloc_ctl(struct sock *sk, gfp_t gfp)
+{
+	struct sk_buff *skb = alloc_skb(MAX_TERN_HEADER, gfp);
+
+	if (skb)
+		skb_reserve(skb, MAX_TERN_HEADER);
+	return skb;
+}
+
+/*
+ * New segments going out together: the copies of consecutive segments
+ * of the write queue, linked by ->next, sent as one GSO skb (offload.c)
+ * when the route takes one.
+ */
+struct tern_burst {
+	struct sk_buff	*first;
+	struct sk_buff	*last;
+	u64		seq;	/* of the first */
+	u32		len;	/* payload in all */
+	u16		segs;
+};
+
+/*
+ * The burst's copies under a head that carries only the header. Its
+ * headroom is the least a data segment has (TERN_MIN_HEADROOM): cut in
+ * software, each wire segment takes the head's headers and headroom in
+ * front of a copy's payload (skb_segment()), and more than the copy has
+ * would move it to a buffer of the next kmalloc size.
+ */
+static struct sk_buff *tern_burst_gso_skb(struct sock *sk,
+					  const struct tern_burst *b)
+{
+	struct sk_buff *head = alloc_skb(TERN_MIN_HEADROOM, GFP_ATOMIC), *iter;
+
+	if (!head)
+		return NULL;
+	skb_reserve(head, TERN_MIN_HEADROOM);
+	skb_shinfo(head)->frag_list = b->first;
+	skb_walk_frags(head, iter) {
+		head->len += iter->len;
+		head->data_len += iter->len;
+		head->truesize += iter->truesize;
+	}
+	skb_shinfo(head)->gso_type = SKB_GSO_SCTP;
+	skb_shinfo(head)->gso_size = GSO_BY_FRAGS;
+	skb_shinfo(head)->gso_segs = b->segs;
+	return head;
+}
+
+static void tern_burst_flush(struct sock *sk, struct tern_burst *b)
+{
+	u8 flags = b->first ? TERN_SKB_CB(b->last)->flags : 0;
+	struct sk_buff *skb = b->first, *head;
+
+	if (!skb)
+		return;
+	head = b->segs > 1 ? tern_burst_gso_skb(sk, b) : NULL;
+	b->first = NULL;
+	if (head) {
+		tern_xmit(sk, head, flags, b->seq);
+		return;
+	}
+	/* one segment, or no memory for a head: each on its own */
+	while (skb) {
+		struct sk_buff *next = skb->next;
+
+		skb->next = NULL;
+		tern_xmit(sk, skb, TERN_SKB_CB(skb)->flags,
+			  TERN_SKB_CB(skb)->seq);
+		skb = next;
+	}
+}
+
+/* Can nskb, carrying payload, join the burst (one GSO skb, in order)? */
+static bool tern_burst_takes(struct sock *sk, const struct tern_burst *b,
+			     const struct sk_buff *nskb)
+{
+	u32 max = min_t(u32, READ_ONCE(sk->sk_gso_max_size), TERN_GSO_MAX_SIZE) -
+		  MAX_TERN_HEADER;
+
+	return b->first && nskb->len && b->len && sk_can_gso(sk) &&
+	       b->len + nskb->len <= max &&
+	       b->segs < READ_ONCE(sk->sk_gso_max_segs);
+}
+
+/*
+ * Add a copy of a new segment to the burst. A segment that ends a
+ * message or the stream ends the burst: only a burst's last segment
+ * keeps those flags (tern_gso_segment()).
+ */
+static int tern_burst_add(struct sock *sk, struct tern_burst *b,
+			  struct sk_buff *skb, gfp_t gfp)
+{
+	struct sk_buff *nskb = tern_copy_for_xmit(sk, skb, gfp);
+
+	if (!nskb)
+		return -ENOBUFS;
+	if (tern_burst_takes(sk, b, nskb)) {
+		b->last->next = nskb;
+	} else {
+		tern_burst_flush(sk, b);
+		b->first = nskb;
+		b->seq = TERN_SKB_CB(skb)->seq;
+		b->len = 0;
+		b->segs = 0;
+	}
+	b->last = nskb;
+	b->len += nskb->len;
+	b->segs++;
+	if (TERN_SKB_CB(skb)->flags & (TERN_FLAG_EOR | TERN_FLAG_FIN))
+		tern_burst_flush(sk, b);
+	return 0;
+}
+
 /* Send what the window, cwnd and Nagle allow. */
 void tern_push(struct sock *sk)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 	bool sent = false, rwnd_limited = false;
+	struct tern_burst burst = {};
 	struct sk_buff *skb;
 
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_CLOSE | TCPF_LISTEN))
@@ -448,7 +605,8 @@ void tern_push(struct sock *sk)
 			if (tern_nagle_holds(sk, skb))
 				break;
 		}
-		if (tern_transmit_skb(sk, skb, sk_gfp_mask(sk, GFP_ATOMIC))) {
+		if (tern_burst_add(sk, &burst, skb,
+				   sk_gfp_mask(sk, GFP_ATOMIC))) {
 			/*
 			 * Not sent (no route, no memory). With nothing in
 			 * flight no ACK will come: the probe timer retries,
@@ -463,6 +621,7 @@ void tern_push(struct sock *sk)
 		tern_new_data_sent(sk, skb);
 		sent = true;
 	}
+	tern_burst_flush(sk, &burst);
 	if (sent && tsk->timer_kind != TERN_TIMER_RTO)
 		tern_rearm_rto(sk);
 	/* as tcp_write_xmit() */
@@ -533,15 +692,6 @@ void tern_chrono_sndbuf_check(struct sock *sk)
 	    test_bit(SOCK_NOSPACE, &sk->sk_socket->flags) &&
 	    (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
 		tern_chrono_start(sk, TERN_CHRONO_SNDBUF_LIMITED);
-}
-
-static struct sk_buff *tern_alloc_ctl(struct sock *sk, gfp_t gfp)
-{
-	struct sk_buff *skb = alloc_skb(MAX_TERN_HEADER, gfp);
-
-	if (skb)
-		skb_reserve(skb, MAX_TERN_HEADER);
-	return skb;
 }
 
 /* An ACK with the current window (and SACK blocks), not queued. */

@@ -261,6 +261,8 @@ void tern_init_common(struct sock *sk)
 	tsk->keepalive_probes = 0;
 	tsk->user_timeout = 0;
 	tsk->max_seg = 0;
+	/* bursts go down as one skb where the route can take it (offload.c) */
+	sk->sk_gso_type = SKB_GSO_SCTP;
 	sk->sk_write_space = tern_write_space;
 	WRITE_ONCE(sk->sk_sndbuf, sysctl_tern_wmem[1]);
 	WRITE_ONCE(sk->sk_rcvbuf, sysctl_tern_rmem[1]);
@@ -587,18 +589,37 @@ out:
 
 /* ---- send ---- */
 
+/*
+ * Headroom for a data segment of size bytes: room for every header
+ * (MAX_TERN_HEADER), unless less would keep the buffer in a smaller
+ * kmalloc size. An Ethernet MSS is the case: 1448 bytes behind the full
+ * headroom need 4 KiB, behind 280 bytes they fit 2 KiB, and the segment
+ * costs the send and receive buffers 1.6 times its payload, not 3.
+ * Never less than TERN_MIN_HEADROOM (link, IPv6 and our header with
+ * every option); a device wanting more makes IP copy the header.
+ */
+static u32 tern_data_headroom(u32 size)
+{
+	size_t need = SKB_DATA_ALIGN(TERN_MIN_HEADROOM + size) +
+		      SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+	size_t fits = SKB_WITH_OVERHEAD(kmalloc_size_roundup(need));
+
+	return min_t(size_t, MAX_TERN_HEADER, fits - size);
+}
+
 static struct sk_buff *tern_alloc_data_skb(struct sock *sk, u32 size)
 {
+	u32 room = tern_data_headroom(size);
 	struct sk_buff *skb;
 
-	skb = alloc_skb_fclone(MAX_TERN_HEADER + size, sk->sk_allocation);
+	skb = alloc_skb_fclone(room + size, sk->sk_allocation);
 	if (!skb)
 		return NULL;
 	if (!sk_wmem_schedule(sk, skb->truesize)) {
 		__kfree_skb(skb);
 		return NULL;
 	}
-	skb_reserve(skb, MAX_TERN_HEADER);
+	skb_reserve(skb, room);
 	return skb;
 }
 
@@ -627,7 +648,7 @@ static void tern_queue_skb(struct sock *sk, struct sk_buff *skb)
 /* The truesize of tern_alloc_data_skb(size), as __alloc_skb makes it. */
 static size_t tern_skb_cost(u32 size)
 {
-	size_t head = SKB_DATA_ALIGN(MAX_TERN_HEADER + size) +
+	size_t head = SKB_DATA_ALIGN(tern_data_headroom(size) + size) +
 		      SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
 
 	return SKB_TRUESIZE(SKB_WITH_OVERHEAD(kmalloc_size_roundup(head)));
@@ -729,6 +750,20 @@ fail:
 	return err;
 }
 
+/*
+ * A long write sends as it goes once a burst's worth is queued unsent
+ * (half the largest window, as TCP's forced_push(), or one GSO skb);
+ * the rest goes at its end, in bursts (tern_push()).
+ */
+static bool tern_forced_push(const struct sock *sk)
+{
+	const struct tern_sock *tsk = tern_sk(sk);
+
+	return tsk->write_seq - tsk->snd_nxt >=
+	       min_t(u32, max(tsk->max_window / 2, tsk->mss_cache),
+		     TERN_GSO_MAX_SIZE / 2);
+}
+
 /* SOCK_STREAM: fill the tail segment, then new ones, waiting for room. */
 static int tern_send_stream(struct sock *sk, struct msghdr *msg, size_t size,
 			    long *timeo)
@@ -762,7 +797,7 @@ static int tern_send_stream(struct sock *sk, struct msghdr *msg, size_t size,
 		TERN_SKB_CB(skb)->end_seq += copy;
 		WRITE_ONCE(tsk->write_seq, tsk->write_seq + copy);
 		copied += copy;
-		if (skb->len >= mss)
+		if (skb->len >= mss && tern_forced_push(sk))
 			tern_push(sk);
 		continue;
 

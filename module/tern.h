@@ -19,6 +19,9 @@
 /* Room for link, network and Tern headers with every option. */
 #define TERN_MAX_OPT_LEN	64
 #define MAX_TERN_HEADER		(MAX_HEADER + 128)
+/* The least a data segment keeps: Ethernet, IPv6, our header, options. */
+#define TERN_MIN_HEADROOM	(HH_DATA_MOD + sizeof(struct ipv6hdr) + \
+				 TERN_HDR_LEN + TERN_MAX_OPT_LEN)
 /* Largest payload in one segment, whatever the MTU (linear buffers). */
 #define TERN_MAX_SEG		16384
 #define TERN_MIN_MSS		88
@@ -301,11 +304,20 @@ static inline u32 tern_payload_len(const struct sk_buff *skb)
 }
 
 /* A segment received for sk (socket spinlock held), as tcp_segs_in(). */
+/* Wire segments an skb stands for: a GSO skb (offload.c) for several. */
+static inline u16 tern_skb_segs(const struct sk_buff *skb)
+{
+	return max_t(u16, 1, skb_shinfo(skb)->gso_segs);
+}
+
 static inline void tern_segs_in(struct tern_sock *tsk, const struct sk_buff *skb)
 {
-	WRITE_ONCE(tsk->stats.segs_in, tsk->stats.segs_in + 1);
+	u16 segs = tern_skb_segs(skb);
+
+	WRITE_ONCE(tsk->stats.segs_in, tsk->stats.segs_in + segs);
 	if (tern_payload_len(skb))
-		WRITE_ONCE(tsk->stats.data_segs_in, tsk->stats.data_segs_in + 1);
+		WRITE_ONCE(tsk->stats.data_segs_in,
+			   tsk->stats.data_segs_in + segs);
 }
 
 static inline u64 tern_clock_us(void)
@@ -558,6 +570,11 @@ unsigned int tern_diag_bucket(int table, unsigned int i, const struct net *net,
 			      bool (*match)(struct sock *sk, void *arg),
 			      void *arg, struct sock **batch,
 			      unsigned int *idx, unsigned int max);
+
+/* offload.c: GSO for protocol 253 */
+#define TERN_GSO_MAX_SIZE	65536	/* an IPv4 datagram's, BIG TCP aside */
+int tern_offload_init(void);
+void tern_offload_exit(void);
 
 /* diag.c: sock_diag (inet_diag) for protocol 253 */
 int tern_diag_init(void);
