@@ -143,6 +143,7 @@ diag_file() {
 
 port=20000
 qdisc=		# set by the netem matrix: a qdisc for both ends of the veth
+offload=	# set by the offload matrix: ethtool -K features of both ends
 
 # transfer NAME TYPE FAMILY MODE CLIENT_BYTES SERVER_BYTES [tern_connect options]
 transfer() {
@@ -181,6 +182,16 @@ transfer() {
 			if ! err=$(tc -n ${d% *} qdisc add dev ${d#* } root $qdisc 2>&1); then
 				teardown_pair
 				tern_skip "tc qdisc $qdisc: $err"
+				return 0
+			fi
+		done
+	fi
+	if [ -n "$offload" ]; then
+		for d in "$ns1 tv1" "$ns2 tv2"; do
+			# shellcheck disable=SC2086 # $offload is a word list
+			if ! err=$(ip netns exec ${d% *} ethtool -K ${d#* } $offload 2>&1); then
+				teardown_pair
+				tern_skip "ethtool -K $offload: $err"
 				return 0
 			fi
 		done
@@ -241,6 +252,10 @@ transfer() {
 		[ "$rets" = 124 ] || [ "$retc" = 124 ] && err+=" (124: killed by timeout)"
 	fi
 	[ -n "$left" ] && { ok=0; err+="${err:+; }$left"; }
+	if [ $ok = 1 ] && [ -n "$offload_check" ] && ! d=$($offload_check); then
+		ok=0
+		err=$d
+	fi
 	if [ $ok = 1 ]; then
 		echo "# $(label "$csize") -> / <- $(label "$ssize") in $((took / 1000)).$(printf %03d $((took % 1000))) s"
 		[ "$type" = seqpacket ] && diag_file "$dir/clog"
@@ -276,7 +291,8 @@ transfer() {
 			tc -n "${d% *}" qdisc del dev "${d#* }" root 2>/dev/null || ok=0
 		done
 	fi
-	[ $ok = 1 ] || teardown_pair
+	# features changed: the next case gets a fresh pair
+	[ $ok = 1 ] && [ -z "$offload" ] || teardown_pair
 	[ $ok = 1 ]
 }
 
@@ -406,10 +422,81 @@ netem_matrix() {
 	done
 }
 
+# link_packets NS DEV rx|tx: packets through the veth end
+link_packets() {
+	ip -n "$1" -s -j link show dev "$2" |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["stats64"][sys.argv[1]]["packets"])' "$3"
+}
+
+# ip_out_requests NS: datagrams the namespace's IPv4 and IPv6 sent
+# (a GSO skb is one)
+ip_out_requests() {
+	ip netns exec "$1" awk '
+		$1 == "Ip:" && !h { for (i = 2; i <= NF; i++) col[$i] = i; h = 1; next }
+		$1 == "Ip:" { n += $col["OutRequests"] }
+		$1 == "Ip6OutRequests" { n += $2 }
+		END { print n + 0 }' /proc/net/snmp /proc/net/snmp6
+}
+
+# What the client's segments did, from counters of namespaces made for
+# the case: it sent bursts (more Tern segments than IP datagrams), and
+# they passed the veth whole (the server took more Tern segments than
+# the link carried packets) or were cut to wire segments on the way
+# (split: no fewer packets than segments). Prints the fault.
+wire_check() {
+	local sent req segs pkts
+
+	sent=$(tern_counter "$ns2" TernOutSegs)
+	req=$(ip_out_requests "$ns2")
+	[ "$sent" -gt $((req * 2)) ] ||
+		{ echo "the client sent $sent segments in $req IP datagrams: no bursts"; return 1; }
+	segs=$(tern_counter "$ns1" TernInSegs)
+	pkts=$(link_packets "$ns1" tv1 rx)
+	case $offload_expect in
+	passed) [ "$segs" -gt $((pkts * 2)) ] ||
+		{ echo "the server took $segs segments in $pkts packets: the bursts did not pass whole"; return 1; } ;;
+	split) [ "$segs" -le "$pkts" ] ||
+		{ echo "the server took $segs segments in $pkts packets: bursts were not cut to the wire"; return 1; } ;;
+	esac
+}
+
+# GSO (module/offload.c): the same transfers byte-exact however the
+# sender's veth end segments. By default the bursts pass the veth whole;
+# tx-sctp-segmentation off makes the stack cut them with Tern's callback,
+# tx off too and it sums them in software as well; gso off sends no
+# bursts at all. Counters show what happened on the wire (wire_check).
+offload_matrix() {
+	local spec name feat
+	local specs=("gso:passed:"
+		     "swseg:split:tx-sctp-segmentation off"
+		     "swcsum:split:tx off"
+		     "nogso::gso off")
+
+	[ "$proto" = tern ] || return 0
+	tern_require_cmd ethtool python3
+	for spec in "${specs[@]}"; do
+		name=offload_${spec%%:*}
+		feat=${spec#*:}
+		offload_expect=${feat%%:*}
+		offload=${feat#*:}
+		offload_check=
+		[ -n "$offload_expect" ] && offload_check=wire_check
+		teardown_pair
+		transfer "${name}_stream_v4_poll_4M" stream 4 poll "$(cap 4194304)" 1
+		teardown_pair
+		transfer "${name}_seqpacket_v6_blocking_1M" seqpacket 6 blocking \
+			"$(cap 1048576)" 1 -M 20000
+	done
+	teardown_pair
+	offload=
+	offload_check=
+}
+
 tern_test_begin
 [ "$proto" = sctp ] && modprobe sctp 2>/dev/null
 [ "$proto" = tern ] && modprobe tern
 [ "${TERN_NETEM:-1}" = only ] || main_matrix
+[ "${TERN_NETEM:-1}" = only ] || offload_matrix
 case ${TERN_NETEM:-1} in 1|only) netem_matrix ;; esac
 teardown_pair
 tern_test_end
