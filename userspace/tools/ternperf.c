@@ -4,7 +4,8 @@
  *
  *   ternperf -s [-46] [-p port] [--proto P] [--seqpacket]
  *   ternperf -c host [-46] [-p port] [--proto P] [-m bulk|rr|crr|many]
- *            [-t s] [-l bytes] [-P n] [-i s] [--bidir] [--cc name] [--json]
+ *            [-t s | -n bytes] [-l bytes] [-P n] [-i s] [--bidir] [--cc name]
+ *            [--json]
  *
  * Every connection starts with a struct hello from the client saying what
  * the server is to do; a bulk run ends with a struct result from the
@@ -61,13 +62,14 @@ static const char *const proto_names[] = { "tern", "tcp", "sctp" };
 static const char *const mode_names[] = { "bulk", "rr", "crr", "many" };
 
 #define F_BIDIR		0x1
+#define F_BYTES		0x2	/* bulk: duration_ms is a byte count (-n) */
 
 /* Client to server, the first bytes of every connection (network order). */
 struct hello {
 	uint32_t magic;
 	uint8_t version, mode, flags, reserved;
 	uint32_t msg_len;
-	uint32_t duration_ms;
+	uint32_t duration_ms;	/* or, with F_BYTES, bytes each way */
 	char cc[CC_LEN];	/* the server's socket's congestion control */
 };
 
@@ -90,6 +92,7 @@ static struct {
 	const char *host, *port, *cc;
 	double duration, interval;	/* seconds */
 	size_t msg_len;
+	uint64_t bytes;		/* -n: bulk of this many bytes, not -t */
 	int parallel;
 	int timeout_ms;
 } opt = { .proto = P_TERN, .mode = M_BULK, .family = AF_UNSPEC,
@@ -105,11 +108,12 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: %s -s [-46v] [-p port] [--proto P] [--seqpacket] [-T s]\n"
 		"       %s -c host [-46] [-p port] [--proto P] [--seqpacket]\n"
-		"          [-m bulk|rr|crr|many] [-t s] [-l bytes] [-P n] [-i s]\n"
-		"          [--bidir] [--cc name] [--json] [-T s]\n"
+		"          [-m bulk|rr|crr|many] [-t s | -n bytes] [-l bytes] [-P n]\n"
+		"          [-i s] [--bidir] [--cc name] [--json] [-T s]\n"
 		"  --proto tern|tcp|sctp   transport (default tern)\n"
 		"  -m MODE     bulk (default), rr, crr, many\n"
 		"  -t SECONDS  duration (default 10)\n"
+		"  -n BYTES    bulk: send this many (each way with --bidir), then stop\n"
 		"  -l BYTES    write size (bulk, default 131072) or request size\n"
 		"  -P N        parallel connections (many: connections, default 100)\n"
 		"  -i SECONDS  interval samples\n"
@@ -475,6 +479,7 @@ struct worker {
 	int64_t start;		/* us */
 	int64_t end;
 	int64_t dur_us;		/* -t, or the client's, in the server */
+	uint64_t limit;		/* -n: bytes to send (0: until dur_us) */
 	uint64_t tx, rx, trans;
 	uint64_t conns;
 	struct hist hist;
@@ -663,6 +668,10 @@ static void hello_fill(struct hello *h, enum mode mode)
 	h->flags = opt.bidir ? F_BIDIR : 0;
 	h->msg_len = htonl((uint32_t)opt.msg_len);
 	h->duration_ms = htonl((uint32_t)(opt.duration * 1000));
+	if (opt.bytes && mode == M_BULK) {
+		h->flags |= F_BYTES;
+		h->duration_ms = htonl((uint32_t)opt.bytes);
+	}
 	if (opt.cc)
 		snprintf(h->cc, sizeof(h->cc), "%s", opt.cc);
 }
@@ -686,18 +695,22 @@ static void send_hello(int fd, enum mode mode)
 
 /* ---- client and server halves of the modes */
 
-/* Bulk: -l bytes a write until @until; 0 or -errno. */
+/* Bulk: -l bytes a write until @until, or -n bytes in all; 0 or -errno. */
 static int send_for(struct worker *w, int64_t until)
 {
+	size_t len = w->buf_len;
 	int64_t t;
 	int err;
 
-	for (t = now_us(); t < until; t = now_us()) {
-		err = send_all(w->fd, w->buf, w->buf_len);
+	for (t = now_us(); w->limit ? w->tx < w->limit : t < until;
+	     t = now_us()) {
+		if (w->limit && w->limit - w->tx < len)
+			len = (size_t)(w->limit - w->tx);
+		err = send_all(w->fd, w->buf, len);
 		if (err)
 			return err;
-		w->tx += w->buf_len;
-		account(w, w->fd, now_us(), w->buf_len, 0, 0);
+		w->tx += len;
+		account(w, w->fd, now_us(), len, 0, 0);
 	}
 	w->end = now_us();
 	account_end(w, w->fd);
@@ -1017,6 +1030,12 @@ static int serve_hello(struct worker *w, struct hello *h)
 	if (set_cc(w->fd, h->cc))
 		return -errno;
 	w->dur_us = ntohl(h->duration_ms) * 1000LL;
+	if (h->flags & F_BYTES) {
+		w->limit = ntohl(h->duration_ms);
+		w->dur_us = 0;
+		if (!w->limit)
+			return -EINVAL;
+	}
 	/* "many" turns to each connection only once in a round */
 	if (h->mode == M_MANY &&
 	    set_rcvtimeo(w->fd, opt.timeout_ms + MANY_IDLE_US / 1000 +
@@ -1168,6 +1187,7 @@ struct total {
 	double peer_secs;
 	uint64_t rev_bytes;		/* --bidir */
 	double rev_secs;
+	double done_secs;		/* bulk: until the server's EOF */
 	bool has_info;
 	uint64_t retrans;
 	struct hist hist;
@@ -1212,6 +1232,7 @@ static void total_add(const struct worker *w)
 		tot.peer_secs = fmax2(tot.peer_secs, w->res.elapsed_us / 1e6);
 		tot.rev_bytes += w->rev_bytes;
 		tot.rev_secs = fmax2(tot.rev_secs, w->rev_elapsed / 1e6);
+		tot.done_secs = fmax2(tot.done_secs, w->rev_elapsed / 1e6);
 		tot.retrans += w->res.retrans;
 	} else {
 		tot.peer_bytes += w->tx;
@@ -1416,6 +1437,7 @@ static void print_json(void)
 	j_u64("transactions", rr, tot.trans, true);
 	j_num("trans_s", rr, per_s(tot.trans, tot.secs), true);
 	j_num("conns_s", opt.mode == M_CRR, per_s(tot.trans, tot.secs), true);
+	j_num("completion_s", opt.mode == M_BULK, tot.done_secs, true);
 	json_latency();
 	j_u64("retransmits", tot.has_info, tot.retrans, true);
 	j_u64("mem_per_conn_bytes", mem_per_conn >= 0, (uint64_t)mem_per_conn,
@@ -1433,6 +1455,7 @@ static void worker_init(struct worker *w, int id)
 	w->id = id;
 	w->fd = -1;
 	w->dur_us = (int64_t)(opt.duration * 1e6);
+	w->limit = opt.mode == M_BULK ? opt.bytes : 0;
 	w->buf_len = len;
 	w->rx_len = rx_len(len);
 	w->buf = calloc(1, sizeof(struct hello) + len + w->rx_len);
@@ -1585,6 +1608,7 @@ static const struct option long_opts[] = {
 	{ "port", required_argument, NULL, 'p' },
 	{ "mode", required_argument, NULL, 'm' },
 	{ "time", required_argument, NULL, 't' },
+	{ "bytes", required_argument, NULL, 'n' },
 	{ "length", required_argument, NULL, 'l' },
 	{ "parallel", required_argument, NULL, 'P' },
 	{ "interval", required_argument, NULL, 'i' },
@@ -1652,6 +1676,9 @@ static void parse_one(int o, const char *arg)
 	case 'T':
 		opt.timeout_ms = (int)(seconds_arg(o, arg, 0.001) * 1000);
 		break;
+	case 'n':
+		opt.bytes = (uint64_t)count_arg(o, arg, 1, UINT32_MAX);
+		break;
 	case 'l':
 		opt.msg_len = (size_t)count_arg(o, arg, 1, MAX_MSG);
 		break;
@@ -1672,6 +1699,8 @@ static void check_opts(void)
 		die_usage("--seqpacket is for --proto tern only");
 	if (opt.bidir && opt.mode != M_BULK)
 		die_usage("--bidir is for -m bulk only");
+	if (opt.bytes && opt.mode != M_BULK)
+		die_usage("-n is for -m bulk only");
 	if (!opt.msg_len)
 		opt.msg_len = opt.mode == M_BULK ? BULK_LEN : 1;
 	if (!opt.parallel)
@@ -1693,7 +1722,7 @@ int main(int argc, char **argv)
 {
 	int o;
 
-	while ((o = getopt_long(argc, argv, "46sc:vp:m:t:i:T:l:P:", long_opts,
+	while ((o = getopt_long(argc, argv, "46sc:vp:m:t:n:i:T:l:P:", long_opts,
 				NULL)) != -1)
 		parse_one(o, optarg);
 	if (optind < argc)
