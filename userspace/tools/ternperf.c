@@ -732,6 +732,44 @@ static void keep_tail(struct result *tail, const char *buf, size_t n)
 }
 
 /*
+ * SCTP has no half-close (RFC 9260 section 9.2: after SHUTDOWN the peer
+ * may send no new data), so the server could not send its result after a
+ * client's SHUT_WR. The client ends its bulk data with this message
+ * instead; the data messages are zeros, so a whole 4-byte message saying
+ * it can only be the end.
+ */
+static const char sctp_end[4] = { 'T', 'E', 'N', 'D' };
+
+/* recv(), or for the server of SCTP, recvmsg() that sees sctp_end as EOF. */
+static ssize_t recv_data(struct worker *w, char *buf, size_t len,
+			 size_t *msg_off)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	if (opt.proto != P_SCTP || !opt.server)
+		return recv(w->fd, buf, len, 0);
+	n = recvmsg(w->fd, &mh, 0);
+	if (n <= 0)
+		return n;
+	if (!*msg_off && (mh.msg_flags & MSG_EOR) && n == sizeof(sctp_end) &&
+	    !memcmp(buf, sctp_end, sizeof(sctp_end)))
+		return 0;
+	*msg_off = mh.msg_flags & MSG_EOR ? 0 : *msg_off + (size_t)n;
+	return n;
+}
+
+/* The client's end of its bulk data: SHUT_WR, or SCTP's end message. */
+static void end_of_data(struct worker *w)
+{
+	if (opt.proto == P_SCTP)
+		send_all(w->fd, sctp_end, sizeof(sctp_end));
+	else
+		shutdown(w->fd, SHUT_WR);
+}
+
+/*
  * Count what arrives until EOF into *@bytes; 0 or -errno. With @tail, the
  * last bytes are the result, not data: -i's counts leave them out.
  */
@@ -739,11 +777,12 @@ static int recv_to_eof(struct worker *w, char *buf, size_t len,
 		       struct result *tail, uint64_t *bytes)
 {
 	uint64_t held = 0, keep = tail ? sizeof(*tail) : 0;
+	size_t msg_off = 0;
 	ssize_t n;
 
 	*bytes = 0;
 	for (;;) {
-		n = recv(w->fd, buf, len, 0);
+		n = recv_data(w, buf, len, &msg_off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -774,14 +813,14 @@ static int64_t run_until(const struct worker *w)
 }
 
 /* --bidir's sending half, in a thread of its own; the client's ends with
- * SHUT_WR, which ends the server's receiving half. */
+ * SHUT_WR (SCTP: sctp_end), which ends the server's receiving half. */
 static void *bulk_sender(void *arg)
 {
 	struct worker *w = arg;
 
 	w->err = send_for(w, run_until(w));
 	if (!opt.server)
-		shutdown(w->fd, SHUT_WR);
+		end_of_data(w);
 	return NULL;
 }
 
