@@ -35,7 +35,7 @@ def problem(msg):
 
 
 def read_meta(raw):
-    meta = {"scenarios": [], "skips": {}, "transports": []}
+    meta = {"scenarios": [], "skips": {}, "transports": [], "notes": []}
     with open(os.path.join(raw, "meta")) as f:
         for line in f:
             words = line.split()
@@ -48,6 +48,8 @@ def read_meta(raw):
             elif key == "skip":
                 tr, why = (rest.split(None, 1) + [""])[:2]
                 meta["skips"][tr] = why
+            elif key == "note":
+                meta["notes"].append(rest)
             elif key == "transports":
                 meta["transports"] = rest.split()
             else:
@@ -466,6 +468,8 @@ def main():
            "- transports: %s" % " ".join(meta["transports"])]
     for tr, why in sorted(meta["skips"].items()):
         out.append("- skipped: %s (%s)" % (tr, why))
+    for note in meta["notes"]:
+        out.append("- note: %s" % note)
     out += ["", "Two network namespaces over a veth pair, in the VM; the client sends. "
             "Goodput is the receiver's count over the receiver's time (ternperf). "
             "Made by `make bench` (README.md, \"Benchmark\").", ""]
