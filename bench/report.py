@@ -269,8 +269,8 @@ def targets(sc, med, meta):
         out.append("Target: ≥ 1.0× TCP CUBIC's conns/s, and no RTO on a lossless link.")
         for t in terns:
             out.append(check_ratio("%s rate" % t, r(t, "rate"), 1.0, True))
-            out.append(check_abs("%s RTOs (median of runs, both sides)" % t,
-                                 med[t].get("RTOs"), 0, False))
+            out.append(check_abs("%s RTOs (both sides, the most in a run)" % t,
+                                 med[t].get("_rto_max"), 0, False))
     elif sc == "rr":
         out.append("Target: keep ≥ 1.0× TCP CUBIC's rate, p99 ≤ TCP CUBIC's.")
         for t in terns:
@@ -417,6 +417,8 @@ def scenario_section(raw, meta, sc, desc, outdir, tmp):
     for tr in meta["transports"]:
         runs = data[tr]
         med[tr] = {name: median_of(runs, fn) for name, _, fn, _, _ in cols}
+        rtos = [rto_sum(r) for r in runs if r.ok and rto_sum(r) is not None]
+        med[tr]["_rto_max"] = max(rtos) if rtos else None
     for tr in meta["transports"]:
         row = [tr]
         for name, _, _, better, digits in cols:

@@ -819,8 +819,11 @@ static void *bulk_sender(void *arg)
 	struct worker *w = arg;
 
 	w->err = send_for(w, run_until(w));
-	if (!opt.server)
+	if (!opt.server) {
+		/* SCTP's info is gone with the association: keep this one */
+		sock_info(w->fd, &w->info);
 		end_of_data(w);
+	}
 	return NULL;
 }
 
@@ -834,6 +837,7 @@ static void result_decode(struct worker *w, const struct result *r)
 
 static void client_bulk(struct worker *w)
 {
+	struct info in;
 	struct result tail;
 	pthread_t th;
 	uint64_t got;
@@ -860,7 +864,9 @@ static void client_bulk(struct worker *w)
 	if (got < sizeof(tail) || w->res.magic != PERF_MAGIC)
 		die(EPROTO, "no result from the server");
 	w->rev_bytes = got - sizeof(tail);
-	sock_info(w->fd, &w->info);
+	sock_info(w->fd, &in);
+	if (in.ok)
+		w->info = in;
 }
 
 /* One request out, its response in, timed from @t0. */
