@@ -195,10 +195,16 @@ def fmt(v, digits):
     return "%.*f" % (digits, v)
 
 
-def ratio(v, ref):
-    if v is None or ref is None or ref == 0:
-        return None
-    return v / ref
+def run_ratio(data, fn, tr, ref):
+    """The median over the runs of TR's value over REF's in the same run
+    (interleaved runs: what drifts between runs cancels out)."""
+    vals = []
+    for a, b in zip(data.get(tr, []), data.get(ref, [])):
+        if a.ok and b.ok:
+            x, y = fn(a), fn(b)
+            if x is not None and y:
+                vals.append(x / y)
+    return statistics.median(vals) if vals else None
 
 
 def fmt_ratio(x):
@@ -231,14 +237,15 @@ def check_abs(what, v, want, higher, digits=0):
                                                     fmt(want, digits))
 
 
-def targets(sc, med, meta):
-    """med[tr][column] = median. A list of markdown lines."""
+def targets(sc, med, data, meta):
+    """med[tr][column] = median; data[tr] = runs. A list of markdown lines."""
     terns = [t for t in meta["transports"] if t.startswith("tern-")]
     ref = med.get(REF, {})
+    fns = {name: fn for name, _, fn, _, _ in METRICS[sc]}
     out = []
 
-    def r(tr, col):
-        return ratio(med.get(tr, {}).get(col), ref.get(col))
+    def r(tr, col, against=REF):
+        return run_ratio(data, fns[col], tr, against)
 
     if sc == "clean":
         out.append("Target: each Tern CC ≥ 1.0× TCP CUBIC's goodput.")
@@ -250,13 +257,12 @@ def targets(sc, med, meta):
         bbrs = [t for t in terns if "bbr" in t]
         bbr_ref = med.get("tcp-bbr", {}).get("goodput")
         for t in bbrs:
-            out.append(check_ratio("%s vs TCP BBR" % t,
-                                   ratio(med[t].get("goodput"), bbr_ref), 1.0, True))
+            out.append(check_ratio("%s vs TCP BBR" % t, r(t, "goodput", "tcp-bbr"), 1.0, True))
         if not bbrs:
             out.append("BBR-style Tern CC: none in net.tern.available_congestion_control "
                        "(%s) — **missed**" % " ".join(t[5:] for t in terns))
         if bbr_ref is not None and ref.get("goodput"):
-            out.append("(TCP BBR here: %.2f× TCP CUBIC)" % (bbr_ref / ref["goodput"]))
+            out.append("(TCP BBR here: %s TCP CUBIC)" % fmt_ratio(r("tcp-bbr", "goodput")))
     elif sc == "impaired":
         out.append("Target: time ≤ 1.0× TCP CUBIC's; RTOs per side no more than TCP CUBIC's.")
         for t in terns:
@@ -421,10 +427,10 @@ def scenario_section(raw, meta, sc, desc, outdir, tmp):
         med[tr]["_rto_max"] = max(rtos) if rtos else None
     for tr in meta["transports"]:
         row = [tr]
-        for name, _, _, better, digits in cols:
+        for name, _, fn, better, digits in cols:
             row.append(fmt(med[tr][name], digits))
             if better:
-                row.append(fmt_ratio(ratio(med[tr][name], med.get(REF, {}).get(name))))
+                row.append(fmt_ratio(run_ratio(data, fn, tr, REF)))
         okc = sum(1 for r in data[tr] if r.ok)
         row.append("%d/%d" % (okc, len(data[tr])))
         if okc < len(data[tr]):
@@ -432,7 +438,7 @@ def scenario_section(raw, meta, sc, desc, outdir, tmp):
                                                                   len(data[tr])))
         lines.append("| " + " | ".join(row) + " |")
     lines.append("")
-    lines += ["- " + t for t in targets(sc, med, meta)]
+    lines += ["- " + t for t in targets(sc, med, data, meta)]
     lines.append("")
     png = None
     if sc in ("lossy", "tbf"):
@@ -465,7 +471,8 @@ def main():
            "- commit: %s" % a.commit,
            "- date: %s" % a.date,
            "- runs: medians of %s runs of %s s each (the impaired scenario: %s bytes each way), "
-           "transports interleaved run by run; ratios (×CUBIC) to TCP CUBIC in the same run"
+           "transports interleaved run by run; a ratio (×CUBIC) is the median over the runs of "
+           "the value over TCP CUBIC's in the same run"
            % (meta.get("runs", "?"), meta.get("time", "?"), meta.get("bytes", "?")),
            "- transports: %s" % " ".join(meta["transports"])]
     for tr, why in sorted(meta["skips"].items()):
