@@ -21,7 +21,7 @@ if [ "${1:-}" = --smoke ]; then
 fi
 kernel=${1:-stock}
 if [ $smoke = 1 ]; then
-	: "${BENCH_RUNS:=1}" "${BENCH_TIME:=1}" "${BENCH_SCENARIOS:=memory clean lossy crr}"
+	: "${BENCH_RUNS:=1}" "${BENCH_TIME:=1}" "${BENCH_SCENARIOS:=clean lossy crr}"
 	: "${BENCH_BYTES:=1048576}" "${BENCH_IDLE_CONNS:=100}"
 	: "${BENCH_OUT:=$TERN_TOP/build/bench-smoke}"
 	results=$TERN_TOP/build/bench-smoke
