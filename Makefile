@@ -10,6 +10,9 @@
 #   make lint         checkpatch --strict, sparse (C=2), W=1, 6.1 compile
 #   make dkms-check   dkms.conf: dkms build and install (in a temporary tree)
 #                     for the 6.12 and 6.1 headers
+#   make bench        deps, build, Tern against TCP and SCTP in the VM:
+#                     bench/results.md and charts (BENCH_RUNS, BENCH_TIME,
+#                     BENCH_SCENARIOS); make bench-smoke: a 1-second run
 #   make vm-shell     an interactive shell in the VM
 #   make deps         install what is missing (apt-get)
 #   make clean
@@ -55,6 +58,14 @@ demo: deps
 	@$(MAKE) -s selftests userspace
 	@vm/demo.sh $(KERNEL)
 
+bench: deps
+	@$(MAKE) -s userspace
+	@bench/run.sh $(KERNEL)
+
+bench-smoke: deps
+	@$(MAKE) -s userspace
+	@bench/run.sh --smoke $(KERNEL)
+
 vm-shell: deps
 	@vm/run.sh -k $(KERNEL) -i
 
@@ -75,3 +86,4 @@ clean:
 
 .PHONY: all module selftests userspace deps check demo vm-shell lint clean
 .PHONY: install dkms-check
+.PHONY: bench bench-smoke

@@ -54,7 +54,10 @@ if [ "$kernel" = debug ]; then
 	export TERN_VM_TIMEOUT=${TERN_VM_TIMEOUT:-4200}
 fi
 
-out=$TERN_TOP/build/results/$flavor
+# What the guest runs, and where the results go: the selftests by default;
+# make bench runs bench/guest.sh (bench/run.sh sets both).
+runner=${TERN_CHECK_RUNNER:-selftests/run.sh}
+out=${TERN_RESULTS_DIR:-$TERN_TOP/build/results/$flavor}
 mkdir -p "$out"
 tap=$out/tap.log
 start=$(date +%s)
@@ -62,7 +65,7 @@ if [ "$vm" = 0 ]; then
 	[ "$(id -u)" = 0 ] || die "VM=0 runs the suite on this kernel and needs root"
 	[ -e /proc/modules ] || die "VM=0: the running kernel has no module support"
 	before=$(dmesg 2>/dev/null | wc -l)
-	TERN_VM=0 "$TERN_TOP/selftests/run.sh" "$@" | tee "$tap"
+	TERN_VM=0 "$TERN_TOP/$runner" "$@" | tee "$tap"
 	rc=${PIPESTATUS[0]}
 	dmesg | tail -n +"$((before + 1))" >"$out/console.log"
 else
@@ -74,7 +77,7 @@ else
 	export TERN_MODINDEX
 	args=(-k "$kernel" -o "$out/vm")
 	[ "$kernel" = debug ] && args+=(--kmemleak)
-	"$TERN_TOP/vm/run.sh" "${args[@]}" -- selftests/run.sh "$@" | tee "$tap"
+	"$TERN_TOP/vm/run.sh" "${args[@]}" -- "$runner" "$@" | tee "$tap"
 	rc=${PIPESTATUS[0]}
 	cp "$out/vm/console.log" "$out/console.log" 2>/dev/null
 fi

@@ -10,7 +10,7 @@ base=(make gcc libc6-dev bc bison flex libssl-dev libelf-dev cpio kmod rsync
       xz-utils zstd file perl python3 git
       qemu-system-x86 busybox-static iproute2 iperf3 socat tshark sparse
       ethtool procps psmisc shellcheck linux-source-6.12
-      libmnl-dev pkg-config dkms bpftrace curl)
+      libmnl-dev pkg-config dkms bpftrace curl gnuplot-nox)
 
 missing=()
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }

@@ -22,6 +22,8 @@ hostname tern-vm
 ip link set lo up
 
 out=/run/tern
+# the command may leave files for the host there (make bench's raw data)
+export TERN_VM_OUT=$out
 # shellcheck source=/dev/null
 . "$out/env"
 case $TERN_CWD in

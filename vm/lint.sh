@@ -88,6 +88,8 @@ step "ternperf host test (tcp loopback)" make -s -C userspace \
 step "ternss filter unit tests (host)" make -s -C userspace OUT="$TERN_TOP/build/lint/userspace" \
 	CFLAGS="-O2 -g -Werror" test-ternss
 step "make install DESTDIR= (vm/install-check.sh)" vm/install-check.sh
+# make bench's report from made-up runs: tables, targets, gnuplot charts
+step "bench report (host, bench/report-test.sh)" bench/report-test.sh
 # Every shell script: *.sh, and files whose #! line names a shell.
 shell_scripts() {
 	local f

@@ -77,8 +77,8 @@ def need(cond, what):
         bad.append(what)
 keys = ("ternperf proto mode family seqpacket bidir cc connections msg_len "
         "duration seconds bytes_sent bytes_received mbit_s reverse_bytes "
-        "reverse_mbit_s transactions trans_s conns_s latency_us retransmits "
-        "mem_per_conn_bytes intervals").split()
+        "reverse_mbit_s transactions trans_s conns_s completion_s latency_us "
+        "retransmits mem_per_conn_bytes intervals").split()
 need(sorted(j) == sorted(keys), "keys %s" % sorted(set(j) ^ set(keys)))
 need(j["mode"] == mode, "mode")
 need(j["seconds"] > 0 and j["bytes_sent"] > 0, "seconds, bytes_sent > 0")
@@ -97,6 +97,7 @@ else:
          "min <= p50 <= p90 <= p99 <= max: %s" % lat)
     need(lat["p50"] > 0, "p50 > 0")
 need((j["conns_s"] is not None) == (mode == "crr"), "conns_s only in crr")
+need((j["completion_s"] is not None) == (mode == "bulk"), "completion_s only in bulk")
 if mode == "many":
     need(j["connections"] == 20, "many: 20 connections")
 ivs = j["intervals"]
@@ -170,6 +171,17 @@ if start_server tcp; then
 	else
 		not_ok "table output, --cc reno" "$tmp/table"
 	fi
+	# -n: that many bytes each way, and how long it took
+	if "$prog" -c 127.0.0.1 -p "$port" --proto tcp -n 1000000 -l 65536 --bidir \
+		--json >"$tmp/n.json" 2>&1 &&
+		python3 -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+sys.exit(not (j["bytes_sent"] == j["bytes_received"] == j["reverse_bytes"] == 1000000
+              and j["completion_s"] >= j["seconds"] >= 0))' "$tmp/n.json"; then
+		ok "-n 1000000 --bidir: exactly that each way, completion_s"
+	else
+		not_ok "-n 1000000 --bidir: exactly that each way, completion_s" "$tmp/n.json"
+	fi
 	expect 3 "--cc no_such_cc: not in this kernel" "--cc unknown: exit 3" \
 		"$prog" -c 127.0.0.1 -p "$port" --proto tcp --cc no_such_cc -t 0.3
 else
@@ -210,6 +222,7 @@ expect 1 "recv response (tcp, rr): ETIMEDOUT" "a silent peer: ETIMEDOUT after -T
 expect 2 "--seqpacket is for --proto tern only" "usage: --seqpacket with tcp" \
 	"$prog" -c 127.0.0.1 --proto tcp --seqpacket
 expect 2 "one of -s and -c host" "usage: neither -s nor -c" "$prog" -t 1
+expect 2 "-n is for -m bulk only" "usage: -n with rr" "$prog" -c 127.0.0.1 -m rr -n 5
 expect 2 "-m: unknown: bogus" "usage: unknown mode" "$prog" -c 127.0.0.1 -m bogus
 
 echo "1..$n"

@@ -4,7 +4,8 @@
  *
  *   ternperf -s [-46] [-p port] [--proto P] [--seqpacket]
  *   ternperf -c host [-46] [-p port] [--proto P] [-m bulk|rr|crr|many]
- *            [-t s] [-l bytes] [-P n] [-i s] [--bidir] [--cc name] [--json]
+ *            [-t s | -n bytes] [-l bytes] [-P n] [-i s] [--bidir] [--cc name]
+ *            [--json]
  *
  * Every connection starts with a struct hello from the client saying what
  * the server is to do; a bulk run ends with a struct result from the
@@ -61,13 +62,14 @@ static const char *const proto_names[] = { "tern", "tcp", "sctp" };
 static const char *const mode_names[] = { "bulk", "rr", "crr", "many" };
 
 #define F_BIDIR		0x1
+#define F_BYTES		0x2	/* bulk: duration_ms is a byte count (-n) */
 
 /* Client to server, the first bytes of every connection (network order). */
 struct hello {
 	uint32_t magic;
 	uint8_t version, mode, flags, reserved;
 	uint32_t msg_len;
-	uint32_t duration_ms;
+	uint32_t duration_ms;	/* or, with F_BYTES, bytes each way */
 	char cc[CC_LEN];	/* the server's socket's congestion control */
 };
 
@@ -90,6 +92,7 @@ static struct {
 	const char *host, *port, *cc;
 	double duration, interval;	/* seconds */
 	size_t msg_len;
+	uint64_t bytes;		/* -n: bulk of this many bytes, not -t */
 	int parallel;
 	int timeout_ms;
 } opt = { .proto = P_TERN, .mode = M_BULK, .family = AF_UNSPEC,
@@ -105,11 +108,12 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: %s -s [-46v] [-p port] [--proto P] [--seqpacket] [-T s]\n"
 		"       %s -c host [-46] [-p port] [--proto P] [--seqpacket]\n"
-		"          [-m bulk|rr|crr|many] [-t s] [-l bytes] [-P n] [-i s]\n"
-		"          [--bidir] [--cc name] [--json] [-T s]\n"
+		"          [-m bulk|rr|crr|many] [-t s | -n bytes] [-l bytes] [-P n]\n"
+		"          [-i s] [--bidir] [--cc name] [--json] [-T s]\n"
 		"  --proto tern|tcp|sctp   transport (default tern)\n"
 		"  -m MODE     bulk (default), rr, crr, many\n"
 		"  -t SECONDS  duration (default 10)\n"
+		"  -n BYTES    bulk: send this many (each way with --bidir), then stop\n"
 		"  -l BYTES    write size (bulk, default 131072) or request size\n"
 		"  -P N        parallel connections (many: connections, default 100)\n"
 		"  -i SECONDS  interval samples\n"
@@ -475,6 +479,7 @@ struct worker {
 	int64_t start;		/* us */
 	int64_t end;
 	int64_t dur_us;		/* -t, or the client's, in the server */
+	uint64_t limit;		/* -n: bytes to send (0: until dur_us) */
 	uint64_t tx, rx, trans;
 	uint64_t conns;
 	struct hist hist;
@@ -663,6 +668,10 @@ static void hello_fill(struct hello *h, enum mode mode)
 	h->flags = opt.bidir ? F_BIDIR : 0;
 	h->msg_len = htonl((uint32_t)opt.msg_len);
 	h->duration_ms = htonl((uint32_t)(opt.duration * 1000));
+	if (opt.bytes && mode == M_BULK) {
+		h->flags |= F_BYTES;
+		h->duration_ms = htonl((uint32_t)opt.bytes);
+	}
 	if (opt.cc)
 		snprintf(h->cc, sizeof(h->cc), "%s", opt.cc);
 }
@@ -686,18 +695,22 @@ static void send_hello(int fd, enum mode mode)
 
 /* ---- client and server halves of the modes */
 
-/* Bulk: -l bytes a write until @until; 0 or -errno. */
+/* Bulk: -l bytes a write until @until, or -n bytes in all; 0 or -errno. */
 static int send_for(struct worker *w, int64_t until)
 {
+	size_t len = w->buf_len;
 	int64_t t;
 	int err;
 
-	for (t = now_us(); t < until; t = now_us()) {
-		err = send_all(w->fd, w->buf, w->buf_len);
+	for (t = now_us(); w->limit ? w->tx < w->limit : t < until;
+	     t = now_us()) {
+		if (w->limit && w->limit - w->tx < len)
+			len = (size_t)(w->limit - w->tx);
+		err = send_all(w->fd, w->buf, len);
 		if (err)
 			return err;
-		w->tx += w->buf_len;
-		account(w, w->fd, now_us(), w->buf_len, 0, 0);
+		w->tx += len;
+		account(w, w->fd, now_us(), len, 0, 0);
 	}
 	w->end = now_us();
 	account_end(w, w->fd);
@@ -719,6 +732,44 @@ static void keep_tail(struct result *tail, const char *buf, size_t n)
 }
 
 /*
+ * SCTP has no half-close (RFC 9260 section 9.2: after SHUTDOWN the peer
+ * may send no new data), so the server could not send its result after a
+ * client's SHUT_WR. The client ends its bulk data with this message
+ * instead; the data messages are zeros, so a whole 4-byte message saying
+ * it can only be the end.
+ */
+static const char sctp_end[4] = { 'T', 'E', 'N', 'D' };
+
+/* recv(), or for the server of SCTP, recvmsg() that sees sctp_end as EOF. */
+static ssize_t recv_data(struct worker *w, char *buf, size_t len,
+			 size_t *msg_off)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	if (opt.proto != P_SCTP || !opt.server)
+		return recv(w->fd, buf, len, 0);
+	n = recvmsg(w->fd, &mh, 0);
+	if (n <= 0)
+		return n;
+	if (!*msg_off && (mh.msg_flags & MSG_EOR) && n == sizeof(sctp_end) &&
+	    !memcmp(buf, sctp_end, sizeof(sctp_end)))
+		return 0;
+	*msg_off = mh.msg_flags & MSG_EOR ? 0 : *msg_off + (size_t)n;
+	return n;
+}
+
+/* The client's end of its bulk data: SHUT_WR, or SCTP's end message. */
+static void end_of_data(struct worker *w)
+{
+	if (opt.proto == P_SCTP)
+		send_all(w->fd, sctp_end, sizeof(sctp_end));
+	else
+		shutdown(w->fd, SHUT_WR);
+}
+
+/*
  * Count what arrives until EOF into *@bytes; 0 or -errno. With @tail, the
  * last bytes are the result, not data: -i's counts leave them out.
  */
@@ -726,11 +777,12 @@ static int recv_to_eof(struct worker *w, char *buf, size_t len,
 		       struct result *tail, uint64_t *bytes)
 {
 	uint64_t held = 0, keep = tail ? sizeof(*tail) : 0;
+	size_t msg_off = 0;
 	ssize_t n;
 
 	*bytes = 0;
 	for (;;) {
-		n = recv(w->fd, buf, len, 0);
+		n = recv_data(w, buf, len, &msg_off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -761,14 +813,17 @@ static int64_t run_until(const struct worker *w)
 }
 
 /* --bidir's sending half, in a thread of its own; the client's ends with
- * SHUT_WR, which ends the server's receiving half. */
+ * SHUT_WR (SCTP: sctp_end), which ends the server's receiving half. */
 static void *bulk_sender(void *arg)
 {
 	struct worker *w = arg;
 
 	w->err = send_for(w, run_until(w));
-	if (!opt.server)
-		shutdown(w->fd, SHUT_WR);
+	if (!opt.server) {
+		/* SCTP's info is gone with the association: keep this one */
+		sock_info(w->fd, &w->info);
+		end_of_data(w);
+	}
 	return NULL;
 }
 
@@ -782,6 +837,7 @@ static void result_decode(struct worker *w, const struct result *r)
 
 static void client_bulk(struct worker *w)
 {
+	struct info in;
 	struct result tail;
 	pthread_t th;
 	uint64_t got;
@@ -808,7 +864,9 @@ static void client_bulk(struct worker *w)
 	if (got < sizeof(tail) || w->res.magic != PERF_MAGIC)
 		die(EPROTO, "no result from the server");
 	w->rev_bytes = got - sizeof(tail);
-	sock_info(w->fd, &w->info);
+	sock_info(w->fd, &in);
+	if (in.ok)
+		w->info = in;
 }
 
 /* One request out, its response in, timed from @t0. */
@@ -1017,6 +1075,12 @@ static int serve_hello(struct worker *w, struct hello *h)
 	if (set_cc(w->fd, h->cc))
 		return -errno;
 	w->dur_us = ntohl(h->duration_ms) * 1000LL;
+	if (h->flags & F_BYTES) {
+		w->limit = ntohl(h->duration_ms);
+		w->dur_us = 0;
+		if (!w->limit)
+			return -EINVAL;
+	}
 	/* "many" turns to each connection only once in a round */
 	if (h->mode == M_MANY &&
 	    set_rcvtimeo(w->fd, opt.timeout_ms + MANY_IDLE_US / 1000 +
@@ -1168,6 +1232,7 @@ struct total {
 	double peer_secs;
 	uint64_t rev_bytes;		/* --bidir */
 	double rev_secs;
+	double done_secs;		/* bulk: until the server's EOF */
 	bool has_info;
 	uint64_t retrans;
 	struct hist hist;
@@ -1212,6 +1277,7 @@ static void total_add(const struct worker *w)
 		tot.peer_secs = fmax2(tot.peer_secs, w->res.elapsed_us / 1e6);
 		tot.rev_bytes += w->rev_bytes;
 		tot.rev_secs = fmax2(tot.rev_secs, w->rev_elapsed / 1e6);
+		tot.done_secs = fmax2(tot.done_secs, w->rev_elapsed / 1e6);
 		tot.retrans += w->res.retrans;
 	} else {
 		tot.peer_bytes += w->tx;
@@ -1416,6 +1482,7 @@ static void print_json(void)
 	j_u64("transactions", rr, tot.trans, true);
 	j_num("trans_s", rr, per_s(tot.trans, tot.secs), true);
 	j_num("conns_s", opt.mode == M_CRR, per_s(tot.trans, tot.secs), true);
+	j_num("completion_s", opt.mode == M_BULK, tot.done_secs, true);
 	json_latency();
 	j_u64("retransmits", tot.has_info, tot.retrans, true);
 	j_u64("mem_per_conn_bytes", mem_per_conn >= 0, (uint64_t)mem_per_conn,
@@ -1433,6 +1500,7 @@ static void worker_init(struct worker *w, int id)
 	w->id = id;
 	w->fd = -1;
 	w->dur_us = (int64_t)(opt.duration * 1e6);
+	w->limit = opt.mode == M_BULK ? opt.bytes : 0;
 	w->buf_len = len;
 	w->rx_len = rx_len(len);
 	w->buf = calloc(1, sizeof(struct hello) + len + w->rx_len);
@@ -1585,6 +1653,7 @@ static const struct option long_opts[] = {
 	{ "port", required_argument, NULL, 'p' },
 	{ "mode", required_argument, NULL, 'm' },
 	{ "time", required_argument, NULL, 't' },
+	{ "bytes", required_argument, NULL, 'n' },
 	{ "length", required_argument, NULL, 'l' },
 	{ "parallel", required_argument, NULL, 'P' },
 	{ "interval", required_argument, NULL, 'i' },
@@ -1652,6 +1721,9 @@ static void parse_one(int o, const char *arg)
 	case 'T':
 		opt.timeout_ms = (int)(seconds_arg(o, arg, 0.001) * 1000);
 		break;
+	case 'n':
+		opt.bytes = (uint64_t)count_arg(o, arg, 1, UINT32_MAX);
+		break;
 	case 'l':
 		opt.msg_len = (size_t)count_arg(o, arg, 1, MAX_MSG);
 		break;
@@ -1672,6 +1744,8 @@ static void check_opts(void)
 		die_usage("--seqpacket is for --proto tern only");
 	if (opt.bidir && opt.mode != M_BULK)
 		die_usage("--bidir is for -m bulk only");
+	if (opt.bytes && opt.mode != M_BULK)
+		die_usage("-n is for -m bulk only");
 	if (!opt.msg_len)
 		opt.msg_len = opt.mode == M_BULK ? BULK_LEN : 1;
 	if (!opt.parallel)
@@ -1693,7 +1767,7 @@ int main(int argc, char **argv)
 {
 	int o;
 
-	while ((o = getopt_long(argc, argv, "46sc:vp:m:t:i:T:l:P:", long_opts,
+	while ((o = getopt_long(argc, argv, "46sc:vp:m:t:n:i:T:l:P:", long_opts,
 				NULL)) != -1)
 		parse_one(o, optarg);
 	if (optind < argc)
