@@ -13,9 +13,13 @@
  * claimed a hardware type (TSO, UDP) would cut our skb as a TCP or UDP
  * one. SCTP's type is the one no hardware offers, and its layout, one
  * segment per frag_list skb (GSO_BY_FRAGS), is ours: skb_segment()
- * makes the wire segments, this file only fixes their headers. The
- * stack's MTU checks take the header as SCTP's 12 bytes
- * (skb_gso_transport_seglen()); see tern_gso_max_payload().
+ * makes the wire segments, this file only fixes their headers.
+ *
+ * One cost of borrowing the type: where a router forwards a burst whole
+ * (a veth into a forwarding namespace), its MTU check takes our header
+ * for SCTP's 12 bytes (skb_gso_transport_seglen()), 20 fewer than ours.
+ * A next-hop MTU within those 20 bytes below the sender's path MTU lets
+ * the burst through, to be cut into segments 20 bytes too large there.
  */
 
 #include <net/ip.h>
