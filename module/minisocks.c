@@ -248,6 +248,13 @@ static struct sock *tern_create_child(struct sock *listener,
 	}
 #endif
 	tern_child_seq(sk, skb, isn, mss);
+	/*
+	 * The window our SYN-ACK offered is open (tcp_create_openreq_child()
+	 * takes rsk_rcv_wnd): the client may send into it before it hears
+	 * from us, and the segment that completes the handshake may be its
+	 * first data, not trimmed to a window of nothing.
+	 */
+	tern_sk(sk)->rcv_wnd = tern_rcv_space(listener);
 	/* its SYN-ACKs resent, as tcp_create_openreq_child() counts them */
 	if (qreq)
 		tern_sk(sk)->stats.total_retrans = qreq->num_retrans;
