@@ -15,6 +15,9 @@
  * same assertions first, as the reference.
  */
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
@@ -170,7 +173,7 @@ out:
 /* Forge s from the peer to the Tern socket: 0 or -errno. */
 static int peer_send(struct peer *p, const struct pseg *s)
 {
-	static unsigned char pkt[LINK_MTU];
+	static __thread unsigned char pkt[LINK_MTU];
 	size_t iplen = p->fam == AF_INET ? 20 : 40;
 	size_t hlen = TERN_HDR_LEN + s->optlen;
 	size_t seglen = hlen + s->len;
@@ -241,7 +244,7 @@ static int peer_ack(struct peer *p)
 /* len bytes of the pattern at seq, acknowledging ack. */
 static int peer_data(struct peer *p, uint64_t seq, uint64_t ack, size_t len)
 {
-	static unsigned char data[LINK_MTU];
+	static __thread unsigned char data[LINK_MTU];
 	struct pseg s = { .flags = TERN_FLAG_ACK, .seq = seq, .ack = ack,
 			  .data = data, .len = len };
 
@@ -757,6 +760,119 @@ TEST_F_TIMEOUT(harden, synrecv_checks_sequence, 90)
 	EXPECT_EQ(1, recv(s, buf, 1, 0));
 	EXPECT_EQ(pat(x + 1), (uint8_t)buf[0]);
 	abort_close(s);
+}
+
+/*
+ * The client's last handshake ACK and its first data, sent from two
+ * CPUs at once, both find the listener's request; one of them makes the
+ * connection. The other must reach that connection (tcp_check_req()'s
+ * req_stolen: look again), not be dropped: dropped data waits for the
+ * client's retransmission timeout, which is how connect-request-close
+ * over a clean link took timeouts. Each round sends the pair from two
+ * threads on two CPUs released together, then waits for the ACK of the
+ * data; the peer never resends, so without it the data was lost.
+ */
+#define RACE_ROUNDS	300
+#define RACE_LEN	16
+
+struct race_arg {
+	struct peer *p;
+	struct pseg seg;
+	int cpu;
+	atomic_int *go;
+	int err;
+};
+
+static void *race_send(void *arg)
+{
+	struct race_arg *a = arg;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(a->cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	atomic_fetch_add(a->go, 1);
+	while (atomic_load(a->go) < 2)
+		;
+	a->err = peer_send(a->p, &a->seg);
+	return NULL;
+}
+
+/* One round from peer port pport: 1 when the data was acknowledged. */
+static int race_round(struct __test_metadata *_metadata, struct peer *p,
+		      int lfd, unsigned short pport)
+{
+	static const uint8_t mss[4] = { TERN_OPT_MSS, 4, PEER_MSS >> 8,
+					PEER_MSS & 0xff };
+	unsigned char data[RACE_LEN];
+	uint64_t c = PEER_ISN + ((uint64_t)pport << 32);
+	struct pseg syn = { .flags = TERN_FLAG_SYN, .seq = c, .opt = mss,
+			    .optlen = 4 };
+	struct race_arg a[2];
+	pthread_t th[2];
+	atomic_int go = 0;
+	struct rseg r;
+	int i, fd, acked = 0;
+
+	p->pport = pport;
+	if (peer_send(p, &syn) ||
+	    !peer_recv_with(p, &r, TERN_FLAG_SYN | TERN_FLAG_ACK, DELIVERY_MS))
+		return -1;
+	fill_pat(data, sizeof(data), c + 1);
+	for (i = 0; i < 2; i++) {
+		a[i] = (struct race_arg){ .p = p, .cpu = i, .go = &go,
+			.seg = { .flags = TERN_FLAG_ACK, .seq = c + 1,
+				 .ack = r.seq + 1 } };
+		if (i) {
+			a[i].seg.data = data;
+			a[i].seg.len = sizeof(data);
+		}
+	}
+	for (i = 0; i < 2; i++)
+		if (pthread_create(&th[i], NULL, race_send, &a[i]))
+			return -1;
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	if (a[0].err || a[1].err)
+		return -1;
+	while (!acked && peer_recv(p, &r, DELIVERY_MS)) {
+		acked = r.ack == c + 1 + RACE_LEN;
+		if (!acked)
+			TH_LOG("port %u: flags %#x ack C+%llu", pport, r.flags,
+			       (unsigned long long)(r.ack - c));
+	}
+	fd = accept(lfd, NULL, NULL);
+	EXPECT_LE(0, fd);
+	if (fd >= 0 && acked)
+		EXPECT_EQ(RACE_LEN, read_now(_metadata, fd, c + 1));
+	abort_close(fd);
+	return acked;
+}
+
+TEST_F_TIMEOUT(harden, handshake_ack_and_data_race, 120)
+{
+	int rounds = tern_sampled() ? RACE_ROUNDS / 6 : RACE_ROUNDS;
+	struct peer *p = &self->p;
+	int lfd, port, i, ok;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs two CPUs");
+	lfd = ct_listener(variant->family, SOCK_STREAM, IPPROTO_TERN,
+			  variant->here, 0, 64, 0, &port);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, ct_set_nonblock(lfd, 1));
+	p->lport = port;
+	for (i = 0; i < rounds; i++) {
+		ok = race_round(_metadata, p, lfd, 20000 + i);
+		ASSERT_LE(0, ok) {
+			TH_LOG("round %d: the handshake did not get that far", i);
+		}
+		ASSERT_EQ(1, ok) {
+			TH_LOG("round %d of %d: the data that raced the handshake's last ACK was never acknowledged (dropped)",
+			       i, rounds);
+		}
+	}
+	close(lfd);
 }
 
 /* Which of the four segments from s0 r starts, or -1. */
