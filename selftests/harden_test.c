@@ -810,9 +810,9 @@ static int race_round(struct __test_metadata *_metadata, struct peer *p,
 			    .optlen = 4 };
 	struct race_arg a[2];
 	pthread_t th[2];
+	struct rseg r, last = { 0 };
 	atomic_int go = 0;
-	struct rseg r;
-	int i, fd, acked = 0;
+	int i, n, fd, acked = 0;
 
 	p->pport = pport;
 	if (peer_send(p, &syn) ||
@@ -828,19 +828,23 @@ static int race_round(struct __test_metadata *_metadata, struct peer *p,
 			a[i].seg.len = sizeof(data);
 		}
 	}
-	for (i = 0; i < 2; i++)
-		if (pthread_create(&th[i], NULL, race_send, &a[i]))
-			return -1;
-	for (i = 0; i < 2; i++)
+	for (n = 0; n < 2; n++)
+		if (pthread_create(&th[n], NULL, race_send, &a[n]))
+			break;
+	if (n < 2)
+		atomic_fetch_add(&go, 2);	/* release the one started */
+	for (i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
-	if (a[0].err || a[1].err)
+	if (n < 2 || a[0].err || a[1].err)
 		return -1;
 	while (!acked && peer_recv(p, &r, DELIVERY_MS)) {
 		acked = r.ack == c + 1 + RACE_LEN;
-		if (!acked)
-			TH_LOG("port %u: flags %#x ack C+%llu", pport, r.flags,
-			       (unsigned long long)(r.ack - c));
+		if (!acked)	/* the confirmation, or a reset */
+			last = r;
 	}
+	if (!acked)
+		TH_LOG("port %u: the last segment had flags %#x, ack C + %lld",
+		       pport, last.flags, (long long)(last.ack - c));
 	fd = accept(lfd, NULL, NULL);
 	EXPECT_LE(0, fd);
 	if (fd >= 0 && acked)
