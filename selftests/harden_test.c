@@ -55,6 +55,7 @@ struct peer {
 	uint32_t tern_win;	/* window of the Tern socket's last segment */
 	uint32_t win;		/* the window the peer offers; 0: PEER_WIN */
 	uint16_t mss;		/* the MSS its SYN-ACK announces; 0: PEER_MSS */
+	int synack_delay_ms;	/* est(): wait this long before the SYN-ACK */
 };
 
 /* A segment to forge; the window is the peer's (PEER_WIN unless set). */
@@ -541,6 +542,8 @@ static void est(struct __test_metadata *_metadata, struct peer *p, int s,
 	ASSERT_EQ(1, peer_recv_with(p, &r, TERN_FLAG_SYN, DELIVERY_MS));
 	p->rcv_nxt = r.seq + 1;
 	synack.ack = p->rcv_nxt;
+	if (p->synack_delay_ms)
+		tern_msleep(p->synack_delay_ms);
 	ASSERT_EQ(0, peer_send(p, &synack));
 	p->snd_nxt = PEER_ISN + 1;
 	do {	/* past a resent SYN, should the SYN-ACK have been late */
@@ -885,6 +888,77 @@ static int seg_index(const struct rseg *r, uint64_t s0, size_t seg)
 	uint64_t d = r->seq - s0;
 
 	return d % seg == 0 && d / seg < 4 ? (int)(d / seg) : -1;
+}
+
+/*
+ * RACK's reordering timer (RFC 8985 6.3): segments sent just before one
+ * the peer SACKs, inside the reordering window (a quarter of the minimum
+ * RTT, here about 50 ms from a SYN-ACK held back 200 ms), are not lost
+ * when the SACK comes, but are once RACK.rtt + the window has passed;
+ * at the end of a flight no further ACK comes to tell. The resend must
+ * be RACK's (TernFastRetrans), not a retransmission timeout's: before
+ * the timer, only the RTO found them (the tail loss probe stays quiet
+ * when the last segment is SACKed).
+ */
+TEST_F_TIMEOUT(harden, rack_reorder_timer_not_rto, 90)
+{
+	struct peer *p = &self->p;
+	const size_t seg = 100;
+	uint8_t sack[20] = { TERN_OPT_NOP, TERN_OPT_NOP, TERN_OPT_SACK, 18 };
+	unsigned char buf[100];
+	struct pseg dup = { 0 };
+	bool seen[4] = { false }, again = false;
+	long long rtos, fast, end;
+	uint64_t s0, v;
+	struct rseg r;
+	int s, i, k;
+
+	p->synack_delay_ms = 200;
+	s = tern_socket(variant->family, SOCK_STREAM);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, ct_set_int(s, SOL_TERN, TERN_NODELAY, 1));
+	ASSERT_EQ(0, ct_set_int(s, SOL_TERN, TERN_MAXSEG, (int)seg));
+	EST(s);
+	s0 = p->rcv_nxt;
+	for (i = 0; i < 4; i++) {
+		fill_pat(buf, seg, s0 + i * seg);
+		ASSERT_EQ((ssize_t)seg, send(s, buf, seg, 0));
+	}
+	end = ct_now_ms() + DELIVERY_MS;
+	while (!(seen[0] && seen[1] && seen[2] && seen[3]) &&
+	       peer_recv(p, &r, end - ct_now_ms())) {
+		k = seg_index(&r, s0, seg);
+		if (k >= 0 && r.len == seg)
+			seen[k] = true;
+	}
+	ASSERT_TRUE(seen[0] && seen[1] && seen[2] && seen[3]);
+
+	/* a duplicate ACK SACKing the last segment alone */
+	v = htobe64(s0 + 3 * seg);
+	memcpy(sack + 4, &v, 8);
+	v = htobe64(s0 + 4 * seg);
+	memcpy(sack + 12, &v, 8);
+	dup.flags = TERN_FLAG_ACK;
+	dup.seq = p->snd_nxt;
+	dup.ack = s0;
+	dup.opt = sack;
+	dup.optlen = sizeof(sack);
+	rtos = COUNTER("TernRTOs");
+	fast = COUNTER("TernFastRetrans");
+	ASSERT_EQ(0, peer_send(p, &dup));
+
+	/* the first segment again: what sent it? */
+	end = ct_now_ms() + DELIVERY_MS;
+	while (!again && peer_recv(p, &r, end - ct_now_ms()))
+		again = r.seq == s0 && r.len == seg;
+	ASSERT_TRUE(again);
+	EXPECT_EQ(rtos, COUNTER("TernRTOs")) {
+		TH_LOG("the segments in the reordering window were resent by a retransmission timeout");
+	}
+	EXPECT_LT(fast, COUNTER("TernFastRetrans"));
+	p->rcv_nxt = s0 + 4 * seg;
+	ASSERT_EQ(0, peer_ack(p));
+	abort_close(s);
 }
 
 /*
