@@ -549,7 +549,6 @@ bool tern_unhash_req(struct sock *sk)
 bool tern_hash_replace(struct sock *sk, struct sock *osk)
 {
 	u32 hash = osk->sk_hash;
-	struct hlist_nulls_head *head = &tern_ehash[hash & tern_ehash_mask];
 	spinlock_t *lock = tern_ehash_lock(hash);
 	bool done = false;
 
@@ -557,9 +556,16 @@ bool tern_hash_replace(struct sock *sk, struct sock *osk)
 		return false;	/* its port was never bound */
 	spin_lock_bh(lock);
 	if (!sk_unhashed(osk)) {
-		__sk_nulls_del_node_init_rcu(osk);
+		/*
+		 * In place, as sk_nulls_replace_node_init_rcu() (whose put
+		 * of osk is the caller's here): removed, then added at the
+		 * head, both would be missed by a lookup that ran between,
+		 * and the segment go to the listener, which resets it.
+		 */
 		sk->sk_hash = hash;
-		sk_nulls_add_node_rcu(sk, head);
+		sock_hold(sk);
+		hlist_nulls_replace_init_rcu(&osk->sk_nulls_node,
+					     &sk->sk_nulls_node);
 		done = true;
 	}
 	spin_unlock_bh(lock);

@@ -150,6 +150,7 @@ static bool tern_ack(struct sock *sk, struct sk_buff *skb,
 	if (tern_after(ack, prior_una) ||
 	    (tsk->lost_out && tsk->timer_kind != TERN_TIMER_RTO))
 		tern_rearm_rto(sk);
+	tern_arm_reo(sk);
 	/* what the ACK left: cwnd, RTT, window (tcp_probe) */
 	trace_tern_probe(sk, skb);
 	return true;

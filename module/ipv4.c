@@ -74,7 +74,9 @@ int tern_do_rcv(struct sock *sk, struct sk_buff *skb)
 		local_bh_disable();
 		ret = tern_listen_rcv(sk, skb);
 		local_bh_enable();
-		return ret;
+		if (ret == -EAGAIN)	/* no lookup again from here */
+			kfree_skb_reason(skb, SKB_DROP_REASON_NO_SOCKET);
+		return 0;
 	case TCP_SYN_SENT:
 		return tern_synsent_rcv(sk, skb);
 	case TCP_SYN_RECV:
@@ -192,13 +194,17 @@ static int tern_rcv_tw(struct sock *sk, struct sk_buff *skb, int iif)
 /*
  * A segment for a handshake in progress: the listener's policy and
  * filter, then the request, with no socket lock (tcp_v4_rcv()'s
- * TCP_NEW_SYN_RECV case).
+ * TCP_NEW_SYN_RECV case). -EAGAIN, the skb untouched (its IP control
+ * block back in place): another CPU made the connection meanwhile, look
+ * again.
  */
 static int tern_rcv_req(struct net *net, struct sock *sk, struct sk_buff *skb,
 			int iif)
 {
 	struct sock *listener = inet_reqsk(sk)->rsk_listener;
+	char ipcb[sizeof(skb->cb)];
 	enum skb_drop_reason reason;
+	int err;
 
 	if (!tern_policy_ok(listener, skb)) {
 		reason = SKB_DROP_REASON_XFRM_POLICY;
@@ -209,16 +215,40 @@ static int tern_rcv_req(struct net *net, struct sock *sk, struct sk_buff *skb,
 		reason = SKB_DROP_REASON_SOCKET_FILTER;
 		goto drop;
 	}
+	memcpy(ipcb, skb->cb, sizeof(ipcb));
 	tern_fill_cb(skb, iif);
 	nf_reset_ct(skb);
-	tern_req_rcv(sk, skb);
+	err = tern_req_rcv(sk, skb);
+	if (err == -EAGAIN)
+		memcpy(skb->cb, ipcb, sizeof(ipcb));
 	tern_sk_put(sk);
-	return 0;
+	return err;
 
 drop:
 	tern_sk_put(sk);
 	kfree_skb_reason(skb, reason);
 	return 0;
+}
+
+/*
+ * A segment for a listener, which is not locked (TCP's lockless
+ * listener): SYNs never wait in its backlog while accept() holds it, and
+ * what tern_listen_rcv() touches has locks of its own. Puts the
+ * listener. -EAGAIN as tern_rcv_req().
+ */
+static int tern_rcv_listener(struct sock *sk, struct sk_buff *skb, int iif)
+{
+	char ipcb[sizeof(skb->cb)];
+	int err;
+
+	memcpy(ipcb, skb->cb, sizeof(ipcb));
+	tern_fill_cb(skb, iif);
+	nf_reset_ct(skb);
+	err = tern_listen_rcv(sk, skb);
+	if (err == -EAGAIN)
+		memcpy(skb->cb, ipcb, sizeof(ipcb));
+	sock_put(sk);
+	return err;
 }
 
 /*
@@ -231,6 +261,7 @@ int tern_rcv(struct sk_buff *skb)
 {
 	struct net *net = dev_net(skb->dev);
 	enum skb_drop_reason reason;
+	bool again = true;
 	struct sock *sk;
 	int iif;
 
@@ -244,7 +275,9 @@ lookup:
 			tern_sk_put(sk);
 			goto lookup;
 		}
-		return tern_rcv_req(net, sk, skb, iif);
+		if (tern_rcv_req(net, sk, skb, iif) != -EAGAIN)
+			return 0;
+		goto stolen;
 	}
 	if (sk && sk->sk_state == TCP_TIME_WAIT && tern_tw_recycle(sk, skb)) {
 		tern_sk_put(sk);
@@ -269,19 +302,13 @@ lookup:
 		reason = SKB_DROP_REASON_SOCKET_FILTER;
 		goto put;
 	}
+	if (sk->sk_state == TCP_LISTEN) {
+		if (tern_rcv_listener(sk, skb, iif) != -EAGAIN)
+			return 0;
+		goto stolen;
+	}
 	tern_fill_cb(skb, iif);
 	nf_reset_ct(skb);
-
-	if (sk->sk_state == TCP_LISTEN) {
-		/*
-		 * A listener is not locked (TCP's lockless listener): SYNs
-		 * never wait in its backlog while accept() holds it, and
-		 * what tern_listen_rcv() touches has locks of its own.
-		 */
-		tern_listen_rcv(sk, skb);
-		sock_put(sk);
-		return 0;
-	}
 	bh_lock_sock_nested(sk);
 	tern_segs_in(tern_sk(sk), skb);
 	if (!sock_owned_by_user(sk)) {
@@ -301,6 +328,18 @@ put:
 drop:
 	kfree_skb_reason(skb, reason);
 	return 0;
+
+stolen:
+	/*
+	 * Another segment of the same handshake, on another CPU, made the
+	 * connection since our lookup: it is in the table now, take the
+	 * segment there. Once: should the table change again, drop.
+	 */
+	reason = SKB_DROP_REASON_NO_SOCKET;
+	if (!again)
+		goto drop;
+	again = false;
+	goto lookup;
 }
 
 /* The path MTU fell: segment smaller from now on, resend what was lost. */

@@ -213,11 +213,13 @@ static bool tern_req_complete(struct sock *child, struct request_sock *req)
  * freed under it when the four-tuple turned out to be taken (a SYN
  * flood during handshakes: use-after-free in tern_send_synack_reply).
  * qreq is the queued request the handshake completes, or NULL for a
- * cookie. Returns the child locked, not yet on the accept queue.
+ * cookie. Returns the child locked, not yet on the accept queue; NULL
+ * with *stolen set when another segment of the same handshake, on
+ * another CPU, made the connection first (tcp_check_req()'s req_stolen).
  */
 static struct sock *tern_create_child(struct sock *listener,
 				      struct sk_buff *skb, u64 isn, u16 mss,
-				      struct request_sock *qreq)
+				      struct request_sock *qreq, bool *stolen)
 {
 	bool v4 = skb->protocol == htons(ETH_P_IP);
 	struct request_sock *req = qreq;
@@ -248,14 +250,23 @@ static struct sock *tern_create_child(struct sock *listener,
 	}
 #endif
 	tern_child_seq(sk, skb, isn, mss);
+	/*
+	 * The window our SYN-ACK offered is open (tcp_create_openreq_child()
+	 * takes rsk_rcv_wnd): the client may send into it before it hears
+	 * from us, and the segment that completes the handshake may be its
+	 * first data, not trimmed to a window of nothing.
+	 */
+	tern_sk(sk)->rcv_wnd = tern_rcv_space(listener);
 	/* its SYN-ACKs resent, as tcp_create_openreq_child() counts them */
 	if (qreq)
 		tern_sk(sk)->stats.total_retrans = qreq->num_retrans;
 	if (tern_child_route(sk, listener, req, v4))
 		goto fail;
 	tern_cc_init(sk);
-	tern_bind_child(sk, listener);
+	if (tern_bind_child(sk, listener))
+		goto fail;	/* no memory: the client resends */
 	if (qreq ? !tern_req_complete(sk, qreq) : !!tern_hash_conn(sk)) {
+		*stolen = true;
 		tern_put_port(sk);
 		goto fail;
 	}
@@ -476,10 +487,10 @@ static enum skb_drop_reason tern_listen_syn(struct sock *sk,
  * The last segment of a handshake no request holds: a cookie's, if
  * cookies are on. Anything else reaching a listener without SYN is
  * counted and, unless it may be a later segment of a cookie's handshake,
- * reset as TCP does.
+ * reset as TCP does. *stolen as tern_create_child().
  */
 static enum skb_drop_reason tern_listen_ack(struct sock *sk,
-					    struct sk_buff *skb)
+					    struct sk_buff *skb, bool *stolen)
 {
 	const struct ternhdr *th = tern_hdr(skb);
 	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
@@ -507,7 +518,7 @@ static enum skb_drop_reason tern_listen_ack(struct sock *sk,
 		return SKB_DROP_REASON_SOCKET_BACKLOG;
 	}
 	child = tern_create_child(sk, skb, be64_to_cpu(th->ack_seq) - 1, mss,
-				  NULL);
+				  NULL, stolen);
 	if (!child)
 		return SKB_DROP_REASON_NOMEM;
 	__acquire(&child->sk_lock.slock);	/* sk_clone_lock() took it */
@@ -519,12 +530,15 @@ static enum skb_drop_reason tern_listen_ack(struct sock *sk,
 /*
  * Segments to a listener. Run without the listener's lock (as TCP's
  * lockless listener): what it touches is the accept and request queues,
- * under accept_lock, and what inet_csk_clone_lock() copies.
+ * under accept_lock, and what inet_csk_clone_lock() copies. Takes the
+ * skb, except -EAGAIN: another segment of the handshake made the
+ * connection meanwhile, the caller gives the skb to it (tern_rcv()).
  */
 int tern_listen_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 	enum skb_drop_reason reason;
+	bool stolen = false;
 
 	reason = SKB_DROP_REASON_TCP_FLAGS;
 	if (cb->flags & TERN_FLAG_RST)
@@ -535,7 +549,9 @@ int tern_listen_rcv(struct sock *sk, struct sk_buff *skb)
 	}
 	if (!(cb->flags & TERN_FLAG_ACK))
 		goto drop;
-	reason = tern_listen_ack(sk, skb);
+	reason = tern_listen_ack(sk, skb, &stolen);
+	if (stolen)
+		return -EAGAIN;
 	if (reason == SKB_NOT_DROPPED_YET)
 		return 0;
 drop:
@@ -548,7 +564,12 @@ drop:
  * SYN-ACK again; a reset in sequence ends the handshake; an ACK of
  * anything but our ISN + 1 is reset and counted; an ACK in sequence
  * makes the child. The caller holds a reference to the request; the
- * listener's lock is not taken.
+ * listener's lock is not taken. Takes the skb, except -EAGAIN: the
+ * request is gone, completed or dropped on another CPU since the lookup
+ * found it (the client's last handshake ACK and its first data, sent
+ * from two CPUs, race here), and the caller looks again (as tcp_v4_rcv()
+ * on req_stolen): dropped, the data would wait for a retransmission
+ * timeout.
  */
 int tern_req_rcv(struct sock *sk, struct sk_buff *skb)
 {
@@ -558,6 +579,7 @@ int tern_req_rcv(struct sock *sk, struct sk_buff *skb)
 	const struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 	struct net *net = sock_net(listener);
 	enum skb_drop_reason reason;
+	bool stolen = false;
 	struct sock *child;
 
 	reason = SKB_DROP_REASON_TCP_FLAGS;
@@ -601,7 +623,10 @@ int tern_req_rcv(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	}
 	reason = SKB_DROP_REASON_NOMEM;
-	child = tern_create_child(listener, skb, treq->snt_isn, treq->mss, req);
+	child = tern_create_child(listener, skb, treq->snt_isn, treq->mss, req,
+				  &stolen);
+	if (stolen)
+		return -EAGAIN;
 	if (!child)
 		goto drop;
 	__acquire(&child->sk_lock.slock);	/* sk_clone_lock() took it */

@@ -622,7 +622,9 @@ void tern_push(struct sock *sk)
 		sent = true;
 	}
 	tern_burst_flush(sk, &burst);
-	if (sent && tsk->timer_kind != TERN_TIMER_RTO)
+	/* a running timeout, or the reordering timer, stays (RFC 6298 5.1) */
+	if (sent && tsk->timer_kind != TERN_TIMER_RTO &&
+	    tsk->timer_kind != TERN_TIMER_REO)
 		tern_rearm_rto(sk);
 	/* as tcp_write_xmit() */
 	if (rwnd_limited)

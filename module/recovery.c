@@ -32,6 +32,7 @@ void tern_update_rack(struct tern_sock *tsk, const struct sk_buff *skb)
 	     tern_after(cb->end_seq, tsk->rack_end_seq))) {
 		tsk->rack_sent_us = cb->sent_us;
 		tsk->rack_end_seq = cb->end_seq;
+		tsk->rack_rtt_us = tern_clock_us() - cb->sent_us;
 	}
 }
 
@@ -147,6 +148,71 @@ u32 tern_rack_detect(struct sock *sk)
 		TERN_INC_STATS(sock_net(sk), TERN_MIB_FASTRETRANS);
 	}
 	return visited;
+}
+
+/* Was skb sent before RACK's reference (RFC 8985 RACK_sent_after())? */
+static bool tern_rack_sent_before(const struct tern_sock *tsk,
+				  const struct sk_buff *skb)
+{
+	const struct tern_skb_cb *cb = TERN_SKB_CB(skb);
+
+	return cb->sent_us < tsk->rack_sent_us ||
+	       (cb->sent_us == tsk->rack_sent_us &&
+		tern_before(cb->end_seq, tsk->rack_end_seq));
+}
+
+/*
+ * The oldest segment in flight, sent before the newest delivered one but
+ * inside the reordering window, is lost once RACK.rtt + reo_wnd has
+ * passed since it was sent (RFC 8985 6.2 step 5). How many us until
+ * then, or 0 when there is no such segment: the reordering timer (RFC
+ * 8985 6.3, as tcp_rack_reo_timeout()). Without it such a segment waited
+ * for the next ACK, and at the end of a flight there is none: the
+ * retransmission timeout found it.
+ */
+u32 tern_rack_reo_left(struct sock *sk)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	struct sk_buff *skb;
+	u64 due, now;
+
+	skb = list_first_entry_or_null(&tsk->tsorted, struct sk_buff,
+				       tcp_tsorted_anchor);
+	if (!skb || !tsk->rack_sent_us || !tern_rack_sent_before(tsk, skb))
+		return 0;
+	due = TERN_SKB_CB(skb)->sent_us + tsk->rack_rtt_us +
+	      tsk->min_rtt_us / 4;
+	now = tern_clock_us();
+	return due > now ? due - now : 1;
+}
+
+/*
+ * The reordering timer fired: what was sent before the newest delivered
+ * segment and has had RACK.rtt + reo_wnd since is lost (RFC 8985 6.3);
+ * resend it.
+ */
+void tern_rack_timeout(struct sock *sk)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	u32 reo_wnd = tsk->min_rtt_us / 4;
+	u64 now = tern_clock_us();
+	struct sk_buff *skb, *tmp;
+	u32 visited = 0, marked = 0;
+
+	list_for_each_entry_safe(skb, tmp, &tsk->tsorted, tcp_tsorted_anchor) {
+		visited++;
+		if (!tern_rack_sent_before(tsk, skb) ||
+		    TERN_SKB_CB(skb)->sent_us + tsk->rack_rtt_us + reo_wnd > now)
+			break;
+		tern_mark_lost(tsk, skb);
+		marked++;
+	}
+	TERN_ADD_STATS(sock_net(sk), TERN_MIB_SACKWALKSEGS, visited);
+	if (!marked)
+		return;
+	tern_cc_enter_recovery(sk);
+	TERN_INC_STATS(sock_net(sk), TERN_MIB_FASTRETRANS);
+	tern_retransmit_lost(sk);
 }
 
 /* Forget every SACK mark: the SACKed segments go back to rtx_queue. */

@@ -450,6 +450,45 @@ static void tern_lost_list(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, list_empty(&tsk->tsorted));
 }
 
+/*
+ * The reordering timer (RFC 8985 6.3): segments sent before the newest
+ * delivered one but inside the window are not lost at the ACK; the
+ * oldest is due RACK.rtt + reo_wnd after it was sent, and
+ * tern_rack_reo_left() says how long until then. Nothing is due when no
+ * such segment waits. Send times are set just before now, so RACK.rtt
+ * (taken from the clock when the reference is delivered) is real.
+ */
+static void tern_rack_reo_timer(struct kunit *test)
+{
+	static const u64 first[][2] = { { 1000, 2000 } };
+	static const u64 fourth[][2] = { { 4000, 5000 } };
+	struct sk_buff *segs[TERN_TEST_SEGS];
+	struct tern_sock *tsk = tern_test_in_flight(test, 1000, segs);
+	u64 now = tern_clock_us();
+	u32 left;
+	int k;
+
+	/* sent at now - 5000, - 4900, ...: the reference at now - 4700 */
+	for (k = 0; k < TERN_TEST_SEGS; k++)
+		TERN_SKB_CB(segs[k])->sent_us = now - 5000 + 100 * k;
+	tsk->min_rtt_us = 4000;		/* reo_wnd 1000 us */
+	KUNIT_EXPECT_EQ(test, tern_rack_reo_left((struct sock *)tsk), 0);
+	tern_test_sack(tsk, fourth, 1);
+	KUNIT_EXPECT_EQ(test, tern_rack_detect((struct sock *)tsk), 1);
+	KUNIT_EXPECT_EQ(test, tsk->lost_out, 0);
+	/* the first: due at its send + (now - 4700 sent) + 1000 */
+	left = tern_rack_reo_left((struct sock *)tsk);
+	KUNIT_EXPECT_GT(test, left, 0);
+	KUNIT_EXPECT_LE(test, left, 700);
+
+	/* what is left in flight was sent after the reference: not due */
+	tsk = tern_test_in_flight(test, 1000, segs);
+	for (k = 0; k < TERN_TEST_SEGS; k++)
+		TERN_SKB_CB(segs[k])->sent_us = now - 5000 + 100 * k;
+	tern_test_sack(tsk, first, 1);
+	KUNIT_EXPECT_EQ(test, tern_rack_reo_left((struct sock *)tsk), 0);
+}
+
 static struct kunit_case tern_recovery_cases[] = {
 	KUNIT_CASE(tern_rack_newest),
 	KUNIT_CASE(tern_sacktag_whole),
@@ -460,6 +499,7 @@ static struct kunit_case tern_recovery_cases[] = {
 	KUNIT_CASE(tern_sacktag_search),
 	KUNIT_CASE(tern_rack_stops),
 	KUNIT_CASE(tern_lost_list),
+	KUNIT_CASE(tern_rack_reo_timer),
 	{}
 };
 

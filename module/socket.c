@@ -223,6 +223,7 @@ void tern_sock_init_conn(struct sock *sk)
 	tsk->retrans_stamp = 0;
 	tsk->rack_sent_us = 0;
 	tsk->rack_end_seq = 0;
+	tsk->rack_rtt_us = 0;
 	tsk->sacked_out = 0;
 	tsk->lost_out = 0;
 	tsk->last_oow_ack = 0;

@@ -97,6 +97,7 @@ enum {
 	TERN_TIMER_RTO,
 	TERN_TIMER_TLP,
 	TERN_TIMER_PROBE,	/* zero-window probe */
+	TERN_TIMER_REO,		/* RACK reordering window (RFC 8985 6.3) */
 };
 
 /*
@@ -205,6 +206,7 @@ struct tern_sock {
 	/* loss detection (RACK-TLP, RFC 8985) and congestion control */
 	u64	rack_sent_us;	/* send time of the newest delivered segment */
 	u64	rack_end_seq;	/* its end */
+	u32	rack_rtt_us;	/* its RTT (RFC 8985 RACK.rtt) */
 	u32	cwnd;		/* bytes */
 	u32	ssthresh;	/* bytes */
 	u32	ca_acked;	/* bytes acked toward the next cwnd increase */
@@ -655,6 +657,8 @@ int tern_write_options(struct sock *sk, u8 *opt, u8 flags, int room, u16 mss);
 void tern_update_rack(struct tern_sock *tsk, const struct sk_buff *skb);
 u32 tern_sacktag(struct sock *sk, const struct tern_opts *o);
 u32 tern_rack_detect(struct sock *sk);
+u32 tern_rack_reo_left(struct sock *sk);
+void tern_rack_timeout(struct sock *sk);
 void tern_mark_all_lost(struct sock *sk, bool timeout);
 void tern_retransmit_lost(struct sock *sk);
 
@@ -691,6 +695,7 @@ void tern_init_timers(struct sock *sk);
 void tern_clear_timers(struct sock *sk);
 void tern_stop_retransmit_timer(struct sock *sk);
 void tern_rearm_rto(struct sock *sk);
+void tern_arm_reo(struct sock *sk);
 void tern_arm_timer(struct sock *sk, int kind, unsigned long when);
 void tern_schedule_ack(struct sock *sk);
 void tern_reset_keepalive(struct sock *sk);

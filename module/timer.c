@@ -144,6 +144,39 @@ void tern_rearm_rto(struct sock *sk)
 	tern_arm_timer(sk, TERN_TIMER_RTO, rto);
 }
 
+/*
+ * After an ACK: the reordering timer when a segment waits out RACK's
+ * window (tern_rack_reo_left()), unless the timer armed fires first
+ * anyway. It stands in for the RTO timer, which its expiry rearms, as
+ * tcp_rack_reo_timeout() does; each expiry marks at least the segment it
+ * was armed for, so duplicate ACKs cannot put the timeout off for long.
+ */
+void tern_arm_reo(struct sock *sk)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	unsigned long when;
+	u32 left;
+
+	if (sk->sk_state == TCP_SYN_SENT)
+		return;
+	left = tern_rack_reo_left(sk);
+	if (!left)
+		return;
+	when = usecs_to_jiffies(left) + 1;
+	if (tsk->timer_kind != TERN_TIMER_NONE &&
+	    tsk->timer_kind != TERN_TIMER_REO &&
+	    time_before(inet_csk(sk)->icsk_timeout, jiffies + when))
+		return;
+	tern_arm_timer(sk, TERN_TIMER_REO, when);
+}
+
+static void tern_reo_expired(struct sock *sk)
+{
+	tern_rack_timeout(sk);
+	tern_rearm_rto(sk);
+	tern_arm_reo(sk);
+}
+
 /* Give up on the connection: the error the user sees is ETIMEDOUT. */
 static void tern_timeout(struct sock *sk)
 {
@@ -297,6 +330,9 @@ static void tern_retransmit_handler(struct sock *sk)
 		break;
 	case TERN_TIMER_PROBE:
 		tern_probe_timer(sk);
+		break;
+	case TERN_TIMER_REO:
+		tern_reo_expired(sk);
 		break;
 	}
 }

@@ -15,6 +15,9 @@
  * same assertions first, as the reference.
  */
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
@@ -52,6 +55,7 @@ struct peer {
 	uint32_t tern_win;	/* window of the Tern socket's last segment */
 	uint32_t win;		/* the window the peer offers; 0: PEER_WIN */
 	uint16_t mss;		/* the MSS its SYN-ACK announces; 0: PEER_MSS */
+	int synack_delay_ms;	/* est(): wait this long before the SYN-ACK */
 };
 
 /* A segment to forge; the window is the peer's (PEER_WIN unless set). */
@@ -170,7 +174,7 @@ out:
 /* Forge s from the peer to the Tern socket: 0 or -errno. */
 static int peer_send(struct peer *p, const struct pseg *s)
 {
-	static unsigned char pkt[LINK_MTU];
+	static __thread unsigned char pkt[LINK_MTU];
 	size_t iplen = p->fam == AF_INET ? 20 : 40;
 	size_t hlen = TERN_HDR_LEN + s->optlen;
 	size_t seglen = hlen + s->len;
@@ -241,7 +245,7 @@ static int peer_ack(struct peer *p)
 /* len bytes of the pattern at seq, acknowledging ack. */
 static int peer_data(struct peer *p, uint64_t seq, uint64_t ack, size_t len)
 {
-	static unsigned char data[LINK_MTU];
+	static __thread unsigned char data[LINK_MTU];
 	struct pseg s = { .flags = TERN_FLAG_ACK, .seq = seq, .ack = ack,
 			  .data = data, .len = len };
 
@@ -538,6 +542,8 @@ static void est(struct __test_metadata *_metadata, struct peer *p, int s,
 	ASSERT_EQ(1, peer_recv_with(p, &r, TERN_FLAG_SYN, DELIVERY_MS));
 	p->rcv_nxt = r.seq + 1;
 	synack.ack = p->rcv_nxt;
+	if (p->synack_delay_ms)
+		tern_msleep(p->synack_delay_ms);
 	ASSERT_EQ(0, peer_send(p, &synack));
 	p->snd_nxt = PEER_ISN + 1;
 	do {	/* past a resent SYN, should the SYN-ACK have been late */
@@ -759,12 +765,200 @@ TEST_F_TIMEOUT(harden, synrecv_checks_sequence, 90)
 	abort_close(s);
 }
 
+/*
+ * The client's last handshake ACK and its first data, sent from two
+ * CPUs at once, both find the listener's request; one of them makes the
+ * connection. The other must reach that connection (tcp_check_req()'s
+ * req_stolen: look again), not be dropped: dropped data waits for the
+ * client's retransmission timeout, which is how connect-request-close
+ * over a clean link took timeouts. Each round sends the pair from two
+ * threads on two CPUs released together, then waits for the ACK of the
+ * data; the peer never resends, so without it the data was lost.
+ */
+#define RACE_ROUNDS	300
+#define RACE_LEN	16
+
+struct race_arg {
+	struct peer *p;
+	struct pseg seg;
+	int cpu;
+	atomic_int *go;
+	int err;
+};
+
+static void *race_send(void *arg)
+{
+	struct race_arg *a = arg;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(a->cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	atomic_fetch_add(a->go, 1);
+	while (atomic_load(a->go) < 2)
+		;
+	a->err = peer_send(a->p, &a->seg);
+	return NULL;
+}
+
+/* One round from peer port pport: 1 when the data was acknowledged. */
+static int race_round(struct __test_metadata *_metadata, struct peer *p,
+		      int lfd, unsigned short pport)
+{
+	static const uint8_t mss[4] = { TERN_OPT_MSS, 4, PEER_MSS >> 8,
+					PEER_MSS & 0xff };
+	unsigned char data[RACE_LEN];
+	uint64_t c = PEER_ISN + ((uint64_t)pport << 32);
+	struct pseg syn = { .flags = TERN_FLAG_SYN, .seq = c, .opt = mss,
+			    .optlen = 4 };
+	struct race_arg a[2];
+	pthread_t th[2];
+	struct rseg r, last = { 0 };
+	atomic_int go = 0;
+	int i, n, fd, acked = 0;
+
+	p->pport = pport;
+	if (peer_send(p, &syn) ||
+	    !peer_recv_with(p, &r, TERN_FLAG_SYN | TERN_FLAG_ACK, DELIVERY_MS))
+		return -1;
+	fill_pat(data, sizeof(data), c + 1);
+	for (i = 0; i < 2; i++) {
+		a[i] = (struct race_arg){ .p = p, .cpu = i, .go = &go,
+			.seg = { .flags = TERN_FLAG_ACK, .seq = c + 1,
+				 .ack = r.seq + 1 } };
+		if (i) {
+			a[i].seg.data = data;
+			a[i].seg.len = sizeof(data);
+		}
+	}
+	for (n = 0; n < 2; n++)
+		if (pthread_create(&th[n], NULL, race_send, &a[n]))
+			break;
+	if (n < 2)
+		atomic_fetch_add(&go, 2);	/* release the one started */
+	for (i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	if (n < 2 || a[0].err || a[1].err)
+		return -1;
+	while (!acked && peer_recv(p, &r, DELIVERY_MS)) {
+		acked = r.ack == c + 1 + RACE_LEN;
+		if (!acked)	/* the confirmation, or a reset */
+			last = r;
+	}
+	if (!acked)
+		TH_LOG("port %u: the last segment had flags %#x, ack C + %lld",
+		       pport, last.flags, (long long)(last.ack - c));
+	fd = accept(lfd, NULL, NULL);
+	EXPECT_LE(0, fd);
+	if (fd >= 0 && acked)
+		EXPECT_EQ(RACE_LEN, read_now(_metadata, fd, c + 1));
+	abort_close(fd);
+	return acked;
+}
+
+TEST_F_TIMEOUT(harden, handshake_ack_and_data_race, 120)
+{
+	int rounds = tern_sampled() ? RACE_ROUNDS / 6 : RACE_ROUNDS;
+	struct peer *p = &self->p;
+	int lfd, port, i, ok;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs two CPUs");
+	lfd = ct_listener(variant->family, SOCK_STREAM, IPPROTO_TERN,
+			  variant->here, 0, 64, 0, &port);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, ct_set_nonblock(lfd, 1));
+	p->lport = port;
+	for (i = 0; i < rounds; i++) {
+		ok = race_round(_metadata, p, lfd, 20000 + i);
+		ASSERT_LE(0, ok) {
+			TH_LOG("round %d: the handshake did not get that far", i);
+		}
+		ASSERT_EQ(1, ok) {
+			TH_LOG("round %d of %d: the data that raced the handshake's last ACK was never acknowledged (dropped)",
+			       i, rounds);
+		}
+	}
+	close(lfd);
+}
+
 /* Which of the four segments from s0 r starts, or -1. */
 static int seg_index(const struct rseg *r, uint64_t s0, size_t seg)
 {
 	uint64_t d = r->seq - s0;
 
 	return d % seg == 0 && d / seg < 4 ? (int)(d / seg) : -1;
+}
+
+/*
+ * RACK's reordering timer (RFC 8985 6.3): segments sent just before one
+ * the peer SACKs, inside the reordering window (a quarter of the minimum
+ * RTT, here about 50 ms from a SYN-ACK held back 200 ms), are not lost
+ * when the SACK comes, but are once RACK.rtt + the window has passed;
+ * at the end of a flight no further ACK comes to tell. The resend must
+ * be RACK's (TernFastRetrans), not a retransmission timeout's: before
+ * the timer, only the RTO found them (the tail loss probe stays quiet
+ * when the last segment is SACKed).
+ */
+TEST_F_TIMEOUT(harden, rack_reorder_timer_not_rto, 90)
+{
+	struct peer *p = &self->p;
+	const size_t seg = 100;
+	uint8_t sack[20] = { TERN_OPT_NOP, TERN_OPT_NOP, TERN_OPT_SACK, 18 };
+	unsigned char buf[100];
+	struct pseg dup = { 0 };
+	bool seen[4] = { false }, again = false;
+	long long rtos, fast, end;
+	uint64_t s0, v;
+	struct rseg r;
+	int s, i, k;
+
+	p->synack_delay_ms = 200;
+	s = tern_socket(variant->family, SOCK_STREAM);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, ct_set_int(s, SOL_TERN, TERN_NODELAY, 1));
+	ASSERT_EQ(0, ct_set_int(s, SOL_TERN, TERN_MAXSEG, (int)seg));
+	EST(s);
+	s0 = p->rcv_nxt;
+	for (i = 0; i < 4; i++) {
+		fill_pat(buf, seg, s0 + i * seg);
+		ASSERT_EQ((ssize_t)seg, send(s, buf, seg, 0));
+	}
+	end = ct_now_ms() + DELIVERY_MS;
+	while (!(seen[0] && seen[1] && seen[2] && seen[3]) &&
+	       peer_recv(p, &r, end - ct_now_ms())) {
+		k = seg_index(&r, s0, seg);
+		if (k >= 0 && r.len == seg)
+			seen[k] = true;
+	}
+	ASSERT_TRUE(seen[0] && seen[1] && seen[2] && seen[3]);
+
+	/* a duplicate ACK SACKing the last segment alone */
+	v = htobe64(s0 + 3 * seg);
+	memcpy(sack + 4, &v, 8);
+	v = htobe64(s0 + 4 * seg);
+	memcpy(sack + 12, &v, 8);
+	dup.flags = TERN_FLAG_ACK;
+	dup.seq = p->snd_nxt;
+	dup.ack = s0;
+	dup.opt = sack;
+	dup.optlen = sizeof(sack);
+	rtos = COUNTER("TernRTOs");
+	fast = COUNTER("TernFastRetrans");
+	ASSERT_EQ(0, peer_send(p, &dup));
+
+	/* the first segment again: what sent it? */
+	end = ct_now_ms() + DELIVERY_MS;
+	while (!again && peer_recv(p, &r, end - ct_now_ms()))
+		again = r.seq == s0 && r.len == seg;
+	ASSERT_TRUE(again);
+	EXPECT_EQ(rtos, COUNTER("TernRTOs")) {
+		TH_LOG("the segments in the reordering window were resent by a retransmission timeout");
+	}
+	EXPECT_LT(fast, COUNTER("TernFastRetrans"));
+	p->rcv_nxt = s0 + 4 * seg;
+	ASSERT_EQ(0, peer_ack(p));
+	abort_close(s);
 }
 
 /*
