@@ -11,8 +11,10 @@
 # capture, and:
 #   - every IP protocol 253 packet is dissected as Tern: none malformed,
 #     no Lua error, no unknown or malformed option, no bad header;
-#   - every checksum is verified good (Tern computes it in software,
-#     output.c: no offload leaves partial sums in the capture);
+#   - every checksum is verified good: the capture link's two ends have
+#     checksum offload off (ethtool -K tx off), so what crosses it is
+#     wire segments with their sums finished, as on a NIC's wire (a GSO
+#     burst, module/offload.c, would carry a partial sum, as TCP's do);
 #   - SYN, SYN-ACK, a FIN from each side and ACKs are there, all in one
 #     stream (tern.stream), EOR segments for seqpacket;
 #   - the payload each side sent adds up to at least what it transferred;
@@ -29,7 +31,7 @@
 # bytes each way (default 192 KiB; 128 KiB with TERN_SAMPLE=1, the debug
 # kernel, which also runs only the IPv4 stream and IPv6 seqpacket cases).
 source "$(dirname "$0")/lib.sh"
-tern_require_cmd ip tc timeout cmp tshark
+tern_require_cmd ip tc timeout cmp tshark ethtool
 tern_tool_program
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -86,6 +88,9 @@ topo_up() {
 	for d in "$nsc tc" "$nsr rc" "$nsr rs" "$nss ts"; do
 		ip -n "${d% *}" link set "${d#* }" up || return 1
 	done
+	# the captured link carries wire segments, sums finished
+	ip netns exec "$nsc" ethtool -K tc tx off >/dev/null &&
+	ip netns exec "$nsr" ethtool -K rc tx off >/dev/null || return 1
 	ip netns exec "$nsr" sysctl -qw net.ipv4.ip_forward=1 &&
 	ip netns exec "$nsr" sysctl -qw net.ipv6.conf.all.forwarding=1 &&
 	ip -n "$nsc" route add default via 192.0.2.1 &&
