@@ -296,7 +296,7 @@ static bool tern_queue_in_order(struct sock *sk, struct sk_buff *skb)
 	if (skb->len)
 		__skb_queue_tail(&sk->sk_receive_queue, skb);
 	else
-		kfree_skb(skb);
+		consume_skb(skb);	/* a bare FIN, taken: not a drop */
 	if (fin)
 		tern_fin(sk);
 	return true;
