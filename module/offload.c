@@ -4,7 +4,7 @@
  *
  * A burst of segments goes down the stack as one skb: a head holding
  * only the Tern header, and the payload of each segment as one skb of
- * its frag_list (tern_xmit_gso() builds it). Software devices (veth,
+ * its frag_list (tern_burst_gso_skb() in output.c builds it). Software devices (veth,
  * loopback, bridges) pass it whole to the receiver, whose input treats
  * it as one segment of the summed length; before any other device the
  * stack calls tern_gso_segment() to cut it back into wire segments.
@@ -29,7 +29,7 @@
 #include "tern.h"
 
 /*
- * Is skb laid out as tern_xmit_gso() lays it out? Anything else that
+ * Is skb laid out as tern_burst_gso_skb() lays it out? Anything else that
  * reaches us with protocol 253 (a forwarded skb from a guest, say) is
  * refused, never guessed at: skb_segment() would follow frag_list
  * blindly.
@@ -53,9 +53,12 @@ static bool tern_gso_layout_ok(const struct sk_buff *skb)
 	return len == skb->len;
 }
 
-/* The header of each wire segment: its sequence number, flags, checksum. */
-static void tern_gso_fix_headers(struct sk_buff *segs, u32 oldlen,
-				 netdev_features_t features)
+/*
+ * The header of each wire segment: its sequence number, flags, checksum.
+ * Fails only where the sum is finished here and that runs out of memory.
+ */
+static int tern_gso_fix_headers(struct sk_buff *segs, u32 oldlen,
+				netdev_features_t features)
 {
 	struct sk_buff *seg;
 	u64 seq;
@@ -81,10 +84,14 @@ static void tern_gso_fix_headers(struct sk_buff *segs, u32 oldlen,
 		seg->ip_summed = CHECKSUM_PARTIAL;
 		seg->csum_start = skb_transport_header(seg) - seg->head;
 		seg->csum_offset = offsetof(struct ternhdr, check);
-		/* a device that cannot sum for us: finish it here */
-		if (!(features & NETIF_F_HW_CSUM))
-			skb_checksum_help(seg);
+		/*
+		 * A device that cannot sum for us: finish it here. A
+		 * segment left partial would leave with a wrong sum.
+		 */
+		if (!(features & NETIF_F_HW_CSUM) && skb_checksum_help(seg))
+			return -ENOMEM;
 	}
+	return 0;
 }
 
 static struct sk_buff *tern_gso_segment(struct sk_buff *skb,
@@ -120,8 +127,10 @@ static struct sk_buff *tern_gso_segment(struct sk_buff *skb,
 	}
 	/* every segment leaves skb_segment() partial: the sums are ours */
 	segs = skb_segment(skb, features | NETIF_F_HW_CSUM);
-	if (!IS_ERR(segs))
-		tern_gso_fix_headers(segs, oldlen, features);
+	if (!IS_ERR(segs) && tern_gso_fix_headers(segs, oldlen, features)) {
+		kfree_skb_list(segs);
+		segs = ERR_PTR(-ENOMEM);
+	}
 out:
 	return segs;
 }

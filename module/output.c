@@ -451,15 +451,6 @@ static void tern_new_data_sent(struct sock *sk, struct sk_buff *skb)
 	WRITE_ONCE(tsk->snd_nxt, TERN_SKB_CB(skb)->end_seq);
 }
 
-static struct sk_buff *tern_alloc_ctl(struct sock *sk, gfp_t gfp)
-{
-	struct sk_buff *skb = alloc_skb(MAX_TERN_HEADER, gfp);
-
-	if (skb)
-		skb_reserve(skb, MAX_TERN_HEADER);
-	return skb;
-}
-
 /*
  * New segments going out together: the copies of consecutive segments
  * of the write queue, linked by ->next, sent as one GSO skb (offload.c)
@@ -694,6 +685,15 @@ void tern_chrono_sndbuf_check(struct sock *sk)
 	    test_bit(SOCK_NOSPACE, &sk->sk_socket->flags) &&
 	    (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
 		tern_chrono_start(sk, TERN_CHRONO_SNDBUF_LIMITED);
+}
+
+static struct sk_buff *tern_alloc_ctl(struct sock *sk, gfp_t gfp)
+{
+	struct sk_buff *skb = alloc_skb(MAX_TERN_HEADER, gfp);
+
+	if (skb)
+		skb_reserve(skb, MAX_TERN_HEADER);
+	return skb;
 }
 
 /* An ACK with the current window (and SACK blocks), not queued. */
