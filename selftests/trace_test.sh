@@ -51,6 +51,15 @@ fi
 tern_load || { echo "Bail out! cannot load tern"; exit 1; }
 # the interpreter itself, not a wrapper that finds it each time
 PY=$(python3 -c 'import sys; print(sys.executable)') || { echo "Bail out! python3"; exit 1; }
+# Not the tasks' names: recording them hooks sched_switch each time an
+# event is enabled and unhooks it each time all are off, patching
+# __schedule's text twice a case. The debug kernel under TCG once took
+# an int3 there that the patching had already retired (an Oops in CI).
+# The checks read fields, never the comm column. An instance takes the
+# option from the top level when it is made, and has no file for it.
+record_cmd=$(cat "$T/options/record-cmd") ||
+	{ echo "Bail out! no $T/options/record-cmd"; exit 1; }
+echo 0 >"$T/options/record-cmd"
 I=$T/instances/tern_trace_test_$$
 mkdir "$I" || { echo "Bail out! cannot make the tracefs instance $I"; exit 1; }
 echo 4096 >"$I/buffer_size_kb"
@@ -59,6 +68,7 @@ cleanup() {
 	cleanup_all_ns
 	echo 0 >"$I/events/enable" 2>/dev/null
 	rmdir "$I" 2>/dev/null
+	echo "$record_cmd" >"$T/options/record-cmd"
 	rm -rf "$dir"
 }
 trap cleanup EXIT
