@@ -204,6 +204,23 @@ static bool tern_req_complete(struct sock *child, struct request_sock *req)
 }
 
 /*
+ * What a queued request hands its child: its SYN-ACKs resent, as
+ * tcp_create_openreq_child() counts them, and the handshake's RTT when
+ * none was (Karn's rule: the ACK of a resent one is ambiguous), as
+ * tcp_synack_rtt_meas(). Without it the first data the server sends
+ * waits the initial second (RFC 6298 2.1) for a timeout if it is lost. A
+ * cookie keeps no send time, and gives no sample.
+ */
+static void tern_child_from_req(struct sock *sk,
+				const struct request_sock *req)
+{
+	tern_sk(sk)->stats.total_retrans = req->num_retrans;
+	if (!req->num_retrans)
+		tern_rtt_sample(sk, tern_clock_us() -
+				tern_rsk(req)->snt_synack_us);
+}
+
+/*
  * A connection for a valid handshake, ready for accept(). The clone
  * shares nothing the listener owns: IP options and multicast lists stay
  * the listener's (a child freeing them freed them for every sibling).
@@ -257,9 +274,8 @@ static struct sock *tern_create_child(struct sock *listener,
 	 * first data, not trimmed to a window of nothing.
 	 */
 	tern_sk(sk)->rcv_wnd = tern_rcv_space(listener);
-	/* its SYN-ACKs resent, as tcp_create_openreq_child() counts them */
 	if (qreq)
-		tern_sk(sk)->stats.total_retrans = qreq->num_retrans;
+		tern_child_from_req(sk, qreq);
 	if (tern_child_route(sk, listener, req, v4))
 		goto fail;
 	tern_cc_init(sk);
@@ -436,6 +452,7 @@ static int tern_conn_request(struct sock *sk, struct sk_buff *skb, u16 mss)
 		return err;
 	}
 	mod_timer(&req->rsk_timer, jiffies + TERN_SYNACK_TIMEOUT);
+	treq->snt_synack_us = tern_clock_us();
 	tern_send_synack_req(sk, req);
 	TERN_INC_STATS(sock_net(sk), TERN_MIB_COOKIESSENT);
 	reqsk_put(req);

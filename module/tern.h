@@ -276,6 +276,7 @@ struct tern_request_sock {
 	u64	snt_isn;	/* our initial sequence number */
 	u64	rcv_isn;	/* the peer's */
 	u16	mss;		/* the peer's MSS option, or the default */
+	u64	snt_synack_us;	/* when the first SYN-ACK went */
 	struct list_head node;	/* on the listener's req_list */
 };
 

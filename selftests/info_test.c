@@ -389,6 +389,46 @@ TEST_F(info, errnos_as_tcp)
 }
 
 /*
+ * The server's side takes its first RTT sample from the handshake (the
+ * SYN-ACK's, as TCP's tcp_synack_rtt_meas()): before any data, the
+ * accepted socket has an RTT and an RTO from it, not the initial second,
+ * so its first lost data does not wait a second. TCP's accepted socket
+ * shows the same.
+ */
+TEST_F(info, accepted_has_handshake_rtt)
+{
+	struct tern_info ti;
+	struct tcp_info tcp;
+	socklen_t len = sizeof(tcp);
+	int l, c, a;
+
+	CONN(0, 0);
+	INFO(self->a, &ti);
+	EXPECT_LT(0u, ti.tern_rtt);
+	EXPECT_NE(~0U, ti.tern_min_rtt);
+	EXPECT_GT(1000000u, ti.tern_rto);
+	INFO(self->c, &ti);
+	EXPECT_LT(0u, ti.tern_rtt);
+
+	if (!tern_reference_runs() || variant->type != SOCK_STREAM)
+		return;
+	l = socket(FAM, SOCK_STREAM, IPPROTO_TCP);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, listen_lo(l, FAM));
+	c = socket(FAM, SOCK_STREAM, IPPROTO_TCP);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, ct_connect_fd(c, FAM, ct_loopback(FAM), ct_port_of(l, 0)));
+	a = accept(l, NULL, NULL);
+	ASSERT_LE(0, a);
+	ASSERT_EQ(0, getsockopt(a, SOL_TCP, TCP_INFO, &tcp, &len));
+	EXPECT_LT(0u, tcp.tcpi_rtt);
+	EXPECT_GT(1000000u, tcp.tcpi_rto);
+	close(a);
+	close(c);
+	close(l);
+}
+
+/*
  * Versioned by length: a short length gets that prefix of the struct
  * and is returned as it was; a longer one gets the struct's size, and
  * nothing past it is written.
