@@ -461,8 +461,33 @@ struct tern_burst {
 	struct sk_buff	*last;
 	u64		seq;	/* of the first */
 	u32		len;	/* payload in all */
+	u32		goal;	/* the most payload it may take */
 	u16		segs;
 };
+
+/*
+ * The most one burst may carry: about a millisecond of data at cwnd per
+ * srtt, doubled in slow start (the rate TCP paces at and sizes its TSO
+ * skbs by: tcp_update_pacing_rate(), tcp_tso_autosize()), at least two
+ * segments, at most what the route's GSO takes. On a slow path the 44
+ * segments of a 64 KB burst reach the bottleneck's queue in one train,
+ * and a drop there takes them all at once: one loss event where TCP's
+ * smaller skbs would have shown the loss segment by segment.
+ */
+static u32 tern_burst_goal(struct sock *sk)
+{
+	const struct tern_sock *tsk = tern_sk(sk);
+	u32 max = min_t(u32, READ_ONCE(sk->sk_gso_max_size), TERN_GSO_MAX_SIZE) -
+		  MAX_TERN_HEADER;
+	u64 bytes;
+
+	if (!tsk->srtt_us)
+		return max;
+	/* srtt_us holds eight times the RTT */
+	bytes = div_u64((u64)tsk->cwnd * (tsk->cwnd < tsk->ssthresh ? 2 : 1) *
+			8 * USEC_PER_MSEC, tsk->srtt_us);
+	return clamp_t(u64, bytes, 2 * tsk->mss_cache, max);
+}
 
 /*
  * The burst's copies under a head that carries only the header. Its
@@ -519,11 +544,8 @@ static void tern_burst_flush(struct sock *sk, struct tern_burst *b)
 static bool tern_burst_takes(struct sock *sk, const struct tern_burst *b,
 			     const struct sk_buff *nskb)
 {
-	u32 max = min_t(u32, READ_ONCE(sk->sk_gso_max_size), TERN_GSO_MAX_SIZE) -
-		  MAX_TERN_HEADER;
-
 	return b->first && nskb->len && b->len && sk_can_gso(sk) &&
-	       b->len + nskb->len <= max &&
+	       b->len + nskb->len <= b->goal &&
 	       b->segs < READ_ONCE(sk->sk_gso_max_segs);
 }
 
@@ -566,6 +588,7 @@ void tern_push(struct sock *sk)
 
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_CLOSE | TCPF_LISTEN))
 		return;
+	burst.goal = tern_burst_goal(sk);
 	while ((skb = tern_send_head(sk))) {
 		struct tern_skb_cb *cb = TERN_SKB_CB(skb);
 		u32 len = cb->end_seq - cb->seq;
@@ -1013,3 +1036,5 @@ void tern_send_synack_req(struct sock *listener, struct request_sock *req)
 		tern_reply_v4(net, ireq->ir_loc_addr, ireq->ir_rmt_addr, &r);
 	tern_reply_count(net, &r);
 }
+
+#include "output_test.c"
