@@ -26,28 +26,28 @@ static struct sock *tern_test_burst_sock(struct kunit *test, u32 cwnd,
 	return sk;
 }
 
+static u32 goal(struct kunit *test, u32 cwnd, u32 ssthresh, u32 srtt_ms)
+{
+	return tern_burst_goal(tern_test_burst_sock(test, cwnd, ssthresh,
+						    srtt_ms));
+}
+
 static void tern_burst_goal_rate(struct kunit *test)
 {
 	u32 max = 65536 - MAX_TERN_HEADER;
 
 	/* no RTT yet: the route's limit */
-	KUNIT_EXPECT_EQ(test, tern_burst_goal(tern_test_burst_sock(test,
-				100000, TERN_MAX_CWND, 0)), max);
+	KUNIT_EXPECT_EQ(test, goal(test, 100000, TERN_MAX_CWND, 0), max);
 	/* slow start, 100 kB per 20 ms: twice 5 kB per ms */
-	KUNIT_EXPECT_EQ(test, tern_burst_goal(tern_test_burst_sock(test,
-				100000, TERN_MAX_CWND, 20)), 10000);
+	KUNIT_EXPECT_EQ(test, goal(test, 100000, TERN_MAX_CWND, 20), 10000);
 	/* congestion avoidance: the rate itself */
-	KUNIT_EXPECT_EQ(test, tern_burst_goal(tern_test_burst_sock(test,
-				100000, 50000, 20)), 5000);
+	KUNIT_EXPECT_EQ(test, goal(test, 100000, 50000, 20), 5000);
 	/* a slow path: never less than two segments */
-	KUNIT_EXPECT_EQ(test, tern_burst_goal(tern_test_burst_sock(test,
-				10000, 5000, 100)), 2 * TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, goal(test, 10000, 5000, 100), 2 * TERN_TEST_MSS);
 	/* a fast one: never more than the route takes */
-	KUNIT_EXPECT_EQ(test, tern_burst_goal(tern_test_burst_sock(test,
-				4 << 20, 1 << 20, 1)), max);
+	KUNIT_EXPECT_EQ(test, goal(test, 4 << 20, 1 << 20, 1), max);
 	/* the largest window and RTT do not overflow */
-	KUNIT_EXPECT_EQ(test, tern_burst_goal(tern_test_burst_sock(test,
-				TERN_MAX_CWND, TERN_MAX_CWND, 1)), max);
+	KUNIT_EXPECT_EQ(test, goal(test, TERN_MAX_CWND, TERN_MAX_CWND, 1), max);
 }
 
 /* A route with a smaller GSO size bounds the burst as well. */
