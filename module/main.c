@@ -210,6 +210,9 @@ static int __init tern_init(void)
 	err = tern_offload_init();	/* before a socket can send a burst */
 	if (err)
 		goto err_offload;
+	err = tern_tsq_init();
+	if (err)
+		goto err_tsq;
 	err = proto_register(&tern_prot, 1);
 	if (err)
 		goto err_proto;
@@ -241,6 +244,8 @@ err_protocol:
 err_pernet:
 	proto_unregister(&tern_prot);
 err_proto:
+	tern_tsq_exit();
+err_tsq:
 	tern_offload_exit();
 err_offload:
 	tern_cong_exit();
@@ -259,6 +264,7 @@ static void __exit tern_exit(void)
 	tern_unregister_protosw(tern_protosw, ARRAY_SIZE(tern_protosw));
 	unregister_pernet_subsys(&tern_net_ops);
 	proto_unregister(&tern_prot);
+	tern_tsq_exit();
 	tern_offload_exit();
 	tern_cong_exit();
 	tern_tw_exit();

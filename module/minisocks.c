@@ -257,6 +257,7 @@ static struct sock *tern_create_child(struct sock *listener,
 	INIT_LIST_HEAD(&tern_sk(sk)->req_list);
 	atomic_set(&tern_sk(sk)->req_qlen, 0);
 	tern_sk(sk)->deferred = 0;	/* the listener's bits hold no child's refs */
+	tern_tsq_init_sock(sk);
 	sk->sk_ack_backlog = 0;
 	atomic_set(&inet_sk(sk)->inet_id, get_random_u16());
 #if IS_ENABLED(CONFIG_IPV6)

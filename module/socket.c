@@ -255,6 +255,7 @@ void tern_init_common(struct sock *sk)
 	INIT_LIST_HEAD(&tsk->req_list);
 	atomic_set(&tsk->req_qlen, 0);
 	tsk->deferred = 0;
+	tern_tsq_init_sock(sk);
 	tsk->nodelay = 0;
 	tsk->syn_retries = 0;
 	tsk->keepalive_time = 0;

@@ -240,6 +240,8 @@ struct tern_sock {
 
 	unsigned long deferred;	/* TERN_*_DEFERRED bits */
 	u32	mtu_info;	/* the MTU of a deferred "too big" */
+	/* sends again once TSQ's limit is freed (sk_tsq_flags, output.c) */
+	struct work_struct tsq_work;
 
 	/* listener: children ready for accept(); child: its entry */
 	struct list_head accept_queue;
@@ -668,6 +670,9 @@ int tern_rcv_space(const struct sock *sk);
 u32 tern_msg_limit(const struct sock *sk);
 u64 tern_msg_edge(const struct sock *sk);
 void tern_push(struct sock *sk);
+int tern_tsq_init(void);
+void tern_tsq_exit(void);
+void tern_tsq_init_sock(struct sock *sk);
 int tern_send_syn(struct sock *sk);
 void tern_send_ack(struct sock *sk);
 void tern_send_probe(struct sock *sk);
