@@ -258,6 +258,7 @@ transfer() {
 	fi
 	if [ $ok = 1 ]; then
 		echo "# $(label "$csize") -> / <- $(label "$ssize") in $((took / 1000)).$(printf %03d $((took % 1000))) s"
+		[ -n "$d" ] && echo "# $d"
 		[ "$type" = seqpacket ] && diag_file "$dir/clog"
 		tern_ok
 	else
@@ -439,30 +440,32 @@ ip_out_requests() {
 }
 
 # What the client's segments did, from counters of namespaces made for
-# the case: it sent bursts (more Tern segments than IP datagrams), and
-# they passed the veth whole (the server took more Tern segments than
-# the link carried packets) or were cut to wire segments on the way
-# (split: no fewer packets than segments). Prints the fault.
+# the case: it sent bursts (a quarter more Tern segments than IP
+# datagrams at least: ACK-clocked sends of one or two segments are
+# common on a slow kernel, and without GSO there are no more segments
+# than datagrams), and they passed the veth whole (the server took more
+# Tern segments than the link carried packets) or were cut to wire
+# segments on the way (split: no fewer packets than segments). Prints
+# the counts, and the fault first if there is one.
 wire_check() {
-	local sent req segs pkts
+	local sent req segs pkts fault=
 
 	sent=$(tern_counter "$ns2" TernOutSegs)
 	req=$(ip_out_requests "$ns2")
-	if [ "$offload_expect" = none ]; then
-		[ "$sent" -le "$req" ] ||
-			{ echo "the client sent $sent segments in $req IP datagrams: bursts"; return 1; }
-		return 0
-	fi
-	[ "$sent" -gt $((req * 2)) ] ||
-		{ echo "the client sent $sent segments in $req IP datagrams: no bursts"; return 1; }
 	segs=$(tern_counter "$ns1" TernInSegs)
 	pkts=$(link_packets "$ns1" tv1 rx)
 	case $offload_expect in
-	passed) [ "$segs" -gt $((pkts * 2)) ] ||
-		{ echo "the server took $segs segments in $pkts packets: the bursts did not pass whole"; return 1; } ;;
-	split) [ "$segs" -le "$pkts" ] ||
-		{ echo "the server took $segs segments in $pkts packets: bursts were not cut to the wire"; return 1; } ;;
+	none) [ "$sent" -le "$req" ] || fault="bursts" ;;
+	*) [ $((sent * 4)) -ge $((req * 5)) ] || fault="no bursts" ;;
 	esac
+	case $offload_expect in
+	passed) [ -n "$fault" ] || [ "$segs" -gt $((pkts * 2)) ] ||
+		fault="the bursts did not pass whole" ;;
+	split) [ -n "$fault" ] || [ "$segs" -le "$pkts" ] ||
+		fault="bursts were not cut to the wire" ;;
+	esac
+	echo "${fault:+$fault: }the client sent $sent segments in $req IP datagrams; the server took $segs in $pkts packets"
+	[ -z "$fault" ]
 }
 
 # GSO (module/offload.c): the same transfers byte-exact however the
