@@ -191,4 +191,17 @@ static inline void tern_diag_set_owner(struct inet_diag_handler *h,
 }
 #endif
 
+/*
+ * An earliest departure time on the monotonic clock (EDT, pacing.c):
+ * 6.11 turned the mono bool into a clock type.
+ */
+static inline void tern_skb_set_edt(struct sk_buff *skb, u64 ns)
+{
+#if KERNEL_VERSION(6, 11, 0) <= LINUX_VERSION_CODE
+	skb_set_delivery_time(skb, ns, SKB_CLOCK_MONOTONIC);
+#else
+	skb_set_delivery_time(skb, ns, true);
+#endif
+}
+
 #endif /* _TERN_COMPAT_H */

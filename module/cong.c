@@ -299,6 +299,7 @@ void tern_cc_init(struct sock *sk)
 	tsk->prior_cwnd = 0;
 	tsk->prior_ssthresh = 0;
 	tern_cong_start(sk);
+	tern_update_pacing_rate(sk);	/* from the handshake's RTT */
 }
 
 static void tern_cc_set_state(struct sock *sk, u8 state)
@@ -409,10 +410,24 @@ void tern_cong_avoid_ai(struct sock *sk, u32 w, u32 acked)
 EXPORT_SYMBOL_GPL(tern_cong_avoid_ai);
 
 /*
+ * Is the reduction's episode over? Recovery, once everything outstanding
+ * at the loss is acknowledged (RFC 6582 3.2 step 3, the full
+ * acknowledgment). An ECN reduction, once data sent after it is: the
+ * ACK of the last segment sent before it still echoes the marks it
+ * answered, and must not start another (tcp_fastretrans_alert()).
+ */
+static bool tern_cc_episode_over(const struct tern_sock *tsk)
+{
+	if (tsk->ca_state == TERN_CA_CWR)
+		return tern_after(tsk->snd_una, tsk->recover);
+	return !tern_before(tsk->snd_una, tsk->recover);
+}
+
+/*
  * An ACK acknowledged acked new bytes; rtt_us is its RTT sample, or -1.
- * Recovery ends once everything outstanding at the loss is acknowledged
- * (RFC 6582 3.2 step 3, the full acknowledgment: cwnd = ssthresh); until
- * then the window holds (no inflation, no reduction of the reduction).
+ * Recovery ends with the full acknowledgment (cwnd = ssthresh), an ECN
+ * reduction a little later (tern_cc_episode_over()); until then the
+ * window holds (no inflation, no reduction of the reduction).
  */
 void tern_cc_on_ack(struct sock *sk, u32 acked, long rtt_us)
 {
@@ -421,14 +436,16 @@ void tern_cc_on_ack(struct sock *sk, u32 acked, long rtt_us)
 
 	if (ca->pkts_acked)
 		ca->pkts_acked(sk, acked, rtt_us);
-	if (tsk->ca_state != TERN_CA_OPEN &&
-	    !tern_before(tsk->snd_una, tsk->recover)) {
+	if (tsk->ca_state != TERN_CA_OPEN && tern_cc_episode_over(tsk)) {
 		if (tsk->ca_state == TERN_CA_RECOVERY)
 			tsk->cwnd = max(tsk->ssthresh, 2 * tsk->mss_cache);
 		tern_cc_set_state(sk, TERN_CA_OPEN);
 	}
-	/* fast recovery holds the window; after a timeout, slow start */
-	if (tsk->ca_state == TERN_CA_RECOVERY)
+	/*
+	 * fast recovery and an ECN reduction hold the window; after a
+	 * timeout, slow start
+	 */
+	if (tsk->ca_state == TERN_CA_RECOVERY || tsk->ca_state == TERN_CA_CWR)
 		return;
 	if (!ca->cong_control && tern_cc_cwnd_limited(tsk))
 		ca->cong_avoid(sk, acked);
@@ -463,6 +480,12 @@ void tern_cc_enter_recovery(struct sock *sk)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 
+	/* the window an ECN echo reduced is not reduced again (tcp_enter_recovery()) */
+	if (tsk->ca_state == TERN_CA_CWR) {
+		tsk->recover = tsk->snd_nxt;
+		tern_cc_set_state(sk, TERN_CA_RECOVERY);
+		return;
+	}
 	if (tsk->ca_state != TERN_CA_OPEN)
 		return;
 	tern_cc_save_prior(tsk);
@@ -471,6 +494,26 @@ void tern_cc_enter_recovery(struct sock *sk)
 	tsk->ca_acked = 0;
 	tsk->recover = tsk->snd_nxt;
 	tern_cc_set_state(sk, TERN_CA_RECOVERY);
+}
+
+/*
+ * An ECN echo (RFC 3168 6.1.2): the reduction a loss would make, once
+ * per window of data, with nothing to resend; not undone, the
+ * congestion was real. False if a reduction is already under way.
+ */
+bool tern_cc_enter_cwr(struct sock *sk)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+
+	if (tsk->ca_state != TERN_CA_OPEN)
+		return false;
+	tsk->prior_ssthresh = 0;
+	tsk->ssthresh = tsk->ca_ops->ssthresh(sk);
+	tsk->cwnd = tsk->ssthresh;
+	tsk->ca_acked = 0;
+	tsk->recover = tsk->snd_nxt;
+	tern_cc_set_state(sk, TERN_CA_CWR);
+	return true;
 }
 
 /*

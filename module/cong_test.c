@@ -325,6 +325,53 @@ static void tern_cc_undo_reduction(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tsk->prior_ssthresh, 0);
 }
 
+/*
+ * An ECN echo (RFC 3168 6.1.2): the loss reduction, once per window,
+ * the window held until what was out then is acknowledged; a loss
+ * found meanwhile does not reduce again; nothing to undo.
+ */
+static void tern_cc_ecn_reduction(struct kunit *test)
+{
+	struct sock *sk = tern_test_cc_sock(test);
+	struct tern_sock *tsk = tern_sk(sk);
+
+	tsk->cwnd = 40 * TERN_TEST_MSS;
+	tsk->snd_nxt = tsk->snd_una + 40 * TERN_TEST_MSS;
+	KUNIT_EXPECT_TRUE(test, tern_cc_enter_cwr(sk));
+	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_CWR);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 20 * TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->ssthresh, 20 * TERN_TEST_MSS);
+	KUNIT_EXPECT_FALSE(test, tern_cc_enter_cwr(sk));	/* same window */
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 20 * TERN_TEST_MSS);
+	tsk->snd_una += 10 * TERN_TEST_MSS;
+	tern_cc_on_ack(sk, 10 * TERN_TEST_MSS, -1);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 20 * TERN_TEST_MSS);	/* held */
+	tern_cc_enter_recovery(sk);
+	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_RECOVERY);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 20 * TERN_TEST_MSS);
+	KUNIT_EXPECT_EQ(test, tsk->ssthresh, 20 * TERN_TEST_MSS);
+	tern_cc_undo(sk);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 20 * TERN_TEST_MSS);
+	tsk->snd_una = tsk->snd_nxt;
+	tern_cc_on_ack(sk, 30 * TERN_TEST_MSS, -1);
+	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_OPEN);
+	tsk->snd_nxt = tsk->snd_una + 20 * TERN_TEST_MSS;
+	KUNIT_EXPECT_TRUE(test, tern_cc_enter_cwr(sk));	/* a new window */
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 10 * TERN_TEST_MSS);
+
+	/* what went before the reduction, all acknowledged: still held */
+	tsk->snd_una = tsk->snd_nxt;
+	tern_cc_on_ack(sk, 20 * TERN_TEST_MSS, -1);
+	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_CWR);
+	KUNIT_EXPECT_FALSE(test, tern_cc_enter_cwr(sk));
+	/* and one byte sent after it */
+	tsk->snd_nxt++;
+	tsk->snd_una++;
+	tern_cc_on_ack(sk, 1, -1);
+	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_OPEN);
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 10 * TERN_TEST_MSS);
+}
+
 static int tern_test_inits, tern_test_releases;
 
 static void tern_cong_avoid_ai_test(struct sock *sk, u32 acked)
@@ -401,6 +448,7 @@ static struct kunit_case tern_cc_cases[] = {
 	KUNIT_CASE(tern_cc_send_allowance),
 	KUNIT_CASE(tern_cc_app_limited),
 	KUNIT_CASE(tern_cc_undo_reduction),
+	KUNIT_CASE(tern_cc_ecn_reduction),
 	KUNIT_CASE(tern_cc_registry),
 	{}
 };

@@ -114,6 +114,8 @@ void tern_get_info(struct sock *sk, struct tern_info *info)
 
 	slow = lock_sock_fast(sk);
 	info->tern_ca_state = tsk->ca_state;
+	if (tsk->ecn_flags & TERN_ECN_OK)
+		info->tern_options |= TERN_INFO_OPT_ECN;
 	tern_info_rtt(sk, info);
 	tern_info_send(sk, info);
 	info->tern_rcv_wnd = tsk->rcv_wnd;

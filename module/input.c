@@ -138,8 +138,10 @@ static bool tern_ack(struct sock *sk, struct sk_buff *skb,
 	}
 	tern_rate_gen(sk);
 	tern_cc_cong_control(sk);
+	tern_ecn_rcv_ack(sk, skb);
 	/* what the ACK cost in segments visited: one per-cpu add */
 	walked += tern_rack_detect(sk);
+	tern_update_pacing_rate(sk);
 	if (walked)
 		TERN_ADD_STATS(sock_net(sk), TERN_MIB_SACKWALKSEGS, walked);
 	/*
@@ -829,6 +831,7 @@ static void tern_conn_data(struct sock *sk, struct sk_buff *skb)
 		kfree_skb_reason(skb, SKB_DROP_REASON_TCP_CLOSE);
 	} else if ((1 << sk->sk_state) &
 		   (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) {
+		tern_ecn_rcv_data(sk, skb);
 		tern_data_queue(sk, skb);
 	} else {
 		kfree_skb_reason(skb, SKB_DROP_REASON_TCP_CLOSE);
@@ -942,6 +945,8 @@ int tern_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 		 */
 		tern_learn_syn(sk, skb);
 		tern_set_state(sk, TCP_SYN_RECV);
+		/* no ECN: our SYN goes again without asking (ecn.c) */
+		tern_ecn_rcv_synack(sk, 0);
 		if (tern_rtx_head(sk))
 			tern_retransmit_skb(sk, tern_rtx_head(sk));
 		goto drop;
@@ -951,6 +956,7 @@ int tern_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 
 	tern_learn_syn(sk, skb);
+	tern_ecn_rcv_synack(sk, flags);
 	tsk->rcvq_space_seq = 0;
 	tsk->snd_wl2 = tsk->snd_nxt;
 	rtt = tern_clean_acked(sk, tsk->snd_nxt);

@@ -144,6 +144,7 @@ static void tern_fill_cb(struct sk_buff *skb, int iif)
 	cb->sent_us = 0;
 	cb->flags = th->flags;
 	cb->sacked = 0;
+	cb->ip_ecn = tern_ecn_field(skb);
 	cb->iif = iif;
 }
 

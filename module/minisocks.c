@@ -58,6 +58,8 @@ static struct request_sock *tern_child_req(struct sock *listener,
 	ireq->ir_rmt_port = tern_hdr(skb)->source;
 	ireq->ir_num = inet_sk(listener)->inet_num;
 	ireq->ir_iif = READ_ONCE(listener->sk_bound_dev_if);
+	/* from a queued request's SYN; a cookie's SYN-ACK never offers it */
+	ireq->ecn_ok = queued && tern_ecn_req_ok(listener, skb);
 	ireq->ir_mark = inet_request_mark(listener, skb);
 	if (skb->protocol == htons(ETH_P_IP)) {
 		ireq->ir_loc_addr = ip_hdr(skb)->daddr;
@@ -204,7 +206,8 @@ static bool tern_req_complete(struct sock *child, struct request_sock *req)
 }
 
 /*
- * What a queued request hands its child: its SYN-ACKs resent, as
+ * What a queued request hands its child: whether ECN was agreed
+ * (ecn.c), its SYN-ACKs resent, as
  * tcp_create_openreq_child() counts them, and the handshake's RTT when
  * none was (Karn's rule: the ACK of a resent one is ambiguous), as
  * tcp_synack_rtt_meas(). Without it the first data the server sends
@@ -214,6 +217,7 @@ static bool tern_req_complete(struct sock *child, struct request_sock *req)
 static void tern_child_from_req(struct sock *sk,
 				const struct request_sock *req)
 {
+	tern_sk(sk)->ecn_flags = inet_rsk(req)->ecn_ok ? TERN_ECN_OK : 0;
 	tern_sk(sk)->stats.total_retrans = req->num_retrans;
 	if (!req->num_retrans)
 		tern_rtt_sample(sk, tern_clock_us() -

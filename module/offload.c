@@ -74,6 +74,9 @@ static int tern_gso_fix_headers(struct sk_buff *segs, u32 oldlen,
 		/* a message or the stream ends with the last segment only */
 		if (seg->next)
 			th->flags &= ~(TERN_FLAG_EOR | TERN_FLAG_FIN);
+		/* CWR once, on the first (as SKB_GSO_TCP_ECN) */
+		if (seg != segs)
+			th->flags &= ~TERN_FLAG_CWR;
 		/*
 		 * The head's check is the pseudo-header sum for its whole
 		 * length; swap that length for this segment's (as

@@ -302,9 +302,10 @@ void tern_tsq_exit(void)
 
 /*
  * Push the header onto skb (owned by us: a clone or a fresh control
- * segment) and hand it to IP.
+ * segment) and hand it to IP. fresh: new data, sent for the first time.
  */
-static int tern_xmit(struct sock *sk, struct sk_buff *skb, u8 flags, u64 seq)
+static int tern_xmit(struct sock *sk, struct sk_buff *skb, u8 flags, u64 seq,
+		     bool fresh)
 {
 	u16 segs = skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1;
 	struct tern_sock *tsk = tern_sk(sk);
@@ -322,6 +323,8 @@ static int tern_xmit(struct sock *sk, struct sk_buff *skb, u8 flags, u64 seq)
 		tsk->stats.bytes_sent += skb->len;
 		tsk->stats.data_sent_stamp = get_jiffies_64();
 	}
+	tern_pacing_stamp(sk, skb);
+	flags |= tern_ecn_send(sk, skb, flags, fresh);
 	room = max(room, 0);
 	olen = tern_write_options(sk, opt, flags, room, tern_advmss(sk));
 
@@ -504,7 +507,7 @@ static int tern_transmit_skb(struct sock *sk, struct sk_buff *skb, gfp_t gfp)
 	if (!nskb)
 		return -ENOBUFS;
 	return tern_xmit(sk, nskb, TERN_SKB_CB(skb)->flags,
-			 TERN_SKB_CB(skb)->seq);
+			 TERN_SKB_CB(skb)->seq, false);
 }
 
 int tern_retransmit_skb(struct sock *sk, struct sk_buff *skb)
@@ -513,6 +516,8 @@ int tern_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	struct tern_sock *tsk = tern_sk(sk);
 	int err;
 
+	if (cb->flags & TERN_FLAG_SYN)
+		tern_ecn_syn_resent(sk, skb);
 	err = tern_transmit_skb(sk, skb, GFP_ATOMIC);
 	if (err)
 		return err;
@@ -569,27 +574,25 @@ struct tern_burst {
 };
 
 /*
- * The most one burst may carry: about a millisecond of data at cwnd per
- * srtt, doubled in slow start (the rate TCP paces at and sizes its TSO
- * skbs by: tcp_update_pacing_rate(), tcp_tso_autosize()), at least two
- * segments, at most what the route's GSO takes. On a slow path the 44
- * segments of a 64 KB burst reach the bottleneck's queue in one train,
- * and a drop there takes them all at once: one loss event where TCP's
- * smaller skbs would have shown the loss segment by segment.
+ * The most one burst may carry: about a millisecond of data at the
+ * pacing rate (pacing.c: cwnd per srtt, twice in slow start), as TCP
+ * sizes its TSO skbs (tcp_tso_autosize()), at least two segments, at
+ * most what the route's GSO takes. On a slow path the 44 segments of a
+ * 64 KB burst reach the bottleneck's queue in one train, and a drop
+ * there takes them all at once: one loss event where TCP's smaller skbs
+ * would have shown the loss segment by segment.
  */
 static u32 tern_burst_goal(struct sock *sk)
 {
 	const struct tern_sock *tsk = tern_sk(sk);
+	unsigned long rate = READ_ONCE(sk->sk_pacing_rate);
 	u32 max = min_t(u32, READ_ONCE(sk->sk_gso_max_size), TERN_GSO_MAX_SIZE) -
 		  MAX_TERN_HEADER;
-	u64 bytes;
 
-	if (!tsk->srtt_us)
+	if (rate == ~0UL)
 		return max;
-	/* srtt_us holds eight times the RTT */
-	bytes = div_u64((u64)tsk->cwnd * (tsk->cwnd < tsk->ssthresh ? 2 : 1) *
-			8 * USEC_PER_MSEC, tsk->srtt_us);
-	return clamp_t(u64, bytes, 2 * tsk->mss_cache, max);
+	return clamp_t(unsigned long, rate >> READ_ONCE(sk->sk_pacing_shift),
+		       2 * tsk->mss_cache, max);
 }
 
 /*
@@ -629,7 +632,7 @@ static void tern_burst_flush(struct sock *sk, struct tern_burst *b)
 	head = b->segs > 1 ? tern_burst_gso_skb(sk, b) : NULL;
 	b->first = NULL;
 	if (head) {
-		tern_xmit(sk, head, flags, b->seq);
+		tern_xmit(sk, head, flags, b->seq, true);
 		return;
 	}
 	/* one segment, or no memory for a head: each on its own */
@@ -638,7 +641,7 @@ static void tern_burst_flush(struct sock *sk, struct tern_burst *b)
 
 		skb->next = NULL;
 		tern_xmit(sk, skb, TERN_SKB_CB(skb)->flags,
-			  TERN_SKB_CB(skb)->seq);
+			  TERN_SKB_CB(skb)->seq, true);
 		skb = next;
 	}
 }
@@ -722,9 +725,10 @@ void tern_push(struct sock *sk)
 			if (tern_nagle_holds(sk, skb))
 				break;
 		}
-		/* a new burst starts: is there room below for it? */
+		/* a new burst starts: is it its time, is there room below? */
 		if ((!burst.first || burst.len + skb->len > burst.goal) &&
-		    tern_tsq_throttled(sk, burst.goal))
+		    (tern_pacing_wait(sk) ||
+		     tern_tsq_throttled(sk, burst.goal)))
 			break;
 		if (tern_burst_add(sk, &burst, skb,
 				   sk_gfp_mask(sk, GFP_ATOMIC))) {
@@ -839,7 +843,7 @@ void tern_send_ack(struct sock *sk)
 		tern_schedule_ack(sk);
 		return;
 	}
-	tern_xmit(sk, skb, 0, tsk->snd_nxt);
+	tern_xmit(sk, skb, 0, tsk->snd_nxt, false);
 }
 
 /*
@@ -851,7 +855,7 @@ void tern_send_probe(struct sock *sk)
 	struct sk_buff *skb = tern_alloc_ctl(sk, GFP_ATOMIC);
 
 	if (skb)
-		tern_xmit(sk, skb, 0, tern_sk(sk)->snd_una - 1);
+		tern_xmit(sk, skb, 0, tern_sk(sk)->snd_una - 1, false);
 }
 
 void tern_send_active_reset(struct sock *sk, gfp_t gfp)
@@ -861,7 +865,7 @@ void tern_send_active_reset(struct sock *sk, gfp_t gfp)
 	if (!skb)
 		return;
 	trace_tern_send_reset(sk, NULL);
-	tern_xmit(sk, skb, TERN_FLAG_RST, tern_sk(sk)->snd_nxt);
+	tern_xmit(sk, skb, TERN_FLAG_RST, tern_sk(sk)->snd_nxt, false);
 }
 
 /* Queue a control segment (SYN, FIN) that takes one sequence number. */
@@ -894,7 +898,8 @@ int tern_send_syn(struct sock *sk)
 {
 	struct sk_buff *skb;
 
-	skb = tern_queue_ctl(sk, TERN_FLAG_SYN, sk->sk_allocation);
+	skb = tern_queue_ctl(sk, TERN_FLAG_SYN | tern_ecn_syn_flags(sk),
+			     sk->sk_allocation);
 	if (!skb)
 		return -ENOBUFS;
 	tern_new_data_sent(sk, skb);
@@ -1132,6 +1137,9 @@ void tern_send_synack_req(struct sock *listener, struct request_sock *req)
 		.mark = ireq->ir_mark,
 		.iif = ireq->ir_iif,
 	};
+
+	if (ireq->ecn_ok)
+		r.flags |= TERN_FLAG_ECE;
 
 #if IS_ENABLED(CONFIG_IPV6)
 	if (req->rsk_ops->family == AF_INET6 &&

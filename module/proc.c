@@ -76,6 +76,9 @@ static const char * const tern_mib_names[TERN_MIB_MAX] = {
 	[TERN_MIB_REQBADACK]	= "TernReqBadAck",
 	[TERN_MIB_REQOUTOFWINDOW] = "TernReqOutOfWindow",
 	[TERN_MIB_REQTIMEOUTS]	= "TernReqTimeouts",
+	[TERN_MIB_PACINGWAITS]	= "TernPacingWaits",
+	[TERN_MIB_INCESEGS]	= "TernInCESegs",
+	[TERN_MIB_ECNREDUCTIONS] = "TernEcnReductions",
 };
 
 static int tern_snmp_seq_show(struct seq_file *seq, void *v)

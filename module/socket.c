@@ -233,6 +233,7 @@ void tern_sock_init_conn(struct sock *sk)
 	tsk->hs_confirm = 0;
 	tsk->fin_queued = 0;
 	WRITE_ONCE(tsk->fin_rcvd, 0);
+	tsk->ecn_flags = 0;
 	tsk->peer_mss = 0;
 	tsk->rcv_wnd = 0;
 	tsk->max_window = 0;

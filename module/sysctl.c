@@ -58,6 +58,7 @@ static struct ctl_table tern_sysctl_table[] = {
 	TERN_SYSCTL("max_syn_backlog", max_syn_backlog, &tern_one,
 		    &tern_int_max),
 	TERN_SYSCTL("syncookies", syncookies, SYSCTL_ZERO, &tern_two),
+	TERN_SYSCTL("ecn", ecn, SYSCTL_ZERO, &tern_two),
 	{
 		.procname	= "congestion_control",
 		.data		= &init_tern_net.cong_default,
@@ -134,6 +135,7 @@ int tern_sysctl_net_init(struct net *net)
 	tn->synack_retries = 5;		/* tcp_synack_retries */
 	tn->max_syn_backlog = 4096;	/* tcp_max_syn_backlog's floor */
 	tn->syncookies = 1;		/* cookies when the queue is full */
+	tn->ecn = 2;			/* ECN when the client asks */
 	atomic_set(&tn->tw_count, 0);
 	tern_cong_net_init(tn);
 

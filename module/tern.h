@@ -5,6 +5,7 @@
 #ifndef _TERN_H
 #define _TERN_H
 
+#include <linux/hrtimer.h>
 #include <linux/seq_file.h>
 #include <linux/skbuff.h>
 #include <net/inet_connection_sock.h>
@@ -60,6 +61,7 @@ struct tern_skb_cb {
 	u64	sent_us;	/* last (re)transmission, tern_clock_us() */
 	u8	flags;		/* TERN_FLAG_* */
 	u8	sacked;		/* TERN_SKB_* */
+	u8	ip_ecn;		/* received: the IP ECN field (ecn.c) */
 	union {
 		int	iif;		/* received: the input interface */
 		u32	first_tx;	/* sent: jiffies of the first send */
@@ -81,12 +83,18 @@ struct tern_skb_cb {
 #define TERN_SKB_RETRANS_OUT	0x08	/* a resent copy is in flight (retrans_out) */
 #define TERN_SKB_RATE_PENDING	0x10	/* sent, not yet counted as delivered */
 
+/* tern_sock.ecn_flags */
+#define TERN_ECN_OK		0x01	/* negotiated */
+#define TERN_ECN_QUEUE_CWR	0x02	/* sender: CWR on the next new data */
+#define TERN_ECN_DEMAND_CWR	0x04	/* receiver: ECE until data with CWR */
+
 /* What a timer found the socket busy with, done later in release_cb. */
 enum {
 	TERN_RETRANS_DEFERRED,
 	TERN_DELACK_DEFERRED,
 	TERN_KEEPALIVE_DEFERRED,
 	TERN_MTU_DEFERRED,	/* an ICMP "too big" came while owned */
+	TERN_PACE_DEFERRED,	/* the pacing timer's send (pacing.c) */
 };
 
 /* Congestion state: TERN_CA_* in the uapi header (struct tern_info). */
@@ -212,6 +220,7 @@ struct tern_sock {
 	u32	ca_acked;	/* bytes acked toward the next cwnd increase */
 	u64	recover;	/* snd_nxt when recovery began */
 	u8	ca_state;	/* TERN_CA_* */
+	u8	ecn_flags;	/* TERN_ECN_* (ecn.c) */
 	u8	ca_cwnd_limited; /* cong.c: the window stopped a send ... */
 	u64	ca_usage_seq;	/* ... and snd_nxt was here then */
 	u32	prior_cwnd;	/* before the last reduction (undo) */
@@ -242,6 +251,9 @@ struct tern_sock {
 	u32	mtu_info;	/* the MTU of a deferred "too big" */
 	/* sends again once TSQ's limit is freed (sk_tsq_flags, output.c) */
 	struct work_struct tsq_work;
+	/* pacing.c: the next segment's departure time, the pacer's timer */
+	u64	wstamp_ns;
+	struct hrtimer pacing_timer;
 
 	/* listener: children ready for accept(); child: its entry */
 	struct list_head accept_queue;
@@ -425,6 +437,9 @@ enum tern_mib_field {
 	TERN_MIB_REQBADACK,	/* handshake ACK with a wrong number: reset */
 	TERN_MIB_REQOUTOFWINDOW, /* segment to a request out of sequence */
 	TERN_MIB_REQTIMEOUTS,	/* requests dropped after synack_retries */
+	TERN_MIB_PACINGWAITS,	/* sends held for the internal pacer */
+	TERN_MIB_INCESEGS,	/* data segments received marked CE */
+	TERN_MIB_ECNREDUCTIONS,	/* window reductions for an ECN echo */
 	TERN_MIB_MAX
 };
 
@@ -456,6 +471,7 @@ struct tern_net {
 	int synack_retries;
 	int max_syn_backlog;
 	int syncookies;
+	int ecn;
 	/* net.tern.congestion_control: holds its module (cong.c) */
 	const struct tern_cong_ops __rcu *cong_default;
 	atomic_t tw_count;		/* connections in TIME_WAIT */
@@ -707,15 +723,36 @@ void tern_schedule_ack(struct sock *sk);
 void tern_reset_keepalive(struct sock *sk);
 void tern_set_keepalive(struct sock *sk, int on);
 void tern_release_cb(struct sock *sk);
+void tern_timer_run(struct sock *sk, int bit,
+		    void (*handler)(struct sock *sk));
 void tern_rtt_sample(struct sock *sk, long rtt_us);
 u32 tern_rto_min(const struct sock *sk);
 void tern_rtt_handshake(struct sock *sk, long rtt_us);
 u32 tern_delack_us(void);
 
+/* ecn.c */
+u8 tern_ecn_syn_flags(struct sock *sk);
+void tern_ecn_syn_resent(struct sock *sk, struct sk_buff *skb);
+void tern_ecn_rcv_synack(struct sock *sk, u8 flags);
+bool tern_ecn_req_ok(const struct sock *listener, const struct sk_buff *syn);
+u8 tern_ecn_send(struct sock *sk, const struct sk_buff *skb, u8 flags,
+		 bool fresh);
+u8 tern_ecn_field(const struct sk_buff *skb);
+void tern_ecn_rcv_data(struct sock *sk, const struct sk_buff *skb);
+void tern_ecn_rcv_ack(struct sock *sk, const struct sk_buff *skb);
+
+/* pacing.c */
+void tern_update_pacing_rate(struct sock *sk);
+void tern_pacing_stamp(struct sock *sk, struct sk_buff *skb);
+bool tern_pacing_wait(struct sock *sk);
+void tern_pacing_init_sock(struct sock *sk);
+void tern_pacing_clear(struct sock *sk);
+
 /* cong.c: the congestion control framework (cong.h: the algorithms) */
 void tern_cc_init(struct sock *sk);
 void tern_cc_on_ack(struct sock *sk, u32 acked, long rtt_us);
 void tern_cc_enter_recovery(struct sock *sk);
+bool tern_cc_enter_cwr(struct sock *sk);
 void tern_cc_on_rto(struct sock *sk);
 bool tern_cc_can_send(struct sock *sk, u32 len);
 

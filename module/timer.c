@@ -131,7 +131,8 @@ void tern_rearm_rto(struct sock *sk)
 		return;
 	}
 	if (sk->sk_state == TCP_ESTABLISHED && tsk->srtt_us &&
-	    tsk->ca_state == TERN_CA_OPEN && !tsk->hs_pending &&
+	    (tsk->ca_state == TERN_CA_OPEN || tsk->ca_state == TERN_CA_CWR) &&
+	    !tsk->hs_pending &&
 	    tsk->timer_kind != TERN_TIMER_RTO) {
 		pto = usecs_to_jiffies(max_t(u32, tsk->srtt_us >> 2,
 					     TERN_TLP_MIN_US)) +
@@ -451,8 +452,8 @@ static void tern_keepalive_handler(struct sock *sk)
 }
 
 /* Timer callbacks: run now, or leave it to release_cb. */
-static void tern_timer_run(struct sock *sk, int bit,
-			   void (*handler)(struct sock *sk))
+void tern_timer_run(struct sock *sk, int bit,
+		    void (*handler)(struct sock *sk))
 {
 	bh_lock_sock(sk);
 	if (!sock_owned_by_user(sk))
@@ -511,6 +512,10 @@ void tern_release_cb(struct sock *sk)
 		tern_mtu_reduced(sk, READ_ONCE(tsk->mtu_info));
 		__sock_put(sk);
 	}
+	if (test_and_clear_bit(TERN_PACE_DEFERRED, &tsk->deferred)) {
+		tern_push(sk);
+		__sock_put(sk);
+	}
 }
 
 void tern_init_timers(struct sock *sk)
@@ -519,10 +524,12 @@ void tern_init_timers(struct sock *sk)
 				  tern_keepalive_timer);
 	inet_csk(sk)->icsk_rto = TERN_RTO_INIT;
 	tern_sk(sk)->rto = TERN_RTO_INIT;
+	tern_pacing_init_sock(sk);
 }
 
 void tern_clear_timers(struct sock *sk)
 {
 	tern_sk(sk)->timer_kind = TERN_TIMER_NONE;
 	inet_csk_clear_xmit_timers(sk);
+	tern_pacing_clear(sk);
 }

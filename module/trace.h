@@ -111,6 +111,7 @@ TRACE_DEFINE_ENUM(TCP_NEW_SYN_RECV);
 TRACE_DEFINE_ENUM(TERN_CA_OPEN);
 TRACE_DEFINE_ENUM(TERN_CA_RECOVERY);
 TRACE_DEFINE_ENUM(TERN_CA_LOSS);
+TRACE_DEFINE_ENUM(TERN_CA_CWR);
 
 #define tern_show_family(val)						\
 	__print_symbolic(val, { AF_INET, "AF_INET" }, { AF_INET6, "AF_INET6" })
@@ -134,7 +135,8 @@ TRACE_DEFINE_ENUM(TERN_CA_LOSS);
 	__print_symbolic(val,						\
 			 { TERN_CA_OPEN, "TERN_CA_OPEN" },		\
 			 { TERN_CA_RECOVERY, "TERN_CA_RECOVERY" },	\
-			 { TERN_CA_LOSS, "TERN_CA_LOSS" })
+			 { TERN_CA_LOSS, "TERN_CA_LOSS" },		\
+			 { TERN_CA_CWR, "TERN_CA_CWR" })
 
 /*
  * Every ACK the sender takes in (tern_ack(), after cwnd and RTT are

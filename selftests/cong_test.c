@@ -14,7 +14,7 @@
  * Nothing asserts on time: waits are bounded, and what is checked is
  * state, counters and bytes.
  */
-#include <netinet/tcp.h>
+#include <linux/tcp.h>	/* struct tcp_info with tcpi_pacing_rate */
 
 #include "conn_util.h"
 #include "kselftest_harness.h"
@@ -238,7 +238,7 @@ TEST(sockopt_errnos)
 	/* the same calls on TCP: each expectation is TCP_CONGESTION's */
 	fd = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
 	ASSERT_LE(0, fd);
-	run_calls(_metadata, fd, SOL_TCP, TCP_CONGESTION);
+	run_calls(_metadata, fd, IPPROTO_TCP, TCP_CONGESTION);
 	close(fd);
 }
 
@@ -564,6 +564,27 @@ TEST_F(algo, slow_start_bounded)
 	EXPECT_LE(ti.tern_snd_cwnd, 2 * max_wnd + 4 * ti.tern_snd_mss);
 }
 
+/*
+ * A TCP connection over loopback, the reference: *c connected to *a,
+ * accepted from *l, whose receive buffer is rcvbuf when not 0.
+ */
+static void tcp_pair(struct __test_metadata *_metadata, int *l, int *c,
+		     int *a, int rcvbuf)
+{
+	*l = ct_listener(AF_INET, SOCK_STREAM, IPPROTO_TCP, "127.0.0.1", 0, 4,
+			 0, NULL);
+	ASSERT_LE(0, *l);
+	if (rcvbuf)
+		ASSERT_EQ(0, ct_set_int(*l, SOL_SOCKET, SO_RCVBUFFORCE, rcvbuf));
+	*c = ct_connect_to(AF_INET, SOCK_STREAM, IPPROTO_TCP, "127.0.0.1",
+			   ct_port_of(*l, 0));
+	ASSERT_LE(0, *c);
+	*a = accept(*l, NULL, NULL);
+	ASSERT_LE(0, *a);
+	ASSERT_EQ(0, ct_set_timeo(*c, SO_SNDTIMEO, WAIT_MS));
+	ASSERT_EQ(0, ct_set_timeo(*a, SO_RCVTIMEO, WAIT_MS));
+}
+
 /* The backlog (bytes) of lo's root qdisc, or -1. */
 static long lo_backlog(void)
 {
@@ -650,21 +671,388 @@ TEST_F(algo, qdisc_backlog_bounded)
 
 	if (!tern_reference_runs() || strcmp(variant->name, "cubic"))
 		return;
-	l = ct_listener(AF_INET, SOCK_STREAM, IPPROTO_TCP, "127.0.0.1", 0, 4, 0, NULL);
-	ASSERT_LE(0, l);
-	ASSERT_EQ(0, ct_set_int(l, SOL_SOCKET, SO_RCVBUFFORCE, 8 << 20));
-	c = ct_connect_to(AF_INET, SOCK_STREAM, IPPROTO_TCP, "127.0.0.1",
-			  ct_port_of(l, 0));
-	ASSERT_LE(0, c);
-	a = accept(l, NULL, NULL);
-	ASSERT_LE(0, a);
-	ASSERT_EQ(0, ct_set_timeo(c, SO_SNDTIMEO, WAIT_MS));
-	ASSERT_EQ(0, ct_set_timeo(a, SO_RCVTIMEO, WAIT_MS));
+	tcp_pair(_metadata, &l, &c, &a, 8 << 20);
 	max = send_max_backlog(_metadata, c, a, len);
 	TH_LOG("TCP cubic: largest backlog %ld bytes", max);
 	close(a);
 	close(c);
 	close(l);
+}
+
+/*
+ * The pacing rate is the window per smoothed RTT, twice that while the
+ * window is below half of ssthresh, 1.2 times after: the ratios of
+ * tcp_update_pacing_rate(). tern_rtt and tcpi_rtt are srtt rounded down
+ * to the microsecond, so the rate lies between the two it gives.
+ */
+static void expect_pacing_rate(struct __test_metadata *_metadata,
+			       const char *who, unsigned long long rate,
+			       unsigned long long cwnd,
+			       unsigned long long ssthresh, unsigned int rtt)
+{
+	unsigned long long ratio = cwnd < ssthresh / 2 ? 200 : 120;
+	unsigned long long per = cwnd * (1000000 / 100) * ratio;
+
+	TH_LOG("%s: pacing rate %llu B/s, cwnd %llu, ssthresh %llu, rtt %u us",
+	       who, rate, cwnd, ssthresh, rtt);
+	ASSERT_LT(0u, rtt);
+	EXPECT_LE(per / (rtt + 1) - 1, rate);
+	EXPECT_GE(per / rtt, rate);
+}
+
+TEST_F(algo, pacing_rate_follows_window)
+{
+	struct tcp_info tcpi;
+	struct tern_info ti;
+	socklen_t tlen = sizeof(tcpi);
+	int l, c, a;
+
+	CONN();
+	transfer(_metadata, self->c, self->a, 1 << 20, 3);
+	ASSERT_EQ(0, get_info(self->c, &ti));
+	expect_pacing_rate(_metadata, variant->name, ti.tern_pacing_rate,
+			   ti.tern_snd_cwnd, ti.tern_snd_ssthresh, ti.tern_rtt);
+	EXPECT_EQ(~0ULL, ti.tern_max_pacing_rate);
+
+	if (!tern_reference_runs())
+		return;
+	tcp_pair(_metadata, &l, &c, &a, 0);
+	ASSERT_EQ(0, setsockopt(c, IPPROTO_TCP, TCP_CONGESTION, variant->name,
+				strlen(variant->name)));
+	transfer(_metadata, c, a, 1 << 20, 3);
+	ASSERT_EQ(0, getsockopt(c, IPPROTO_TCP, TCP_INFO, &tcpi, &tlen));
+	expect_pacing_rate(_metadata, "TCP", tcpi.tcpi_pacing_rate,
+			   (unsigned long long)tcpi.tcpi_snd_cwnd * tcpi.tcpi_snd_mss,
+			   (unsigned long long)tcpi.tcpi_snd_ssthresh * tcpi.tcpi_snd_mss,
+			   tcpi.tcpi_rtt);
+	close(a);
+	close(c);
+	close(l);
+}
+
+/*
+ * SO_MAX_PACING_RATE: 256 KB at 256 KB/s over loopback, which takes a
+ * few milliseconds unpaced. With nothing below that paces (noqueue) the
+ * socket's timer spaces the bursts; under fq, fq does by their departure
+ * times and the timer stays idle. Either way the first ten segments go
+ * at once and a sender behind its time may catch up by half a segment's
+ * time per segment: at least (len - 10 MSS) / (2 * rate), about half a
+ * second. TCP, the reference, takes as long.
+ */
+#define PACED_RATE	(256 << 10)
+#define PACED_LEN	(256 << 10)
+
+static long long paced_ms(struct __test_metadata *_metadata, int c, int a)
+{
+	unsigned long rate = PACED_RATE;
+	long long start;
+
+	ASSERT_EQ(0, setsockopt(c, SOL_SOCKET, SO_MAX_PACING_RATE, &rate,
+				sizeof(rate)));
+	start = ct_now_ms();
+	transfer(_metadata, c, a, PACED_LEN, 4);
+	return ct_now_ms() - start;
+}
+
+static void max_pacing_rate(struct __test_metadata *_metadata,
+			    const FIXTURE_VARIANT(algo) *variant,
+			    FIXTURE_DATA(algo) *self, bool fq)
+{
+	long long ms, least, waits;
+	struct tern_info ti;
+	int l, c, a;
+
+	ASSERT_EQ(0, ct_sh("ip link set lo mtu 1500"));
+	if (fq)
+		ASSERT_EQ(0, ct_sh("tc qdisc add dev lo root fq"));
+	CONN();
+	waits = ct_counter("TernPacingWaits");
+	ms = paced_ms(_metadata, self->c, self->a);
+	ASSERT_EQ(0, get_info(self->c, &ti));
+	least = (PACED_LEN - 10 * ti.tern_snd_mss) * 1000LL / (2 * PACED_RATE);
+	waits = ct_counter("TernPacingWaits") - waits;
+	TH_LOG("%s%s: %lld ms (at least %lld), %lld waits for the timer",
+	       variant->name, fq ? " under fq" : "", ms, least, waits);
+	EXPECT_LE(least, ms);
+	EXPECT_EQ((unsigned long long)PACED_RATE, ti.tern_max_pacing_rate);
+	EXPECT_GE((unsigned long long)PACED_RATE, ti.tern_pacing_rate);
+	/* the timer runs when nothing else paces */
+	EXPECT_EQ(fq, !waits);
+
+	if (!tern_reference_runs() || strcmp(variant->name, "cubic"))
+		return;
+	tcp_pair(_metadata, &l, &c, &a, 0);
+	ms = paced_ms(_metadata, c, a);
+	TH_LOG("TCP%s: %lld ms", fq ? " under fq" : "", ms);
+	EXPECT_LE(least, ms);
+	close(a);
+	close(c);
+	close(l);
+}
+
+TEST_F(algo, max_pacing_rate)
+{
+	max_pacing_rate(_metadata, variant, self, false);
+}
+
+TEST_F(algo, max_pacing_rate_fq)
+{
+	max_pacing_rate(_metadata, variant, self, true);
+}
+
+/*
+ * ECN (RFC 3168) between two namespaces over veth: the client in ours
+ * (10.77.0.1), the server in theirs (10.77.0.2), each with its own
+ * net.tern.ecn; TCP, the reference, with net.ipv4.tcp_ecn.
+ */
+#define ECN_PATH	"/proc/sys/net/tern/ecn"
+#define TCP_ECN_PATH	"/proc/sys/net/ipv4/tcp_ecn"
+#define ECN_MAC_A	"02:00:00:00:77:01"
+#define ECN_MAC_B	"02:00:00:00:77:02"
+
+FIXTURE(ecn) {
+	int ours, theirs;
+	int l, c, a;
+};
+
+FIXTURE_SETUP(ecn)
+{
+	self->l = self->c = self->a = -1;
+	setup_ns(_metadata);
+	self->ours = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, self->ours);
+	ASSERT_EQ(0, tern_new_netns());
+	self->theirs = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, self->theirs);
+	/*
+	 * Neighbours known for good: with ARP through netem, a first SYN
+	 * lost here would wait for the address and go after all.
+	 */
+	ASSERT_EQ(0, ct_sh("ip link add ecn-b address " ECN_MAC_B " type veth peer name ecn-a "
+			   "address " ECN_MAC_A " netns /proc/%d/fd/%d && "
+			   "ip addr add 10.77.0.2/24 dev ecn-b && ip link set ecn-b up && "
+			   "ip neigh replace 10.77.0.1 lladdr " ECN_MAC_A " dev ecn-b nud permanent",
+			   getpid(), self->ours));
+	ASSERT_EQ(0, setns(self->ours, CLONE_NEWNET));
+	/* one wire segment per skb: netem's loss and marks are per skb */
+	ASSERT_EQ(0, ct_sh("ip addr add 10.77.0.1/24 dev ecn-a && ip link set ecn-a up && "
+			   "ip neigh replace 10.77.0.2 lladdr " ECN_MAC_B " dev ecn-a nud permanent && "
+			   "ethtool -K ecn-a gso off tso off tx-sctp-segmentation off >/dev/null"));
+}
+
+FIXTURE_TEARDOWN(ecn)
+{
+	ct_alarm_ms(0);
+	syscall(SYS_close_range, 3, ~0U, 0);
+}
+
+/* Run in their namespace (the server's) or back in ours. */
+static void in_ns(struct __test_metadata *_metadata, int ns)
+{
+	ASSERT_EQ(0, setns(ns, CLONE_NEWNET));
+}
+
+/*
+ * A connection from ours to theirs over proto with those net.tern.ecn
+ * (or net.ipv4.tcp_ecn) values: self->c ours, self->a theirs.
+ */
+static void ecn_conn(struct __test_metadata *_metadata,
+		     FIXTURE_DATA(ecn) *self, int proto, int client,
+		     int server)
+{
+	const char *path = proto == IPPROTO_TCP ? TCP_ECN_PATH : ECN_PATH;
+
+	close(self->a);
+	close(self->c);
+	close(self->l);
+	in_ns(_metadata, self->theirs);
+	ASSERT_EQ(0, ct_sysctl_write(path, "%d", server));
+	self->l = ct_listener(AF_INET, SOCK_STREAM, proto, "10.77.0.2", 0, 4,
+			      0, NULL);
+	ASSERT_LE(0, self->l);
+	in_ns(_metadata, self->ours);
+	ASSERT_EQ(0, ct_sysctl_write(path, "%d", client));
+	ASSERT_EQ(0, ct_set_timeo(self->l, SO_RCVTIMEO, 4 * WAIT_MS));
+	self->c = ct_connect_to(AF_INET, SOCK_STREAM, proto, "10.77.0.2",
+				ct_port_of(self->l, 0));
+	ASSERT_LE(0, self->c);
+	self->a = accept(self->l, NULL, NULL);
+	ASSERT_LE(0, self->a);
+	ASSERT_EQ(0, ct_set_timeo(self->c, SO_SNDTIMEO, 4 * WAIT_MS));
+	ASSERT_EQ(0, ct_set_timeo(self->a, SO_RCVTIMEO, 4 * WAIT_MS));
+}
+
+/* Does the connection use ECN (TERN_INFO_OPT_ECN, TCPI_OPT_ECN)? */
+static int ecn_on(int fd, int proto)
+{
+	struct tcp_info tcpi;
+	socklen_t len = sizeof(tcpi);
+	struct tern_info ti;
+
+	if (proto == IPPROTO_TCP)
+		return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &tcpi, &len) ? -errno :
+		       !!(tcpi.tcpi_options & TCPI_OPT_ECN);
+	return get_info(fd, &ti) ? : !!(ti.tern_options & TERN_INFO_OPT_ECN);
+}
+
+/* Segments the connection resent (tern_total_retrans, tcpi_total_retrans). */
+static long long total_retrans(int fd, int proto)
+{
+	struct tcp_info tcpi;
+	socklen_t len = sizeof(tcpi);
+	struct tern_info ti;
+
+	if (proto == IPPROTO_TCP)
+		return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &tcpi, &len) ? -errno :
+		       (long long)tcpi.tcpi_total_retrans;
+	return get_info(fd, &ti) ? : (long long)ti.tern_total_retrans;
+}
+
+/*
+ * Negotiation: ECN when the client's namespace asks (1) and the
+ * server's agrees (1 or 2), as TCP's tcp_ecn; never from a cookie.
+ */
+TEST_F(ecn, negotiation)
+{
+	int proto, client, server, want;
+
+	for (proto = 0; proto < 2; proto++) {
+		int p = proto ? IPPROTO_TCP : IPPROTO_TERN;
+
+		if (proto && !tern_reference_runs())
+			break;
+		for (client = 0; client <= 2; client++) {
+			for (server = 0; server <= 2; server++) {
+				ecn_conn(_metadata, self, p, client, server);
+				want = client == 1 && server;
+				TH_LOG("%s: client %d server %d: ecn %d",
+				       proto ? "TCP" : "Tern", client, server, want);
+				EXPECT_EQ(want, ecn_on(self->c, p));
+				EXPECT_EQ(want, ecn_on(self->a, p));
+			}
+		}
+	}
+	in_ns(_metadata, self->theirs);
+	ASSERT_EQ(0, ct_sysctl_write("/proc/sys/net/tern/syncookies", "2"));
+	in_ns(_metadata, self->ours);
+	ecn_conn(_metadata, self, IPPROTO_TERN, 1, 1);
+	EXPECT_EQ(0, ecn_on(self->c, IPPROTO_TERN));
+	EXPECT_EQ(0, ecn_on(self->a, IPPROTO_TERN));
+}
+
+/*
+ * A SYN sent again does not ask (something on the path may drop what
+ * asks): the first SYN is lost, the second goes without ECE and CWR,
+ * and the connection goes without ECN, as TCP's (tcp_ecn_fallback).
+ */
+TEST_F(ecn, syn_resent_does_not_ask)
+{
+	int proto;
+
+	for (proto = 0; proto < 2; proto++) {
+		int p = proto ? IPPROTO_TCP : IPPROTO_TERN;
+
+		if (proto && !tern_reference_runs())
+			break;
+		ASSERT_EQ(0, ct_sh("tc qdisc add dev ecn-a root netem loss 100%%"));
+		ASSERT_EQ(0, ct_sh("(sleep 0.3; tc qdisc del dev ecn-a root) "
+				   ">/dev/null 2>&1 &"));
+		ecn_conn(_metadata, self, p, 1, 1);
+		EXPECT_LE(1, total_retrans(self->c, p));	/* the SYN */
+		EXPECT_EQ(0, ecn_on(self->c, p));
+		EXPECT_EQ(0, ecn_on(self->a, p));
+	}
+}
+
+/* TcpExt's name in the namespace (/proc/net/netstat), or -1. */
+static long long tcpext(const char *name)
+{
+	char names[4096], vals[4096], *n, *v, *sn, *sv;
+	long long ret = -1;
+	FILE *f = fopen("/proc/net/netstat", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(names, sizeof(names), f) && fgets(vals, sizeof(vals), f)) {
+		if (strncmp(names, "TcpExt:", 7))
+			continue;
+		n = strtok_r(names, " \n", &sn);
+		v = strtok_r(vals, " \n", &sv);
+		while (n && v) {
+			if (!strcmp(n, name))
+				ret = atoll(v);
+			n = strtok_r(NULL, " \n", &sn);
+			v = strtok_r(NULL, " \n", &sv);
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/* A counter of their namespace's /proc/net/tern/snmp. */
+static long long their_counter(struct __test_metadata *_metadata,
+			       FIXTURE_DATA(ecn) *self, const char *name)
+{
+	long long v;
+
+	in_ns(_metadata, self->theirs);
+	v = ct_counter(name);
+	in_ns(_metadata, self->ours);
+	return v;
+}
+
+/*
+ * netem marks CE what it would drop, when the packet is ECN-capable
+ * (5 % here, on the data's way): with ECN the receiver echoes the marks
+ * and the sender reduces its window for them, and the data, all of it
+ * ECT, is marked rather than lost; without ECN the same netem drops
+ * data, resent. TCP with ECN, the reference, counts the marks it was
+ * told of (TcpExtTCPDeliveredCE).
+ */
+TEST_F(ecn, ce_marks_reduce_window)
+{
+	size_t len = tern_sampled() ? (512 << 10) : (2 << 20);
+	long long ce, reductions, tcp_ce;
+	struct tern_info ti;
+	struct tcp_info tcpi;
+	socklen_t tlen = sizeof(tcpi);
+
+	ecn_conn(_metadata, self, IPPROTO_TERN, 1, 2);
+	ASSERT_EQ(1, ecn_on(self->c, IPPROTO_TERN));
+	ASSERT_EQ(0, ct_sh("tc qdisc add dev ecn-a root netem loss 5%% ecn"));
+	ce = their_counter(_metadata, self, "TernInCESegs");
+	reductions = ct_counter("TernEcnReductions");
+	transfer(_metadata, self->c, self->a, len, 12);
+	ASSERT_EQ(0, get_info(self->c, &ti));
+	log_info(_metadata, "ecn", &ti);
+	ce = their_counter(_metadata, self, "TernInCESegs") - ce;
+	reductions = ct_counter("TernEcnReductions") - reductions;
+	TH_LOG("%lld segments marked CE, %lld reductions", ce, reductions);
+	EXPECT_LT(0, ce);
+	EXPECT_LT(0, reductions);
+	EXPECT_GE(ce, reductions);
+	EXPECT_GT(NO_SSTHRESH, ti.tern_snd_ssthresh);
+
+	/* the same without ECN: drops */
+	ecn_conn(_metadata, self, IPPROTO_TERN, 0, 2);
+	ce = their_counter(_metadata, self, "TernInCESegs");
+	transfer(_metadata, self->c, self->a, len, 13);
+	ASSERT_EQ(0, get_info(self->c, &ti));
+	log_info(_metadata, "no ecn", &ti);
+	EXPECT_EQ(ce, their_counter(_metadata, self, "TernInCESegs"));
+	EXPECT_LT(0ULL, ti.tern_total_retrans);
+
+	if (!tern_reference_runs())
+		return;
+	ecn_conn(_metadata, self, IPPROTO_TCP, 1, 2);
+	ASSERT_EQ(1, ecn_on(self->c, IPPROTO_TCP));
+	tcp_ce = tcpext("TCPDeliveredCE");
+	transfer(_metadata, self->c, self->a, len, 14);
+	tcp_ce = tcpext("TCPDeliveredCE") - tcp_ce;
+	ASSERT_EQ(0, getsockopt(self->c, IPPROTO_TCP, TCP_INFO, &tcpi, &tlen));
+	TH_LOG("TCP: %lld segments delivered CE, %u resent, ssthresh %u",
+	       tcp_ce, tcpi.tcpi_total_retrans, tcpi.tcpi_snd_ssthresh);
+	EXPECT_LT(0, tcp_ce);
 }
 
 TEST_HARNESS_MAIN

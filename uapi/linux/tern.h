@@ -100,6 +100,8 @@ struct ternhdr {
 #define TERN_FLAG_FIN		0x04	/* no more data from sender */
 #define TERN_FLAG_RST		0x08	/* reset the connection */
 #define TERN_FLAG_EOR		0x10	/* last segment of a SOCK_SEQPACKET message */
+#define TERN_FLAG_ECE		0x40	/* ECN echo (RFC 3168): SYN: ECN asked/given */
+#define TERN_FLAG_CWR		0x80	/* congestion window reduced (RFC 3168) */
 
 /*
  * Socket options at level SOL_TERN. Numbers, types and limits are TCP's
@@ -136,7 +138,11 @@ enum {
 	TERN_CA_OPEN = 0,	/* no loss being repaired */
 	TERN_CA_RECOVERY = 1,	/* fast recovery after SACK/RACK-detected loss */
 	TERN_CA_LOSS = 2,	/* after a retransmission timeout */
+	TERN_CA_CWR = 3,	/* window reduced for an ECN echo, no loss */
 };
+
+/* struct tern_info.tern_options */
+#define TERN_INFO_OPT_ECN	0x01	/* ECN in use (RFC 3168) */
 
 /*
  * getsockopt(fd, SOL_TERN, TERN_INFO, &info, &len), and the payload of
@@ -155,7 +161,8 @@ struct tern_info {
 	__u8	tern_retransmits;	/* consecutive timeouts unanswered */
 	__u8	tern_probes;		/* unanswered keepalive/zero-window probes */
 	__u8	tern_backoff;		/* RTO doublings in force */
-	__u8	tern_reserved8[3];	/* zero */
+	__u8	tern_options;		/* TERN_INFO_OPT_* */
+	__u8	tern_reserved8[2];	/* zero */
 
 	__u32	tern_rto;		/* retransmission timeout, us */
 	__u32	tern_ato;		/* delayed-ACK timeout, us */

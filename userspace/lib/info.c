@@ -54,6 +54,9 @@ static void put_rate(struct out *o, const char *name, unsigned long long bytes_s
 
 static void format_rtt(struct out *o, const struct tern_info *i, size_t len)
 {
+	/* options first, as ss prints "sack ecn" before the timers */
+	if (HAS(len, tern_options) && (i->tern_options & TERN_INFO_OPT_ECN))
+		put(o, " ecn");
 	if (HAS(len, tern_rto) && i->tern_rto)
 		put(o, " rto:%g", i->tern_rto / 1000.0);
 	if (HAS(len, tern_backoff) && i->tern_backoff)

@@ -128,8 +128,9 @@ _Static_assert(offsetof(struct ternize_tcp_info, tcpi_total_retrans) == 100,
 	       "tcp_info layout");
 
 /* TCP's enum tcp_ca_state */
-enum { CA_OPEN = 0, CA_RECOVERY = 3, CA_LOSS = 4 };
+enum { CA_OPEN = 0, CA_CWR = 2, CA_RECOVERY = 3, CA_LOSS = 4 };
 #define TCPI_SACK		2	/* TCPI_OPT_SACK */
+#define TCPI_ECN		8	/* TCPI_OPT_ECN */
 #define INFINITE_SSTHRESH	0x7fffffff	/* TCP_INFINITE_SSTHRESH */
 
 /*
@@ -592,11 +593,14 @@ static void tern_to_tcp_info(const struct tern_info *t, int family,
 	memset(i, 0, sizeof(*i));
 	i->tcpi_state = t->tern_state;
 	i->tcpi_ca_state = t->tern_ca_state == TERN_CA_RECOVERY ? CA_RECOVERY :
-			   t->tern_ca_state == TERN_CA_LOSS ? CA_LOSS : CA_OPEN;
+			   t->tern_ca_state == TERN_CA_LOSS ? CA_LOSS :
+			   t->tern_ca_state == TERN_CA_CWR ? CA_CWR : CA_OPEN;
 	i->tcpi_retransmits = t->tern_retransmits;
 	i->tcpi_probes = t->tern_probes;
 	i->tcpi_backoff = t->tern_backoff;
 	i->tcpi_options = TCPI_SACK;	/* Tern always SACKs */
+	if (t->tern_options & TERN_INFO_OPT_ECN)
+		i->tcpi_options |= TCPI_ECN;
 	i->tcpi_rto = t->tern_rto;
 	i->tcpi_ato = t->tern_ato;
 	i->tcpi_snd_mss = mss;
