@@ -41,7 +41,7 @@ static void tern_pacing_rate_window(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rate(test, 14480, 28962, 10000), 2896000UL);
 	/* the largest window over a microsecond does not overflow */
 	KUNIT_EXPECT_EQ(test, rate(test, TERN_MAX_CWND, TERN_MAX_CWND, 1),
-			(unsigned long)TERN_MAX_CWND * 2 * USEC_PER_SEC);
+			(unsigned long)TERN_MAX_CWND * 12 * USEC_PER_SEC / 10);
 }
 
 static void tern_test_model(struct sock *sk,
