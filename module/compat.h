@@ -11,6 +11,7 @@
 #include <net/sock.h>
 #include <net/inet_sock.h>
 #include <linux/ipv6.h>
+#include <net/gro.h>
 
 #if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
 #include <linux/unaligned.h>
@@ -201,6 +202,40 @@ static inline void tern_skb_set_edt(struct sk_buff *skb, u64 ns)
 	skb_set_delivery_time(skb, ns, SKB_CLOCK_MONOTONIC);
 #else
 	skb_set_delivery_time(skb, ns, true);
+#endif
+}
+
+/*
+ * GRO's checks of the network headers of two packets of a flow (TTL,
+ * TOS and traffic class, DF, the IP ID's progress): 6.10 moved them from
+ * the IP layer, which left a verdict in the held packet's cb, to helpers
+ * the transport calls (tcp_gro_receive() in each). Nonzero: do not merge.
+ */
+static inline int tern_gro_network_flush(const void *th, const void *th2,
+					 struct sk_buff *p)
+{
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+	return gro_receive_network_flush(th, th2, p);
+#else
+	int flush = NAPI_GRO_CB(p)->flush;
+
+	/* the second packet tells a fixed ID from an incrementing one */
+	if (NAPI_GRO_CB(p)->flush_id != 1 || NAPI_GRO_CB(p)->count != 1 ||
+	    !NAPI_GRO_CB(p)->is_atomic)
+		flush |= NAPI_GRO_CB(p)->flush_id;
+	else
+		NAPI_GRO_CB(p)->is_atomic = false;
+	return flush;
+#endif
+}
+
+/* A merged packet's network header at gro_complete (an offset since 6.10). */
+static inline void *tern_gro_network_header(struct sk_buff *skb)
+{
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+	return skb->data + NAPI_GRO_CB(skb)->network_offsets[skb->encapsulation];
+#else
+	return skb_network_header(skb);
 #endif
 }
 

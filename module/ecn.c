@@ -40,7 +40,7 @@ u8 tern_ecn_syn_flags(struct sock *sk)
 }
 
 /* The SYN goes again: without asking, in case the asking was dropped. */
-void tern_ecn_syn_resent(struct sock *sk, struct sk_buff *skb)
+void tern_ecn_syn_resent(struct sk_buff *skb)
 {
 	TERN_SKB_CB(skb)->flags &= ~(TERN_FLAG_ECE | TERN_FLAG_CWR);
 }

@@ -517,7 +517,7 @@ int tern_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	int err;
 
 	if (cb->flags & TERN_FLAG_SYN)
-		tern_ecn_syn_resent(sk, skb);
+		tern_ecn_syn_resent(skb);
 	err = tern_transmit_skb(sk, skb, GFP_ATOMIC);
 	if (err)
 		return err;

@@ -592,7 +592,7 @@ unsigned int tern_diag_bucket(int table, unsigned int i, const struct net *net,
 			      void *arg, struct sock **batch,
 			      unsigned int *idx, unsigned int max);
 
-/* offload.c: GSO for protocol 253 */
+/* offload.c: GSO and GRO for protocol 253 */
 #define TERN_GSO_MAX_SIZE	65536	/* an IPv4 datagram's, BIG TCP aside */
 int tern_offload_init(void);
 void tern_offload_exit(void);
@@ -732,7 +732,7 @@ u32 tern_delack_us(void);
 
 /* ecn.c */
 u8 tern_ecn_syn_flags(struct sock *sk);
-void tern_ecn_syn_resent(struct sock *sk, struct sk_buff *skb);
+void tern_ecn_syn_resent(struct sk_buff *skb);
 void tern_ecn_rcv_synack(struct sock *sk, u8 flags);
 bool tern_ecn_req_ok(const struct sock *listener, const struct sk_buff *syn);
 u8 tern_ecn_send(struct sock *sk, const struct sk_buff *skb, u8 flags,

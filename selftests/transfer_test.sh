@@ -433,21 +433,27 @@ link_packets() {
 		python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["stats64"][sys.argv[1]]["packets"])' "$3"
 }
 
-# ip_out_requests NS: datagrams the namespace's IPv4 and IPv6 sent
-# (a GSO skb is one)
-ip_out_requests() {
-	ip netns exec "$1" awk '
+# ip_datagrams NS Out|In: datagrams the namespace's IPv4 and IPv6 sent
+# (OutRequests: a GSO skb is one) or took in (InReceives: a GRO packet is
+# one)
+ip_datagrams() {
+	local f=OutRequests
+
+	[ "$2" = In ] && f=InReceives
+	ip netns exec "$1" awk -v f="$f" '
 		$1 == "Ip:" && !h { for (i = 2; i <= NF; i++) col[$i] = i; h = 1; next }
-		$1 == "Ip:" { n += $col["OutRequests"] }
-		$1 == "Ip6OutRequests" { n += $2 }
+		$1 == "Ip:" { n += $col[f] }
+		$1 == "Ip6" f { n += $2 }
 		END { print n + 0 }' /proc/net/snmp /proc/net/snmp6
 }
 
 # wire_counts: the client's Tern segments and IP datagrams sent, the
-# server's Tern segments received and the packets its veth end took
+# server's Tern segments received, the packets its veth end took and the
+# IP datagrams it took in
 wire_counts() {
-	echo "$(tern_counter "$ns2" TernOutSegs) $(ip_out_requests "$ns2")" \
-	     "$(tern_counter "$ns1" TernInSegs) $(link_packets "$ns1" tv1 rx)"
+	echo "$(tern_counter "$ns2" TernOutSegs) $(ip_datagrams "$ns2" Out)" \
+	     "$(tern_counter "$ns1" TernInSegs) $(link_packets "$ns1" tv1 rx)" \
+	     "$(ip_datagrams "$ns1" In)"
 }
 
 # What the client's segments did in the case, from the counters' moves
@@ -455,11 +461,13 @@ wire_counts() {
 # Tern segments than IP datagrams at least: ACK-clocked sends of one or
 # two segments are common on a slow kernel, and without GSO there are no
 # more segments than datagrams), and they passed the veth whole (the
-# server took more Tern segments than the link carried packets) or were
+# server took more Tern segments than the link carried packets), were
 # cut to wire segments on the way (split: no fewer packets than
-# segments). Prints the counts, and the fault first if there is one.
+# segments), or were cut and then merged again by the server's GRO
+# (merged: split on the link, and more than two segments a datagram
+# above it). Prints the counts, and the fault first if there is one.
 wire_check() {
-	local sent req segs pkts fault='' now base
+	local sent req segs pkts ipin fault='' now base
 
 	read -r -a now <<<"$(wire_counts)"
 	read -r -a base <<<"$wire_base"
@@ -467,6 +475,7 @@ wire_check() {
 	req=$((now[1] - base[1]))
 	segs=$((now[2] - base[2]))
 	pkts=$((now[3] - base[3]))
+	ipin=$((now[4] - base[4]))
 	case $offload_expect in
 	none) [ "$sent" -le "$req" ] || fault="bursts" ;;
 	*) [ $((sent * 4)) -ge $((req * 5)) ] || fault="no bursts" ;;
@@ -474,10 +483,12 @@ wire_check() {
 	case $offload_expect in
 	passed) [ -n "$fault" ] || [ "$segs" -gt $((pkts * 2)) ] ||
 		fault="the bursts did not pass whole" ;;
-	split) [ -n "$fault" ] || [ "$segs" -le "$pkts" ] ||
+	split|merged) [ -n "$fault" ] || [ "$segs" -le "$pkts" ] ||
 		fault="bursts were not cut to the wire" ;;
 	esac
-	echo "${fault:+$fault: }the client sent $sent segments in $req IP datagrams; the server took $segs in $pkts packets"
+	[ "$offload_expect" = merged ] && [ -z "$fault" ] &&
+		[ "$segs" -le $((ipin * 2)) ] && fault="GRO did not merge"
+	echo "${fault:+$fault: }the client sent $sent segments in $req IP datagrams; the server took $segs in $pkts packets, $ipin datagrams"
 	[ -z "$fault" ]
 }
 
@@ -487,16 +498,21 @@ wire_check() {
 # tx off too and it sums them in software as well; with gso off as well
 # the route offers no GSO for protocol 253 and the socket sends no bursts
 # at all (gso off alone leaves the device's own SCTP segmentation, which
-# the socket takes). Counters show what happened on the wire
-# (wire_check). One pair of namespaces serves the matrix (making one
-# takes a minute on the debug kernel): each spec sets every feature it
-# depends on, a veth's defaults all on.
+# the socket takes). GRO (gro on, which gives a veth NAPI, used for what
+# a peer without TSO sends) merges the cut segments back at the server,
+# whose sums it checks: partial ones, or (rx off) unchecked ones it sums
+# in software. Counters show what happened on the wire (wire_check). One
+# pair of namespaces serves the matrix (making one takes a minute on the
+# debug kernel): each spec sets every feature it depends on, a veth's
+# defaults (all on, GRO off) before the GRO specs.
 offload_matrix() {
 	local spec name feat
 	local specs=("gso:passed:tx on tx-sctp-segmentation on gso on"
 		     "swseg:split:tx on tx-sctp-segmentation off gso on"
 		     "swcsum:split:tx off tx-sctp-segmentation on gso on"
-		     "nogso:none:tx on tx-sctp-segmentation off gso off")
+		     "nogso:none:tx on tx-sctp-segmentation off gso off"
+		     "gro:merged:tx on tx-sctp-segmentation off gso on tso off gro on"
+		     "grocsum:merged:tx off rx off tx-sctp-segmentation off gso on tso off gro on")
 
 	[ "$proto" = tern ] || return 0
 	tern_require_cmd ethtool python3
