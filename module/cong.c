@@ -298,6 +298,11 @@ void tern_cc_init(struct sock *sk)
 	tsk->ca_cwnd_limited = 0;
 	tsk->prior_cwnd = 0;
 	tsk->prior_ssthresh = 0;
+	tsk->undo_retrans = -1;
+	tsk->dsack_dups = 0;
+	tsk->reo_wnd_steps = 1;
+	tsk->reo_wnd_persist = 0;
+	tsk->reo_wnd_seq = tsk->snd_nxt;
 	tern_cong_start(sk);
 	tern_update_pacing_rate(sk);	/* from the handshake's RTT */
 }
@@ -440,6 +445,7 @@ void tern_cc_on_ack(struct sock *sk, u32 acked, long rtt_us)
 		if (tsk->ca_state == TERN_CA_RECOVERY)
 			tsk->cwnd = max(tsk->ssthresh, 2 * tsk->mss_cache);
 		tern_cc_set_state(sk, TERN_CA_OPEN);
+		tern_cc_try_undo(sk);	/* D-SACKs that came during it */
 	}
 	/*
 	 * fast recovery and an ECN reduction hold the window; after a
@@ -466,10 +472,13 @@ void tern_cc_cong_control(struct sock *sk)
 	tern_sndbuf_expand(sk);
 }
 
+/* A reduction: what undo goes back to, and the resends it must see D-SACKed. */
 static void tern_cc_save_prior(struct tern_sock *tsk)
 {
 	tsk->prior_cwnd = tsk->cwnd;
 	tsk->prior_ssthresh = tsk->ssthresh;
+	tsk->undo_marker = tsk->snd_una;
+	tsk->undo_retrans = -1;
 }
 
 /*
@@ -489,6 +498,7 @@ void tern_cc_enter_recovery(struct sock *sk)
 	if (tsk->ca_state != TERN_CA_OPEN)
 		return;
 	tern_cc_save_prior(tsk);
+	tern_rack_recovery_begins(tsk);
 	tsk->ssthresh = tsk->ca_ops->ssthresh(sk);
 	tsk->cwnd = tsk->ssthresh;
 	tsk->ca_acked = 0;
@@ -551,6 +561,23 @@ void tern_cc_undo(struct sock *sk)
 	tsk->prior_ssthresh = 0;
 	tsk->ca_acked = 0;
 	tern_cc_set_state(sk, TERN_CA_OPEN);
+}
+
+/*
+ * Every segment resent since the last reduction arrived twice (D-SACKs,
+ * tern_check_dsack()): the reduction was spurious, undo it, as
+ * tcp_try_undo_dsack() (RFC 3708), once nothing is left to resend or
+ * still out. D-SACKs that come after the episode ended undo it as well.
+ */
+void tern_cc_try_undo(struct sock *sk)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+
+	if (!tsk->prior_ssthresh || tsk->undo_retrans ||
+	    tsk->lost_out || tsk->stats.retrans_out)
+		return;
+	tern_cc_undo(sk);
+	TERN_INC_STATS(sock_net(sk), TERN_MIB_DSACKUNDO);
 }
 
 #include "cong_test.c"

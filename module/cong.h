@@ -111,5 +111,6 @@ void tern_cong_available(char *buf, size_t maxlen);
 void tern_cc_event(struct sock *sk, enum tern_ca_event ev);
 void tern_cc_cong_control(struct sock *sk);
 void tern_cc_undo(struct sock *sk);
+void tern_cc_try_undo(struct sock *sk);
 
 #endif /* _TERN_CONG_H */

@@ -114,7 +114,7 @@ static bool tern_ack(struct sock *sk, struct sk_buff *skb,
 	tern_rate_ack_start(tsk);
 	tern_ack_update_window(sk, skb, ack);
 	if (o->nsacks)
-		walked = tern_sacktag(sk, o);
+		walked = tern_sacktag(sk, o, tern_check_dsack(sk, o, ack));
 	if (tern_after(ack, prior_una)) {
 		rtt = tern_clean_acked(sk, ack);
 		WRITE_ONCE(tsk->snd_una, ack);
@@ -347,6 +347,7 @@ static void tern_ooo_insert(struct sock *sk, struct sk_buff *skb)
 		if (seq == seq1) {
 			/* a copy of what we hold: one of them is enough */
 			TERN_INC_STATS(sock_net(sk), TERN_MIB_DUPSEGS);
+			tern_dsack_set(sk, seq, TERN_SKB_CB(skb)->end_seq);
 			kfree_skb(skb);
 			return;
 		}
@@ -556,6 +557,9 @@ static void tern_data_queue(struct sock *sk, struct sk_buff *skb)
 	if (skb->len)
 		tsk->stats.data_rcvd_stamp = get_jiffies_64();
 	if (!tern_after(TERN_SKB_CB(skb)->seq, tsk->rcv_nxt)) {
+		/* its start arrived before (RFC 2883 4.1.1's partial case) */
+		if (tern_before(TERN_SKB_CB(skb)->seq, tsk->rcv_nxt))
+			tern_dsack_set(sk, TERN_SKB_CB(skb)->seq, tsk->rcv_nxt);
 		if (!tern_queue_in_order(sk, skb) || !tern_ooo_drain(sk)) {
 			tern_msg_refuse(sk);
 			return;
@@ -817,10 +821,10 @@ static void tern_conn_data(struct sock *sk, struct sk_buff *skb)
 	if (cb->end_seq == cb->seq) {
 		consume_skb(skb);
 	} else if (!tern_after(cb->end_seq, tsk->rcv_nxt)) {
-		/* all of it arrived before: say so at once */
+		/* all of it arrived before: say so at once, and what */
 		TERN_INC_STATS(sock_net(sk), TERN_MIB_DUPSEGS);
+		tern_dsack_set(sk, cb->seq, cb->end_seq);
 		tsk->ack_pending++;
-		tsk->quickack = 1;
 		kfree_skb_reason(skb, SKB_DROP_REASON_TCP_OLD_DATA);
 	} else if (((1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) &&
 		   (sk->sk_shutdown & RCV_SHUTDOWN) &&

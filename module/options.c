@@ -114,12 +114,37 @@ void tern_sack_remove(struct tern_sock *tsk)
 	tsk->num_sacks = RB_EMPTY_ROOT(&tsk->ooo_queue) ? 0 : n;
 }
 
-/* Write the options for a segment; returns their padded length. */
+/*
+ * Data from seq to end arrived again: the next ACK reports it in its first
+ * SACK block (a D-SACK, RFC 2883), which tells the sender its resend was
+ * not needed. One range is kept, the newest, as tcp_dsack_set().
+ */
+void tern_dsack_set(struct sock *sk, u64 seq, u64 end)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+
+	tsk->dsack.start = seq;
+	tsk->dsack.end = end;
+	tsk->quickack = 1;
+	TERN_INC_STATS(sock_net(sk), TERN_MIB_DSACKSENT);
+}
+
+static void tern_put_sack(u8 *p, const struct tern_sack_block *b)
+{
+	put_unaligned_be64(b->start, p);
+	put_unaligned_be64(b->end, p + 8);
+}
+
+/*
+ * Write the options for a segment; returns their padded length. A D-SACK
+ * goes first and once (RFC 2883 4), then the blocks of the out-of-order
+ * queue.
+ */
 int tern_write_options(struct sock *sk, u8 *opt, u8 flags, int room,
 		       u16 mss)
 {
-	const struct tern_sock *tsk = sk ? tern_sk(sk) : NULL;
-	int len = 0, n, max, i;
+	struct tern_sock *tsk = sk ? tern_sk(sk) : NULL;
+	int len = 0, n, max, i, d = 0;
 
 	if (flags & TERN_FLAG_SYN) {
 		opt[0] = TERN_OPT_MSS;
@@ -128,21 +153,23 @@ int tern_write_options(struct sock *sk, u8 *opt, u8 flags, int room,
 		len = 4;
 	}
 	max = min((room - len - 4) / 16, TERN_MAX_SACKS);
-	if (tsk && tsk->num_sacks && max > 0) {
-		n = min_t(int, tsk->num_sacks, max);
-		opt[len] = TERN_OPT_NOP;
-		opt[len + 1] = TERN_OPT_NOP;
-		opt[len + 2] = TERN_OPT_SACK;
-		opt[len + 3] = 2 + 16 * n;
-		for (i = 0; i < n; i++) {
-			put_unaligned_be64(tsk->sacks[i].start,
-					   opt + len + 4 + 16 * i);
-			put_unaligned_be64(tsk->sacks[i].end,
-					   opt + len + 12 + 16 * i);
-		}
-		len += 4 + 16 * n;
+	if (!tsk || max <= 0)
+		return len;
+	if (tern_before(tsk->dsack.start, tsk->dsack.end)) {
+		tern_put_sack(opt + len + 4, &tsk->dsack);
+		tsk->dsack.end = tsk->dsack.start;
+		d = 1;
 	}
-	return len;
+	n = d + min_t(int, tsk->num_sacks, max - d);
+	if (!n)
+		return len;
+	opt[len] = TERN_OPT_NOP;
+	opt[len + 1] = TERN_OPT_NOP;
+	opt[len + 2] = TERN_OPT_SACK;
+	opt[len + 3] = 2 + 16 * n;
+	for (i = d; i < n; i++)
+		tern_put_sack(opt + len + 4 + 16 * i, &tsk->sacks[i - d]);
+	return len + 4 + 16 * n;
 }
 
 #include "options_test.c"

@@ -534,6 +534,43 @@ static void tern_write_sack(struct kunit *test)
 	}
 }
 
+/*
+ * A D-SACK goes first, before the out-of-order queue's blocks, and on one
+ * ACK only (RFC 2883 4).
+ */
+static void tern_write_dsack(struct kunit *test)
+{
+	static const struct tern_test_range with[] = {
+		{ 100, 200 }, { 3000, 4000 }, { 5000, 6000 },
+	};
+	static const struct tern_test_range after[] = {
+		{ 3000, 4000 }, { 5000, 6000 }, { 1000, 2000 },
+	};
+	struct tern_sock *tsk = tern_test_four_ranges(test, 3000);
+	struct sock *sk = (struct sock *)tsk;
+	u8 opt[TERN_MAX_OPT_LEN];
+
+	tern_dsack_set(sk, 100, 200);
+	KUNIT_ASSERT_EQ(test, 4 + 16 * 3,
+			tern_write_options(sk, opt, TERN_FLAG_ACK,
+					   TERN_MAX_OPT_LEN, 1460));
+	tern_test_expect_sack_opt(test, opt, with, 3);
+	KUNIT_ASSERT_EQ(test, 4 + 16 * 3,
+			tern_write_options(sk, opt, TERN_FLAG_ACK,
+					   TERN_MAX_OPT_LEN, 1460));
+	tern_test_expect_sack_opt(test, opt, after, 3);
+
+	/* with nothing out of order, the D-SACK alone */
+	tsk->num_sacks = 0;
+	tern_dsack_set(sk, 100, 200);
+	KUNIT_ASSERT_EQ(test, 4 + 16,
+			tern_write_options(sk, opt, TERN_FLAG_ACK,
+					   TERN_MAX_OPT_LEN, 1460));
+	tern_test_expect_sack_opt(test, opt, with, 1);
+	KUNIT_EXPECT_EQ(test, 0, tern_write_options(sk, opt, TERN_FLAG_ACK,
+						    TERN_MAX_OPT_LEN, 1460));
+}
+
 /* Parse opt back and check the SACK blocks against want[]. */
 static void tern_test_read_back(struct kunit *test, const u8 *opt, int len,
 				u16 mss, const struct tern_test_range *want,
@@ -618,6 +655,7 @@ static struct kunit_case tern_options_write_cases[] = {
 	KUNIT_CASE(tern_sack_wrap),
 	KUNIT_CASE(tern_write_syn),
 	KUNIT_CASE(tern_write_sack),
+	KUNIT_CASE(tern_write_dsack),
 	KUNIT_CASE(tern_opt_round_trip),
 	KUNIT_CASE(tern_opt_round_trip_wrap),
 	{}

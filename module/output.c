@@ -530,6 +530,9 @@ int tern_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	}
 	/* in flight again, and the newest sent (RFC 8985 6.1) */
 	list_move_tail(&skb->tcp_tsorted_anchor, &tsk->tsorted);
+	/* one more the peer must D-SACK for an undo (tcp_retransmit_skb()) */
+	if (tsk->prior_ssthresh)
+		tsk->undo_retrans = max(tsk->undo_retrans, 0) + 1;
 	TERN_INC_STATS(sock_net(sk), TERN_MIB_RETRANSSEGS);
 	tsk->stats.total_retrans++;
 	tsk->stats.bytes_retrans += skb->len;

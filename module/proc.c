@@ -79,6 +79,9 @@ static const char * const tern_mib_names[TERN_MIB_MAX] = {
 	[TERN_MIB_PACINGWAITS]	= "TernPacingWaits",
 	[TERN_MIB_INCESEGS]	= "TernInCESegs",
 	[TERN_MIB_ECNREDUCTIONS] = "TernEcnReductions",
+	[TERN_MIB_DSACKSENT]	= "TernDSACKSent",
+	[TERN_MIB_DSACKRECV]	= "TernDSACKRecv",
+	[TERN_MIB_DSACKUNDO]	= "TernDSACKUndo",
 };
 
 static int tern_snmp_seq_show(struct seq_file *seq, void *v)

@@ -72,20 +72,21 @@ static void tern_sacktag_one(struct tern_sock *tsk, struct sk_buff *skb)
 }
 
 /*
- * Mark what the peer's SACK blocks cover. rtx_queue holds no SACKed
- * segment, so a block visits the segments it tags and at most one more
- * at each end, however much of it was SACKed before. Returns how many
- * segments the blocks visited (the search that finds the first is
- * O(log n) and not counted).
+ * Mark what the peer's SACK blocks cover, from block first on (a D-SACK,
+ * tern_check_dsack(), tags nothing). rtx_queue holds no SACKed segment,
+ * so a block visits the segments it tags and at most one more at each
+ * end, however much of it was SACKed before. Returns how many segments
+ * the blocks visited (the search that finds the first is O(log n) and
+ * not counted).
  */
-u32 tern_sacktag(struct sock *sk, const struct tern_opts *o)
+u32 tern_sacktag(struct sock *sk, const struct tern_opts *o, int first)
 {
 	struct tern_sock *tsk = tern_sk(sk);
 	struct sk_buff *skb, *next;
 	u32 visited = 0;
 	int i;
 
-	for (i = 0; i < o->nsacks; i++) {
+	for (i = first; i < o->nsacks; i++) {
 		u64 start = o->sack[i][0], end = o->sack[i][1];
 
 		if (!tern_before(start, end) || !tern_after(end, tsk->snd_una) ||
@@ -104,6 +105,69 @@ u32 tern_sacktag(struct sock *sk, const struct tern_opts *o)
 		}
 	}
 	return visited;
+}
+
+/*
+ * A D-SACK (RFC 2883 4): the first block reports data that arrived twice,
+ * below the cumulative ACK or inside the second block. Each says a resend
+ * was not needed (or the network duplicated a segment): the resends since
+ * the last reduction it covers count down toward an undo (RFC 3708, as
+ * tcp_check_dsack()'s count of data already forgotten), and the RACK
+ * window grows a step, once a round trip (RFC 8985 6.2.4). Ranges larger
+ * than a window, or more D-SACKed segments than were ever resent, are
+ * not believed (tcp_dsack_seen()). Returns whether the first block was a
+ * D-SACK.
+ */
+bool tern_check_dsack(struct sock *sk, const struct tern_opts *o, u64 ack)
+{
+	struct tern_sock *tsk = tern_sk(sk);
+	u64 start = o->sack[0][0], end = o->sack[0][1];
+	u32 segs;
+
+	if (!o->nsacks || !tern_before(start, end))
+		return false;
+	if (tern_after(end, ack) &&
+	    (o->nsacks < 2 || tern_before(start, o->sack[1][0]) ||
+	     tern_after(end, o->sack[1][1])))
+		return false;
+	TERN_INC_STATS(sock_net(sk), TERN_MIB_DSACKRECV);
+	if (end - start > tsk->max_window)
+		return true;
+	segs = DIV_ROUND_UP(end - start, tsk->mss_cache);
+	tsk->dsack_dups += segs;
+	if (tsk->dsack_dups > tsk->stats.total_retrans)
+		return true;
+	if (!tern_before(ack, tsk->reo_wnd_seq)) {
+		tsk->reo_wnd_steps = min_t(u32, tsk->reo_wnd_steps + 1, U8_MAX);
+		tsk->reo_wnd_persist = TERN_REO_WND_PERSIST;
+		tsk->reo_wnd_seq = tsk->snd_nxt;
+	}
+	if (tsk->undo_retrans > 0 && tern_after(end, tsk->undo_marker)) {
+		tsk->undo_retrans = max_t(int, tsk->undo_retrans - segs, 0);
+		tern_cc_try_undo(sk);
+	}
+	return true;
+}
+
+/*
+ * RACK's reordering window: a quarter of the minimum RTT, a step more for
+ * each round trip that brought D-SACKs, never above the smoothed RTT
+ * (RFC 8985 6.2.4, tcp_rack_reo_wnd()).
+ */
+u32 tern_rack_reo_wnd(const struct tern_sock *tsk)
+{
+	u32 wnd = tsk->min_rtt_us / 4 * tsk->reo_wnd_steps;
+
+	return tsk->srtt_us ? min(wnd, tsk->srtt_us >> 3) : wnd;
+}
+
+/* The steps last 16 recoveries after the D-SACK that gave the last one. */
+void tern_rack_recovery_begins(struct tern_sock *tsk)
+{
+	if (tsk->reo_wnd_persist)
+		tsk->reo_wnd_persist--;
+	else
+		tsk->reo_wnd_steps = 1;
 }
 
 static void tern_mark_lost(struct tern_sock *tsk, struct sk_buff *skb)
@@ -130,7 +194,7 @@ static void tern_mark_lost(struct tern_sock *tsk, struct sk_buff *skb)
 u32 tern_rack_detect(struct sock *sk)
 {
 	struct tern_sock *tsk = tern_sk(sk);
-	u32 reo_wnd = tsk->min_rtt_us / 4;
+	u32 reo_wnd = tern_rack_reo_wnd(tsk);
 	struct sk_buff *skb, *tmp;
 	u32 visited = 0, marked = 0;
 
@@ -181,7 +245,7 @@ u32 tern_rack_reo_left(struct sock *sk)
 	if (!skb || !tsk->rack_sent_us || !tern_rack_sent_before(tsk, skb))
 		return 0;
 	due = TERN_SKB_CB(skb)->sent_us + tsk->rack_rtt_us +
-	      tsk->min_rtt_us / 4;
+	      tern_rack_reo_wnd(tsk);
 	now = tern_clock_us();
 	return due > now ? due - now : 1;
 }
@@ -194,7 +258,7 @@ u32 tern_rack_reo_left(struct sock *sk)
 void tern_rack_timeout(struct sock *sk)
 {
 	struct tern_sock *tsk = tern_sk(sk);
-	u32 reo_wnd = tsk->min_rtt_us / 4;
+	u32 reo_wnd = tern_rack_reo_wnd(tsk);
 	u64 now = tern_clock_us();
 	struct sk_buff *skb, *tmp;
 	u32 visited = 0, marked = 0;

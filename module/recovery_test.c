@@ -46,7 +46,7 @@ static u32 tern_test_sack(struct tern_sock *tsk, const u64 (*sack)[2], int n)
 		o.sack[i][0] = sack[i][0];
 		o.sack[i][1] = sack[i][1];
 	}
-	return tern_sacktag((struct sock *)tsk, &o);
+	return tern_sacktag((struct sock *)tsk, &o, 0);
 }
 
 /* The segments of a list (tsorted or lost) in order, as indexes of segs[]. */
@@ -489,6 +489,58 @@ static void tern_rack_reo_timer(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tern_rack_reo_left((struct sock *)tsk), 0);
 }
 
+/*
+ * D-SACKs (tern_check_dsack): a first block below the ACK, or inside the
+ * second, is one; above the ACK alone it is not. One that covers the only
+ * resend since a reduction undoes it and widens RACK's window a step; one
+ * more than was ever resent is not believed.
+ */
+static void tern_dsack_undo(struct kunit *test)
+{
+	struct sk_buff *segs[TERN_TEST_SEGS];
+	struct tern_sock *tsk = tern_test_in_flight(test, 1000, segs);
+	struct sock *sk = (struct sock *)tsk;
+	struct tern_opts o = { .nsacks = 1 };
+
+	tsk->max_window = 65536;
+	tsk->cwnd = 5000;
+	tsk->ssthresh = TERN_MAX_CWND;
+	tsk->min_rtt_us = 4000;
+	tern_cc_enter_recovery(sk);
+	KUNIT_ASSERT_LT(test, tsk->cwnd, 5000);
+	tsk->undo_retrans = 1;		/* one resend */
+	tsk->stats.total_retrans = 1;
+
+	o.sack[0][0] = 2000;
+	o.sack[0][1] = 3000;
+	KUNIT_EXPECT_FALSE(test, tern_check_dsack(sk, &o, 1000));
+	KUNIT_EXPECT_EQ(test, tsk->undo_retrans, 1);
+
+	o.sack[0][0] = 1000;
+	o.sack[0][1] = 2000;
+	KUNIT_EXPECT_TRUE(test, tern_check_dsack(sk, &o, 2000));
+	KUNIT_EXPECT_EQ(test, tsk->cwnd, 5000);
+	KUNIT_EXPECT_EQ(test, tsk->ssthresh, TERN_MAX_CWND);
+	KUNIT_EXPECT_EQ(test, tsk->prior_ssthresh, 0);
+	KUNIT_EXPECT_EQ(test, tsk->ca_state, TERN_CA_OPEN);
+	KUNIT_EXPECT_EQ(test, tern_rack_reo_wnd(tsk), 2000);
+
+	/* a second D-SACK, one resend in all: not believed, not undone */
+	tern_cc_enter_recovery(sk);
+	tsk->undo_retrans = 1;
+	KUNIT_EXPECT_TRUE(test, tern_check_dsack(sk, &o, 2000));
+	KUNIT_EXPECT_EQ(test, tsk->undo_retrans, 1);
+	KUNIT_EXPECT_NE(test, tsk->prior_ssthresh, 0);
+
+	/* inside the second block */
+	o.nsacks = 2;
+	o.sack[0][0] = 3000;
+	o.sack[0][1] = 4000;
+	o.sack[1][0] = 2000;
+	o.sack[1][1] = 5000;
+	KUNIT_EXPECT_TRUE(test, tern_check_dsack(sk, &o, 1000));
+}
+
 static struct kunit_case tern_recovery_cases[] = {
 	KUNIT_CASE(tern_rack_newest),
 	KUNIT_CASE(tern_sacktag_whole),
@@ -500,6 +552,7 @@ static struct kunit_case tern_recovery_cases[] = {
 	KUNIT_CASE(tern_rack_stops),
 	KUNIT_CASE(tern_lost_list),
 	KUNIT_CASE(tern_rack_reo_timer),
+	KUNIT_CASE(tern_dsack_undo),
 	{}
 };
 

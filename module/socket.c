@@ -215,6 +215,7 @@ void tern_sock_init_conn(struct sock *sk)
 	tsk->ooo_queue = RB_ROOT;
 	tsk->ooo_len = 0;
 	tsk->num_sacks = 0;
+	tsk->dsack = (struct tern_sack_block){};
 	tsk->srtt_us = 0;
 	tsk->rttvar_us = 0;
 	tsk->min_rtt_us = 0;

@@ -32,6 +32,7 @@
 #define TERN_MAX_MAXSEG		32767	/* TERN_MAXSEG accepts what TCP_MAXSEG does */
 
 #define TERN_MAX_SACKS		3	/* SACK ranges per segment */
+#define TERN_REO_WND_PERSIST	16	/* recoveries a grown RACK window lasts */
 
 /* 64-bit sequence numbers, compared wrap-safe all the same. */
 static inline bool tern_before(u64 a, u64 b)
@@ -198,6 +199,8 @@ struct tern_sock {
 	u32	ooo_len;	/* bytes in ooo_queue */
 	/* SACK blocks for our ACKs, the most recently changed first */
 	struct tern_sack_block sacks[TERN_MAX_SACKS];
+	/* data that arrived twice, for the next ACK (RFC 2883); empty: none */
+	struct tern_sack_block dsack;
 	u8	num_sacks;
 	u8	ack_pending;	/* segments received since the last ACK */
 	u8	quickack;	/* ACK the next segments at once */
@@ -225,6 +228,12 @@ struct tern_sock {
 	u64	ca_usage_seq;	/* ... and snd_nxt was here then */
 	u32	prior_cwnd;	/* before the last reduction (undo) */
 	u32	prior_ssthresh;	/* 0: nothing to undo */
+	u64	undo_marker;	/* snd_una at the last reduction */
+	int	undo_retrans;	/* resent since, not shown spurious; -1: none */
+	u32	dsack_dups;	/* segments D-SACKed (tp->dsack_dups) */
+	u8	reo_wnd_steps;	/* RACK's window in min_rtt/4 steps (RFC 8985 6.2.4) */
+	u8	reo_wnd_persist; /* recoveries before the steps fall back to 1 */
+	u64	reo_wnd_seq;	/* snd_nxt when the steps last grew */
 	/* the algorithm (cong.c); its state in icsk_ca_priv */
 	const struct tern_cong_ops *ca_ops;
 	u32	sacked_out;	/* bytes the peer holds beyond snd_una */
@@ -440,6 +449,9 @@ enum tern_mib_field {
 	TERN_MIB_PACINGWAITS,	/* sends held for the internal pacer */
 	TERN_MIB_INCESEGS,	/* data segments received marked CE */
 	TERN_MIB_ECNREDUCTIONS,	/* window reductions for an ECN echo */
+	TERN_MIB_DSACKSENT,	/* D-SACKs sent for data received twice */
+	TERN_MIB_DSACKRECV,	/* D-SACKs received */
+	TERN_MIB_DSACKUNDO,	/* reductions undone: every resend D-SACKed */
 	TERN_MIB_MAX
 };
 
@@ -670,11 +682,15 @@ long tern_clean_acked(struct sock *sk, u64 ack);
 void tern_parse_options(const struct sk_buff *skb, struct tern_opts *o);
 void tern_sack_new_ofo(struct tern_sock *tsk, u64 seq, u64 end);
 void tern_sack_remove(struct tern_sock *tsk);
+void tern_dsack_set(struct sock *sk, u64 seq, u64 end);
 int tern_write_options(struct sock *sk, u8 *opt, u8 flags, int room, u16 mss);
 
 /* recovery.c: SACK, RACK, lost segments */
 void tern_update_rack(struct tern_sock *tsk, const struct sk_buff *skb);
-u32 tern_sacktag(struct sock *sk, const struct tern_opts *o);
+u32 tern_sacktag(struct sock *sk, const struct tern_opts *o, int first);
+bool tern_check_dsack(struct sock *sk, const struct tern_opts *o, u64 ack);
+u32 tern_rack_reo_wnd(const struct tern_sock *tsk);
+void tern_rack_recovery_begins(struct tern_sock *tsk);
 u32 tern_rack_detect(struct sock *sk);
 u32 tern_rack_reo_left(struct sock *sk);
 void tern_rack_timeout(struct sock *sk);

@@ -132,6 +132,8 @@ static inline struct tern_sock *tern_kunit_sock(struct kunit *test)
 	INIT_LIST_HEAD(&tsk->lost);
 	skb_queue_head_init(&((struct sock *)tsk)->sk_write_queue);
 	tsk->ca_ops = &tern_reno;	/* recovery calls into congestion control */
+	tsk->reo_wnd_steps = 1;		/* as tern_cc_init() */
+	tsk->undo_retrans = -1;
 	return tsk;
 }
 

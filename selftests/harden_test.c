@@ -74,7 +74,37 @@ struct rseg {
 	uint64_t seq, ack;
 	uint32_t win;
 	size_t len;		/* payload */
+	int nsacks;		/* its SACK blocks, first to last */
+	uint64_t sack[3][2];
 };
+
+/* The SACK blocks of the options from opt to end, into r. */
+static void rseg_sacks(struct rseg *r, const uint8_t *opt, const uint8_t *end)
+{
+	int i;
+
+	r->nsacks = 0;
+	while (opt < end && *opt != TERN_OPT_END) {
+		if (*opt == TERN_OPT_NOP) {
+			opt++;
+			continue;
+		}
+		if (end - opt < 2 || opt[1] < 2 || opt[1] > end - opt)
+			return;
+		if (*opt == TERN_OPT_SACK) {
+			r->nsacks = (opt[1] - 2) / 16;
+			if (r->nsacks > 3)
+				r->nsacks = 3;
+			for (i = 0; i < r->nsacks; i++) {
+				memcpy(&r->sack[i][0], opt + 2 + 16 * i, 8);
+				memcpy(&r->sack[i][1], opt + 10 + 16 * i, 8);
+				r->sack[i][0] = be64toh(r->sack[i][0]);
+				r->sack[i][1] = be64toh(r->sack[i][1]);
+			}
+		}
+		opt += opt[1];
+	}
+}
 
 /* The payload pattern: the byte at sequence number q. */
 static uint8_t pat(uint64_t q)
@@ -315,6 +345,7 @@ static int peer_recv(struct peer *p, struct rseg *r, int timeout_ms)
 		r->ack = be64toh(th->ack_seq);
 		r->win = ntohl(th->window);
 		r->len = tot - off - th->doff * 4;
+		rseg_sacks(r, buf + off + TERN_HDR_LEN, buf + off + th->doff * 4);
 		return 1;
 	}
 }
@@ -958,6 +989,183 @@ TEST_F_TIMEOUT(harden, rack_reorder_timer_not_rto, 90)
 	EXPECT_LT(fast, COUNTER("TernFastRetrans"));
 	p->rcv_nxt = s0 + 4 * seg;
 	ASSERT_EQ(0, peer_ack(p));
+	abort_close(s);
+}
+
+/* A SACK option of one block, start to end, in opt[20]. */
+static void put_sack(uint8_t *opt, uint64_t start, uint64_t end)
+{
+	uint64_t v;
+
+	opt[0] = TERN_OPT_NOP;
+	opt[1] = TERN_OPT_NOP;
+	opt[2] = TERN_OPT_SACK;
+	opt[3] = 18;
+	v = htobe64(start);
+	memcpy(opt + 4, &v, 8);
+	v = htobe64(end);
+	memcpy(opt + 12, &v, 8);
+}
+
+static void get_info(struct __test_metadata *_metadata, int fd,
+		     struct tern_info *ti)
+{
+	socklen_t len = sizeof(*ti);
+
+	ASSERT_EQ(0, getsockopt(fd, SOL_TERN, TERN_INFO, ti, &len));
+	ASSERT_EQ(sizeof(*ti), len);
+}
+
+/*
+ * A recovery on a new connection: four segments of 100 bytes, the peer
+ * SACKs the last three, RACK resends the first, and the peer acknowledges
+ * everything, with a D-SACK for the first when dsack (the resend was not
+ * needed: the first had only been late). The window before the recovery,
+ * and after it, in *before and *after.
+ */
+static void recovery(struct __test_metadata *_metadata, struct peer *p,
+		     const char *there, bool dsack, struct tern_info *before,
+		     struct tern_info *after)
+{
+	const size_t seg = 100;
+	unsigned char buf[100];
+	uint8_t sack[20];
+	struct pseg ack = { .flags = TERN_FLAG_ACK, .opt = sack,
+			    .optlen = sizeof(sack) };
+	struct tern_info during;
+	bool again = false;
+	long long end;
+	uint64_t s0;
+	struct rseg r;
+	int s, i;
+
+	s = tern_socket(p->fam, SOCK_STREAM);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, ct_set_int(s, SOL_TERN, TERN_NODELAY, 1));
+	ASSERT_EQ(0, ct_set_int(s, SOL_TERN, TERN_MAXSEG, (int)seg));
+	est(_metadata, p, s, there);
+	s0 = p->rcv_nxt;
+	for (i = 0; i < 4; i++) {
+		fill_pat(buf, seg, s0 + i * seg);
+		ASSERT_EQ((ssize_t)seg, send(s, buf, seg, 0));
+	}
+	end = ct_now_ms() + DELIVERY_MS;
+	for (i = 0; i < 4 && peer_recv(p, &r, end - ct_now_ms()); )
+		i += r.len == seg;
+	ASSERT_EQ(4, i);
+	get_info(_metadata, s, before);
+
+	put_sack(sack, s0 + seg, s0 + 4 * seg);
+	ack.seq = p->snd_nxt;
+	ack.ack = s0;
+	ASSERT_EQ(0, peer_send(p, &ack));
+	end = ct_now_ms() + DELIVERY_MS;
+	while (!again && peer_recv(p, &r, end - ct_now_ms()))
+		again = r.seq == s0 && r.len == seg;
+	ASSERT_TRUE(again);
+	get_info(_metadata, s, &during);
+	ASSERT_EQ(TERN_CA_RECOVERY, during.tern_ca_state);
+	ASSERT_LT(during.tern_snd_cwnd, before->tern_snd_cwnd);
+
+	p->rcv_nxt = s0 + 4 * seg;
+	ack.ack = p->rcv_nxt;
+	put_sack(sack, s0, s0 + seg);
+	if (!dsack)
+		ack.optlen = 0;
+	ASSERT_EQ(0, peer_send(p, &ack));
+	end = ct_now_ms() + DELIVERY_MS;
+	for (;;) {
+		get_info(_metadata, s, after);
+		if (!after->tern_unacked || ct_now_ms() >= end)
+			break;
+		tern_msleep(10);
+	}
+	ASSERT_EQ(0U, after->tern_unacked);
+	abort_close(s);
+}
+
+/*
+ * A recovery whose every resend the peer reports received twice (D-SACK,
+ * RFC 2883) was spurious: its reduction is undone (RFC 3708), as
+ * tcp_try_undo_dsack(). One without the D-SACK keeps its reduction.
+ */
+TEST_F_TIMEOUT(harden, dsack_undoes_spurious_recovery, 90)
+{
+	struct tern_info before, after;
+	long long undos = COUNTER("TernDSACKUndo");
+	long long seen = COUNTER("TernDSACKRecv");
+
+	recovery(_metadata, &self->p, variant->peer, false, &before, &after);
+	EXPECT_LT(after.tern_snd_cwnd, before.tern_snd_cwnd);
+	EXPECT_LT(after.tern_snd_ssthresh, before.tern_snd_ssthresh);
+	EXPECT_EQ(undos, COUNTER("TernDSACKUndo"));
+
+	recovery(_metadata, &self->p, variant->peer, true, &before, &after);
+	EXPECT_EQ(TERN_CA_OPEN, after.tern_ca_state);
+	EXPECT_GE(after.tern_snd_cwnd, before.tern_snd_cwnd);
+	EXPECT_EQ(before.tern_snd_ssthresh, after.tern_snd_ssthresh);
+	EXPECT_EQ(undos + 1, COUNTER("TernDSACKUndo"));
+	EXPECT_EQ(seen + 1, COUNTER("TernDSACKRecv"));
+}
+
+/* The next ACK the peer gets that acknowledges ack; 1 with *r, or 0. */
+static int peer_recv_ack(struct peer *p, struct rseg *r, uint64_t ack)
+{
+	long long end = ct_now_ms() + DELIVERY_MS;
+
+	while (peer_recv(p, r, end - ct_now_ms()))
+		if (r->ack == ack)
+			return 1;
+	return 0;
+}
+
+/*
+ * Data that arrives twice is reported in the first SACK block of the ACK
+ * it draws (a D-SACK, RFC 2883 4.1), as TCP's: a whole old segment, the
+ * old start of one that brings new data as well, and a segment held out
+ * of order (then inside the second block, which reports it held).
+ */
+TEST_F_TIMEOUT(harden, duplicate_data_dsacked, 90)
+{
+	struct peer *p = &self->p;
+	long long sent = COUNTER("TernDSACKSent");
+	unsigned char buf[200];
+	uint64_t q;
+	struct rseg r;
+	int s;
+
+	s = tern_socket(variant->family, SOCK_STREAM);
+	ASSERT_LE(0, s);
+	EST(s);
+	q = p->snd_nxt;
+	ASSERT_EQ(0, peer_data(p, q, p->rcv_nxt, 100));
+	p->snd_nxt = q + 100;
+	ASSERT_EQ(100, recv(s, buf, 100, MSG_WAITALL));
+
+	ASSERT_EQ(0, peer_data(p, q, p->rcv_nxt, 100));
+	ASSERT_EQ(1, peer_recv_ack(p, &r, q + 100));
+	ASSERT_LE(1, r.nsacks);
+	EXPECT_EQ(q, r.sack[0][0]);
+	EXPECT_EQ(q + 100, r.sack[0][1]);
+
+	ASSERT_EQ(0, peer_data(p, q + 50, p->rcv_nxt, 100));
+	p->snd_nxt = q + 150;
+	ASSERT_EQ(1, peer_recv_ack(p, &r, q + 150));
+	ASSERT_LE(1, r.nsacks);
+	EXPECT_EQ(q + 50, r.sack[0][0]);
+	EXPECT_EQ(q + 100, r.sack[0][1]);
+
+	ASSERT_EQ(0, peer_data(p, q + 250, p->rcv_nxt, 100));
+	ASSERT_EQ(1, peer_recv_ack(p, &r, q + 150));
+	ASSERT_EQ(1, r.nsacks);
+	ASSERT_EQ(0, peer_data(p, q + 250, p->rcv_nxt, 100));
+	ASSERT_EQ(1, peer_recv_ack(p, &r, q + 150));
+	ASSERT_EQ(2, r.nsacks);
+	EXPECT_EQ(q + 250, r.sack[0][0]);
+	EXPECT_EQ(q + 350, r.sack[0][1]);
+	EXPECT_EQ(q + 250, r.sack[1][0]);
+	EXPECT_EQ(q + 350, r.sack[1][1]);
+	EXPECT_EQ(sent + 3, COUNTER("TernDSACKSent"));
 	abort_close(s);
 }
 
