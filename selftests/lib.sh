@@ -89,7 +89,7 @@ tern_sampled_out() {
 }
 
 # tern_in_shard NAME: with TERN_SAMPLE=1 and TERN_SAMPLE_SHARD=K/N
-# (vm/check.sh sets K from the commit, N=2), is case NAME in part K of N?
+# (vm/check.sh sets K from the commit, N=4), is case NAME in part K of N?
 # The cases of the debug sample are dealt to the parts in turn, across
 # programs when run.sh keeps the count (TERN_SHARD_COUNTER, a file), so
 # the parts come out even: a debug run takes one part, the next commit's

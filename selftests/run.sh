@@ -65,6 +65,46 @@ fi
 awk_lines=(awk)
 awk -W interactive 'BEGIN { exit 0 }' </dev/null 2>/dev/null && awk_lines=(awk -W interactive)
 
+# With the debug kernel's sample in parts (TERN_SAMPLE=1,
+# TERN_SAMPLE_SHARD=K/N), a harness program runs the tests dealt to part
+# K (filter: -t NAME each) and lists the others skipped (skips), dealt
+# in turn with the shell cases (lib.sh tern_in_shard, the same count).
+# Names come from the harness's -l table (test names from column 48).
+filter=()
+skips=()
+harness_part() {
+	local shard=${TERN_SAMPLE_SHARD:-0/1} n i name
+
+	filter=()
+	skips=()
+	n=${shard#*/}
+	[ "${TERN_SAMPLE:-0}" = 1 ] && [ "$n" -gt 1 ] || return 0
+	read -r i <"$TERN_SHARD_COUNTER"
+	while IFS= read -r name; do
+		[ -n "$name" ] || continue
+		i=$((i + 1))
+		if [ $((i % n)) = "${shard%/*}" ]; then
+			filter+=(-t "$name")
+		else
+			skips+=("$name")
+		fi
+	done <<<"$("$1" -l 2>&1 | awk 'NR > 1 && !/^---/ {
+		t = substr($0, 48); if (t != "" && !seen[t]++) print t }')"
+	echo "$i" >"$TERN_SHARD_COUNTER"
+}
+
+# The program's TAP: the tests of other parts skipped, then its run (none
+# when every test is in another part).
+run_program() {
+	local t
+
+	for t in "${skips[@]}"; do
+		echo "ok 0 $prog: $t # SKIP in the other part of the debug kernel's sample (TERN_SAMPLE_SHARD=$TERN_SAMPLE_SHARD)"
+	done
+	[ ${#skips[@]} -gt 0 ] && [ ${#filter[@]} = 0 ] && return 0
+	timeout "$timeout_s" stdbuf -oL -eL "${cmd[@]}" "${filter[@]}" 2>&1 </dev/null
+}
+
 echo "TAP version 13"
 state=$(mktemp)
 # the debug sample's cases are dealt to its parts across programs
@@ -78,10 +118,13 @@ for prog in "${progs[@]}"; do
 	*) cmd=("$bindir/$prog") ;;
 	esac
 	[ -e "${cmd[-1]}" ] || { tap fail "$prog" "no such test program"; continue; }
+	filter=()
+	skips=()
+	[ "${cmd[0]}" = bash ] || harness_part "${cmd[0]}"
 	echo "# $prog"
 	kmsg "$prog"
 	began=$(date +%s)
-	timeout "$timeout_s" stdbuf -oL -eL "${cmd[@]}" 2>&1 </dev/null | "${awk_lines[@]}" -v prog="$prog" -v n="$n" -v state="$state" '
+	run_program | "${awk_lines[@]}" -v prog="$prog" -v n="$n" -v state="$state" '
 		/^1\.\.[0-9]+ # SKIP/ || (/^# SKIP/ && skip == "") {
 			skip = $0
 			sub(/^(1\.\.[0-9]+ )?# SKIP */, "", skip)

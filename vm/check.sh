@@ -34,15 +34,16 @@ if [ "$kernel" = debug ]; then
 	export TERN_REFERENCE=${TERN_REFERENCE:-0}
 	export TERN_TRANSFER_MAX=${TERN_TRANSFER_MAX:-1M}
 	export TERN_SAMPLE=${TERN_SAMPLE:-1}
-	# the shell programs' cases in three parts, a commit's run one of
-	# them, the next two commits' the others (selftests/lib.sh
-	# tern_in_shard): one part measured 52 minutes with two; 0/1 runs all
+	# the cases, shell and harness, in four parts, a commit's run one
+	# of them, the next three commits' the others (selftests/lib.sh
+	# tern_in_shard, run.sh harness_part): one part of three measured
+	# 32 minutes, half of it the harness programs; 0/1 runs all
 	if [ -z "${TERN_SAMPLE_SHARD:-}" ]; then
 		commits=$(git -C "$TERN_TOP" rev-list --count HEAD 2>/dev/null || echo 0)
-		TERN_SAMPLE_SHARD=$((commits % 3))/3
+		TERN_SAMPLE_SHARD=$((commits % 4))/4
 	fi
 	export TERN_SAMPLE_SHARD
-	say "debug sample: part ${TERN_SAMPLE_SHARD%/*} of ${TERN_SAMPLE_SHARD#*/} of the shell cases (TERN_SAMPLE_SHARD)"
+	say "debug sample: part ${TERN_SAMPLE_SHARD%/*} of ${TERN_SAMPLE_SHARD#*/} of the cases (TERN_SAMPLE_SHARD)"
 	export TERN_FUZZ_SEGS=${TERN_FUZZ_SEGS:-5000}
 	export TERN_HARDEN_RESETS=${TERN_HARDEN_RESETS:-400}
 	export TERN_FLOOD_CONNS=${TERN_FLOOD_CONNS:-40}
