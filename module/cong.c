@@ -445,7 +445,6 @@ void tern_cc_on_ack(struct sock *sk, u32 acked, long rtt_us)
 		if (tsk->ca_state == TERN_CA_RECOVERY)
 			tsk->cwnd = max(tsk->ssthresh, 2 * tsk->mss_cache);
 		tern_cc_set_state(sk, TERN_CA_OPEN);
-		tern_cc_try_undo(sk);	/* D-SACKs that came during it */
 	}
 	/*
 	 * fast recovery and an ECN reduction hold the window; after a
@@ -567,7 +566,9 @@ void tern_cc_undo(struct sock *sk)
  * Every segment resent since the last reduction arrived twice (D-SACKs,
  * tern_check_dsack()): the reduction was spurious, undo it, as
  * tcp_try_undo_dsack() (RFC 3708), once nothing is left to resend or
- * still out. D-SACKs that come after the episode ended undo it as well.
+ * still out. Called after every ACK is processed, so the ACK that
+ * acknowledges the last resend, or ends the episode, finds it so; a few
+ * compares, and nothing while there is no D-SACKed reduction.
  */
 void tern_cc_try_undo(struct sock *sk)
 {

@@ -136,6 +136,7 @@ static bool tern_ack(struct sock *sk, struct sk_buff *skb,
 		else
 			tern_chrono_stop(sk, TERN_CHRONO_BUSY);
 	}
+	tern_cc_try_undo(sk);
 	tern_rate_gen(sk);
 	tern_cc_cong_control(sk);
 	tern_ecn_rcv_ack(sk, skb);

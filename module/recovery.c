@@ -112,7 +112,8 @@ u32 tern_sacktag(struct sock *sk, const struct tern_opts *o, int first)
  * below the cumulative ACK or inside the second block. Each says a resend
  * was not needed (or the network duplicated a segment): the resends since
  * the last reduction it covers count down toward an undo (RFC 3708, as
- * tcp_check_dsack()'s count of data already forgotten), and the RACK
+ * tcp_check_dsack()'s count of data already forgotten; tern_ack() tries
+ * the undo once the ACK is processed), and the RACK
  * window grows a step, once a round trip (RFC 8985 6.2.4). Ranges larger
  * than a window, or more D-SACKed segments than were ever resent, are
  * not believed (tcp_dsack_seen()). Returns whether the first block was a
@@ -142,10 +143,8 @@ bool tern_check_dsack(struct sock *sk, const struct tern_opts *o, u64 ack)
 		tsk->reo_wnd_persist = TERN_REO_WND_PERSIST;
 		tsk->reo_wnd_seq = tsk->snd_nxt;
 	}
-	if (tsk->undo_retrans > 0 && tern_after(end, tsk->undo_marker)) {
+	if (tsk->undo_retrans > 0 && tern_after(end, tsk->undo_marker))
 		tsk->undo_retrans = max_t(int, tsk->undo_retrans - segs, 0);
-		tern_cc_try_undo(sk);
-	}
 	return true;
 }
 

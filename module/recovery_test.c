@@ -519,6 +519,7 @@ static void tern_dsack_undo(struct kunit *test)
 	o.sack[0][0] = 1000;
 	o.sack[0][1] = 2000;
 	KUNIT_EXPECT_TRUE(test, tern_check_dsack(sk, &o, 2000));
+	tern_cc_try_undo(sk);		/* as tern_ack() after it */
 	KUNIT_EXPECT_EQ(test, tsk->cwnd, 5000);
 	KUNIT_EXPECT_EQ(test, tsk->ssthresh, TERN_MAX_CWND);
 	KUNIT_EXPECT_EQ(test, tsk->prior_ssthresh, 0);
@@ -529,6 +530,7 @@ static void tern_dsack_undo(struct kunit *test)
 	tern_cc_enter_recovery(sk);
 	tsk->undo_retrans = 1;
 	KUNIT_EXPECT_TRUE(test, tern_check_dsack(sk, &o, 2000));
+	tern_cc_try_undo(sk);
 	KUNIT_EXPECT_EQ(test, tsk->undo_retrans, 1);
 	KUNIT_EXPECT_NE(test, tsk->prior_ssthresh, 0);
 
